@@ -1,0 +1,42 @@
+"""The one family of errors that runai-size raises; each message is a complete one-line sentence."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from runai_postrender.report import Report
+
+
+class RunaiSizeError(Exception):
+    """Something the user can act on. The CLI prints `runai-size: <message>` and exits non-zero."""
+
+    exit_code = 1
+    report: Report | None = None  # what the run had found when it failed, for the report file
+
+
+class InputError(RunaiSizeError):
+    """The manifest stream on stdin cannot be read (bad encoding, malformed YAML, wrong shape)."""
+
+
+class ProfileError(RunaiSizeError):
+    """A profile cannot be found, loaded or validated, or an override does not fit it."""
+
+    exit_code = 2
+
+
+class PatchError(RunaiSizeError):
+    """A rule of the profile cannot be applied to a document it targets."""
+
+
+class VerifyError(RunaiSizeError):
+    """`runai-size verify` found settings that are not at the profile's values."""
+
+    exit_code = 3
+
+
+def describe(index: int, kind: str | None, name: str | None) -> str:
+    """How every message names a document: `document 3 (Deployment/runai-backend-backend)`."""
+    if kind or name:
+        return f"document {index} ({kind or '?'}/{name or '?'})"
+    return f"document {index}"

@@ -1,0 +1,209 @@
+"""The pure core: a manifest stream and a profile in, the output stream's pieces and a report out.
+
+stream -> spans -> (sniff) targeted documents -> rules -> patched and added documents -> pieces.
+Nothing here does I/O; the CLI writes the pieces only once `run` has returned without an error.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from runai_postrender import autoscale, document, select, sniff
+from runai_postrender.autoscale import NewDocument
+from runai_postrender.document import Document
+from runai_postrender.errors import InputError, PatchError
+from runai_postrender.patch import Change, apply_operation, expand, set_value
+from runai_postrender.profiles import Profile, Rule
+from runai_postrender.report import Entry, Report
+from runai_postrender.stream import Span, split_stream
+
+# C0 control characters other than tab, LF and CR, and DEL: YAML allows none of them in a stream.
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_GLOB = re.compile(r"[*?\[]")
+
+
+@dataclass
+class Result:
+    """The output as pieces to write in order (views of the input where nothing changed), and the report."""
+
+    pieces: list[bytes | memoryview]
+    report: Report
+    changed: list[tuple[str, bytes, bytes]]  # (document, before, after) for each changed or added document
+
+
+def run(data: bytes | bytearray, profile: Profile) -> Result:
+    spans = split_stream(data)
+    report = Report(profile=profile.name, documents=len(spans))
+    _check_text(data, spans)
+    targeted = [doc for doc in (_parse_if_targeted(data, span, profile) for span in spans) if doc is not None]
+    added = _apply_rules(profile, targeted, report)
+    rendered = {doc.index: document.render(doc) for doc in targeted if doc.changed}
+    changed = [(doc.describe(), doc.original, rendered[doc.index]) for doc in targeted if doc.changed]
+    changed += [(f"new {new.description}", b"", new.text) for new in added]
+    return Result(_assemble(data, spans, rendered, added), report, changed)
+
+
+def _span_at(spans: list[Span], offset: int) -> Span:
+    return spans[bisect_right([span.start for span in spans], offset) - 1]
+
+
+def _check_text(data: bytes | bytearray, spans: list[Span]) -> None:
+    """Refuse binary data and invalid UTF-8 anywhere in the stream, naming the document."""
+    binary = _BINARY.search(data)
+    if binary is not None:
+        span = _span_at(spans, binary.start())
+        raise InputError(
+            f"document {span.index}: byte {binary.start()} is control character 0x{data[binary.start()]:02x}; "
+            "the input is binary data, not a YAML stream"
+        )
+    if data.isascii():
+        return
+    for span in spans:
+        try:
+            bytes(data[span.start : span.end]).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"document {span.index}: not valid UTF-8 text (byte {span.start + exc.start})") from exc
+
+
+def _kinds(profile: Profile) -> tuple[str, ...]:
+    kinds = [kind for rule in profile.rules for kind in rule.match.kinds]
+    if any(rule.autoscale for rule in profile.rules):
+        kinds.append(select.HPA_KIND)
+    return (*dict.fromkeys(kinds), "List")
+
+
+def _parse_if_targeted(data: bytes | bytearray, span: Span, profile: Profile) -> Document | None:
+    """Parse a document only if a rule may target it; most are decided from their bytes alone."""
+    if not profile.rules:
+        return None
+    kinds = _kinds(profile)
+    start, end = span.start, span.end
+    if start == 0 and data.startswith(b"\xef\xbb\xbf"):
+        start = 3
+    kind = sniff.sniff_kind(data, start, end) if sniff.is_regular(data, start, end) else sniff.UNKNOWN
+    name = None
+    if kind is None:
+        return None  # a regular document without a kind is no Kubernetes object
+    if kind == sniff.UNKNOWN:
+        literal = [k.encode() for k in kinds if not _GLOB.search(k)]
+        if len(literal) == len(kinds) and b"\\" not in data[start:end] and not any(k in data[start:end] for k in literal):
+            return None  # whatever it is, none of the kinds we look for is even spelled in it
+    else:
+        if not any(fnmatchcase(kind, pattern) for pattern in kinds):
+            return None
+        if kind not in (select.HPA_KIND, "List"):
+            metadata = sniff.sniff_metadata(data, start, end)
+            if isinstance(metadata, tuple):
+                name, namespace = metadata
+                if not any(select.could_match(rule.match, kind, name, namespace) for rule in profile.rules):
+                    return None
+    parsed = document.parse(data, span.start, span.end, span.index, None if kind == sniff.UNKNOWN else kind, name)
+    if isinstance(parsed.tree, dict):
+        parsed.kind = _str(parsed.tree.get("kind"))
+        metadata_tree = parsed.tree.get("metadata")
+        if isinstance(metadata_tree, dict):
+            parsed.name = _str(metadata_tree.get("name"))
+    return parsed
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _apply_rules(profile: Profile, targeted: list[Document], report: Report) -> list[NewDocument]:
+    resources = [resource for doc in targeted for resource in select.resources_of(doc)]
+    hpas: dict[tuple[str | None, str], select.Resource] = {}
+    for resource in resources:
+        if resource.kind == select.HPA_KIND:
+            target = autoscale.hpa_target(resource)
+            if target is not None:
+                hpas.setdefault(target, resource)
+    added: list[NewDocument] = []
+    for rule in profile.rules:
+        matched = [resource for resource in resources if select.matches(rule.match, resource)]
+        if not matched:
+            report.unmatched.append(rule.name)
+        for resource in matched:
+            changes = _apply_rule(rule, resource, hpas, added, report)
+            if changes:
+                resource.document.changed = True
+                report.changes.extend(Entry(rule.name, resource.describe(), c.pointer, c.old, c.new) for c in changes)
+    return added
+
+
+def _apply_rule(
+    rule: Rule,
+    resource: select.Resource,
+    hpas: dict[tuple[str | None, str], select.Resource],
+    added: list[NewDocument],
+    report: Report,
+) -> list[Change]:
+    where = f"rule {rule.name!r}: {resource.describe()}"
+    if not isinstance(resource.obj.get("spec", {}), dict | type(None)):
+        raise PatchError(f"{where}: spec is a {type(resource.obj['spec']).__name__}, not a mapping")
+    changes: list[Change] = []
+    targets: list[tuple[str, object]] = [("", resource.obj)]
+    if rule.containers:
+        targets, missing = select.containers(resource, rule.containers, rule.name)
+        for name in missing:
+            report.notes.append(f"rule {rule.name!r}: {resource.describe()} has no container {name!r}")
+    for prefix, obj in targets:
+        for pointer, value in rule.set.items():
+            for path in expand(obj, pointer, where):
+                changes += [Change(prefix + c.pointer, c.old, c.new) for c in set_value(obj, path, value, where)]
+        for operation in rule.patch:
+            changes += [Change(prefix + c.pointer, c.old, c.new, c.op) for c in apply_operation(obj, dict(operation), where)]
+    if rule.autoscale is not None:
+        key = (resource.namespace, str(resource.name))
+        existing = hpas.get(key)
+        if existing is not None:
+            hpa_changes = autoscale.patch_hpa(existing, rule.autoscale, f"rule {rule.name!r}: {existing.describe()}")
+            if hpa_changes:
+                existing.document.changed = True
+                report.changes.extend(Entry(rule.name, existing.describe(), c.pointer, c.old, c.new) for c in hpa_changes)
+        else:
+            new = autoscale.new_hpa(resource, rule.autoscale)
+            added.append(new)
+            report.added.append(f"{new.description} after {resource.describe()} (rule {rule.name!r})")
+            # Later rules (and a second run) find this one and patch it instead of adding another.
+            hpas[key] = resource
+        changes += autoscale.drop_replicas(resource, where)
+    return [Change(resource.pointer + c.pointer, c.old, c.new, c.op) for c in changes]
+
+
+def _assemble(
+    data: bytes | bytearray, spans: list[Span], rendered: dict[int, bytes], added: list[NewDocument]
+) -> list[bytes | memoryview]:
+    """The output in order: untouched runs of the input as views, rendered documents, added documents."""
+    view = memoryview(data)
+    extra: dict[int, list[bytes]] = {}
+    for new in added:
+        extra.setdefault(new.after, []).append(new.text)
+    pieces: list[bytes | memoryview] = []
+    run_start: int | None = None
+    last_byte = b"\n"
+    for span in spans:
+        replacement = rendered.get(span.index)
+        if replacement is None:
+            if run_start is None:
+                run_start = span.start
+        else:
+            if run_start is not None:
+                pieces.append(view[run_start : span.start])
+            pieces.append(replacement)
+            run_start = None
+        if span.index in extra:
+            if run_start is not None:
+                pieces.append(view[run_start : span.end])
+                run_start = None
+            last_byte = bytes(pieces[-1][-1:]) if pieces and len(pieces[-1]) else b"\n"
+            for text in extra[span.index]:
+                pieces.append(text if last_byte == b"\n" else b"\n" + text)
+                last_byte = b"\n"
+    if run_start is not None:
+        pieces.append(view[run_start:])
+    return pieces
+

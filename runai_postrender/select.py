@@ -1,0 +1,141 @@
+"""Which resources a rule targets, and which containers of them: by kind, name, namespace, labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from runai_postrender.document import Document
+from runai_postrender.errors import PatchError
+from runai_postrender.profiles import Match
+
+HPA_KIND = "HorizontalPodAutoscaler"
+
+
+@dataclass
+class Resource:
+    """A Kubernetes object inside a targeted document: the document itself, or an item of a `kind: List`."""
+
+    document: Document
+    pointer: str  # where the object sits in the document: "" or "/items/3"
+    obj: Any
+
+    @property
+    def kind(self) -> str | None:
+        return _text(self.obj.get("kind"))
+
+    @property
+    def api_version(self) -> str | None:
+        return _text(self.obj.get("apiVersion"))
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        metadata = self.obj.get("metadata")
+        return metadata if isinstance(metadata, dict) else {}
+
+    @property
+    def name(self) -> str | None:
+        return _text(self.metadata.get("name"))
+
+    @property
+    def namespace(self) -> str | None:
+        return _text(self.metadata.get("namespace"))
+
+    def describe(self) -> str:
+        where = self.document.describe()
+        if self.pointer:
+            return f"{where}, item {self.pointer} ({self.kind}/{self.name})"
+        return where
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def resources_of(document: Document) -> list[Resource]:
+    """The objects of a document that rules can target."""
+    tree = document.tree
+    if not isinstance(tree, dict):
+        return []
+    if tree.get("kind") == "List" and isinstance(tree.get("items"), list):
+        return [
+            Resource(document, f"/items/{index}", item)
+            for index, item in enumerate(tree["items"])
+            if isinstance(item, dict)
+        ]
+    return [Resource(document, "", tree)]
+
+
+def _any(patterns: tuple[str, ...], value: str | None) -> bool:
+    return not patterns or (value is not None and any(fnmatchcase(value, pattern) for pattern in patterns))
+
+
+def kind_could_match(match: Match, kind: str) -> bool:
+    return _any(match.kinds, kind)
+
+
+def could_match(match: Match, kind: str, name: str | None, namespace: str | None) -> bool:
+    """What the sniffed header says; labels and apiVersion are checked after parsing."""
+    return _any(match.kinds, kind) and _any(match.names, name) and _any(match.namespaces, namespace)
+
+
+def matches(match: Match, resource: Resource) -> bool:
+    if not (
+        _any(match.kinds, resource.kind)
+        and _any(match.api_versions, resource.api_version)
+        and _any(match.names, resource.name)
+        and _any(match.namespaces, resource.namespace)
+    ):
+        return False
+    labels = resource.metadata.get("labels")
+    labels = labels if isinstance(labels, dict) else {}
+    return all(key in labels and str(labels[key]) == value for key, value in match.labels.items())
+
+
+def pod_spec_pointer(kind: str | None) -> str:
+    """Where a workload of this kind keeps its pod spec."""
+    if kind == "Pod":
+        return "/spec"
+    if kind == "CronJob":
+        return "/spec/jobTemplate/spec/template/spec"
+    return "/spec/template/spec"
+
+
+def _resolve(obj: Any, pointer: str) -> Any:
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(obj, dict):
+            obj = obj.get(part)
+        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
+            obj = obj[int(part)]
+        else:
+            return None
+    return obj
+
+
+def containers(resource: Resource, names: tuple[str, ...], rule: str) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The named containers of a workload as (pointer, container), and the names it does not have.
+
+    Containers are found by name, never by position: charts put sidecars first.
+    """
+    base = pod_spec_pointer(resource.kind) + "/containers"
+    found = _resolve(resource.obj, base)
+    if found is None:
+        return [], list(names)
+    if not isinstance(found, list):
+        raise PatchError(
+            f"rule {rule!r}: {resource.describe()}: {resource.pointer}{base} is a {type(found).__name__}, not a list of containers"
+        )
+    selected: list[tuple[str, Any]] = []
+    missing = []
+    for name in names:
+        hits = [
+            (f"{base}/{index}", item)
+            for index, item in enumerate(found)
+            if isinstance(item, dict) and str(item.get("name")) == name
+        ]
+        if not hits:
+            missing.append(name)
+        selected.extend(hits)
+    return selected, missing

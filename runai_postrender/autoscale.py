@@ -47,7 +47,10 @@ def metrics(spec: Autoscale) -> list[dict[str, Any]]:
     for name, target in (("cpu", spec.cpu_utilization), ("memory", spec.memory_utilization)):
         if target is not None:
             found.append(
-                {"type": "Resource", "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": target}}}
+                {
+                    "type": "Resource",
+                    "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": target}},
+                }
             )
     return found
 

@@ -45,9 +45,16 @@ class Options:
 
 
 def _profile_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--profile", "-p", metavar="NAME|FILE", help=f"Built-in profile or profile file [env {PROFILE_ENV}].")(func)
-    func = click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
-                        help=f"Override a value of the profile, e.g. thanos.receive.memory=8G (repeatable) [env {SET_ENV}].")(func)
+    func = click.option(
+        "--profile", "-p", metavar="NAME|FILE", help=f"Built-in profile or profile file [env {PROFILE_ENV}]."
+    )(func)
+    func = click.option(
+        "--set",
+        "overrides",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help=f"Override a value of the profile, e.g. thanos.receive.memory=8G (repeatable) [env {SET_ENV}].",
+    )(func)
     return func
 
 
@@ -125,7 +132,12 @@ def _guarded(options: Options, action: Callable[[], Report | None]) -> None:
     except Exception as exc:
         if options.debug:
             traceback.print_exc()
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback and report it)", 70, options, None)
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback and report it)",
+            70,
+            options,
+            None,
+        )
     if report is not None and options.report_path:
         _write_report_file(options.report_path, report)
 
@@ -155,12 +167,25 @@ def _options(ctx: click.Context, profile: str | None, overrides: tuple[str, ...]
 
 @click.group(invoke_without_command=True, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @_profile_options
-@click.option("--report", "report_path", metavar="FILE", envvar=REPORT_ENV, help=f"Also write the report to FILE [env {REPORT_ENV}].")
+@click.option(
+    "--report",
+    "report_path",
+    metavar="FILE",
+    envvar=REPORT_ENV,
+    help=f"Also write the report to FILE [env {REPORT_ENV}].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No report on stderr (errors are still printed).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.version_option(__version__, "--version", "-V", prog_name="runai-size")
 @click.pass_context
-def main(ctx: click.Context, profile: str | None, overrides: tuple[str, ...], report_path: str | None, quiet: bool, debug: bool) -> None:
+def main(
+    ctx: click.Context,
+    profile: str | None,
+    overrides: tuple[str, ...],
+    report_path: str | None,
+    quiet: bool,
+    debug: bool,
+) -> None:
     """Size a Run:ai installation: read manifests on stdin, apply a size profile, write them to stdout.
 
     Without a command, runai-size is the Helm post-renderer. Commands: profiles, show, validate, diff,
@@ -193,7 +218,9 @@ def main(ctx: click.Context, profile: str | None, overrides: tuple[str, ...], re
 
 
 @main.command("profiles")
-@click.option("--values", "show_values", is_flag=True, help="A side-by-side table of every value of the built-in profiles.")
+@click.option(
+    "--values", "show_values", is_flag=True, help="A side-by-side table of every value of the built-in profiles."
+)
 def profiles_command(show_values: bool) -> None:
     """List the built-in profiles and the cluster size each is for."""
     from runai_postrender.profiles import flatten_values
@@ -240,7 +267,7 @@ def show_command(ctx: click.Context, ref: str | None, profile: str | None, overr
         chosen = _resolve_profile(options)
         yaml = YAML(typ="safe", pure=True)
         yaml.default_flow_style = False
-        yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+        yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep the profile's order
         buffer = io.StringIO()
         yaml.dump({"profile": chosen.name, "chain": list(chosen.chain), **chosen.document}, buffer)
         click.echo(buffer.getvalue(), nl=False)
@@ -276,7 +303,9 @@ def recommend_command(nodes: int, gpus: int) -> None:
             chosen = load_profile(name)
             threshold = chosen.recommended_from
             reached = [
-                f"{nodes} nodes >= {threshold['nodes']}" if "nodes" in threshold and nodes >= threshold["nodes"] else "",
+                f"{nodes} nodes >= {threshold['nodes']}"
+                if "nodes" in threshold and nodes >= threshold["nodes"]
+                else "",
                 f"{gpus} GPUs >= {threshold['gpus']}" if "gpus" in threshold and gpus >= threshold["gpus"] else "",
             ]
             if any(reached):
@@ -295,7 +324,9 @@ def recommend_command(nodes: int, gpus: int) -> None:
 
 @main.command("diff")
 @_profile_options
-@click.option("--color/--no-color", default=None, help="Colour the diff (default: on a terminal, unless NO_COLOR is set).")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the diff (default: on a terminal, unless NO_COLOR is set)."
+)
 @click.pass_context
 def diff_command(ctx: click.Context, profile: str | None, overrides: tuple[str, ...], color: bool | None) -> None:
     """Show, as a unified diff, what the profile would change in the stream on stdin."""
@@ -347,8 +378,11 @@ def verify_command(ctx: click.Context, profile: str | None, overrides: tuple[str
         chosen = _resolve_profile(options)
         result = run(_read_stdin(), chosen)
         report = result.report
-        off = [f"{entry.target}: {entry.pointer} is {_value(entry.old)}, profile wants {_value(entry.new)} (rule {entry.rule})"
-               for entry in report.changes]
+        off = [
+            f"{entry.target}: {entry.pointer} is {_value(entry.old)}, "
+            f"profile wants {_value(entry.new)} (rule {entry.rule})"
+            for entry in report.changes
+        ]
         off += [f"missing {added}" for added in report.added]
         if off:
             for line in off:
@@ -356,8 +390,10 @@ def verify_command(ctx: click.Context, profile: str | None, overrides: tuple[str
             error = VerifyError(f"{len(off)} setting(s) differ from profile {chosen.name!r}")
             error.report = report
             raise error
-        click.echo(f"ok: every setting of profile {chosen.name!r} holds ({len(report.unmatched)} rule(s) matched nothing: "
-                   f"{', '.join(report.unmatched) or '-'})")
+        click.echo(
+            f"ok: every setting of profile {chosen.name!r} holds ({len(report.unmatched)} rule(s) matched nothing: "
+            f"{', '.join(report.unmatched) or '-'})"
+        )
         return report
 
     _guarded(options, action)

@@ -153,4 +153,6 @@ def _apply(obj: Any, operations: list[dict[str, Any]], where: str) -> None:
     except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
         raise PatchError(f"{where}: {operations[0]['op']} {operations[0]['path']}: {exc}") from exc
     except (TypeError, AttributeError, KeyError, IndexError) as exc:
-        raise PatchError(f"{where}: {operations[0]['op']} {operations[0]['path']}: the document has the wrong shape there") from exc
+        raise PatchError(
+            f"{where}: {operations[0]['op']} {operations[0]['path']}: the document has the wrong shape there"
+        ) from exc

@@ -89,7 +89,11 @@ def _parse_if_targeted(data: bytes | bytearray, span: Span, profile: Profile) ->
         return None  # a regular document without a kind is no Kubernetes object
     if kind == sniff.UNKNOWN:
         literal = [k.encode() for k in kinds if not _GLOB.search(k)]
-        if len(literal) == len(kinds) and b"\\" not in data[start:end] and not any(k in data[start:end] for k in literal):
+        if (
+            len(literal) == len(kinds)
+            and b"\\" not in data[start:end]
+            and not any(k in data[start:end] for k in literal)
+        ):
             return None  # whatever it is, none of the kinds we look for is even spelled in it
     else:
         if not any(fnmatchcase(kind, pattern) for pattern in kinds):
@@ -155,7 +159,9 @@ def _apply_rule(
             for path in expand(obj, pointer, where):
                 changes += [Change(prefix + c.pointer, c.old, c.new) for c in set_value(obj, path, value, where)]
         for operation in rule.patch:
-            changes += [Change(prefix + c.pointer, c.old, c.new, c.op) for c in apply_operation(obj, dict(operation), where)]
+            changes += [
+                Change(prefix + c.pointer, c.old, c.new, c.op) for c in apply_operation(obj, dict(operation), where)
+            ]
     if rule.autoscale is not None:
         key = (resource.namespace, str(resource.name))
         existing = hpas.get(key)
@@ -163,7 +169,9 @@ def _apply_rule(
             hpa_changes = autoscale.patch_hpa(existing, rule.autoscale, f"rule {rule.name!r}: {existing.describe()}")
             if hpa_changes:
                 existing.document.changed = True
-                report.changes.extend(Entry(rule.name, existing.describe(), c.pointer, c.old, c.new) for c in hpa_changes)
+                report.changes.extend(
+                    Entry(rule.name, existing.describe(), c.pointer, c.old, c.new) for c in hpa_changes
+                )
         else:
             new = autoscale.new_hpa(resource, rule.autoscale)
             added.append(new)
@@ -206,4 +214,3 @@ def _assemble(
     if run_start is not None:
         pieces.append(view[run_start:])
     return pieces
-

@@ -156,7 +156,7 @@ def _line_of(source: _Source, path: Sequence[str | int]) -> int | None:
             found = [v for k, v in node.value if k.value == step]
             if not found:
                 key_nodes = [k for k, _ in node.value if k.value == step]
-                return key_nodes[0].start_mark.line + 1 if key_nodes else line
+                return int(key_nodes[0].start_mark.line) + 1 if key_nodes else line
             node = found[0]
         elif isinstance(node.value, list) and isinstance(step, int) and step < len(node.value):
             node = node.value[step]
@@ -185,7 +185,8 @@ def _check_schema(source: _Source, data: dict[str, Any]) -> None:
             known = list(error.schema.get("properties", {}))
             hints = [difflib.get_close_matches(key, known, n=1) for key in extra]
             message = "unknown key " + ", ".join(
-                f"{key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "") for key, hint in zip(extra, hints, strict=True)
+                f"{key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                for key, hint in zip(extra, hints, strict=True)
             )
             line = _line_of(source, [*path, extra[0]])
         problems.append(f"{source.label}" + (f", line {line}" if line else "") + f", at {where}: {message}")
@@ -234,14 +235,14 @@ def _load_chain(ref: str, relative_to: Path | None, seen: tuple[str, ...]) -> tu
     if parent_ref is None:
         return data, chain
     try:
-        parent, parent_chain = _load_chain(
-            parent_ref, source.path.parent if source.path else None, (*seen, key)
-        )
+        parent, parent_chain = _load_chain(parent_ref, source.path.parent if source.path else None, (*seen, key))
     except ProfileError as exc:
         if "extends itself" in str(exc):
             raise
         raise ProfileError(f"{source.label} extends {parent_ref!r}: {exc}") from exc
-    merged = {key: value for key, value in parent.items() if key not in ("description", "clusterSize", "recommendedFrom")}
+    merged = {
+        key: value for key, value in parent.items() if key not in ("description", "clusterSize", "recommendedFrom")
+    }
     merged.update({key: value for key, value in data.items() if key not in ("values", "rules", "extends")})
     merged["values"] = _merge_values(parent.get("values") or {}, data.get("values") or {})
     merged["rules"] = _merge_rules(parent.get("rules") or [], rules)
@@ -394,7 +395,10 @@ def _build_rule(raw: Mapping[str, Any], profile: str) -> Rule:
             else _whole_number(spec["memoryUtilization"], f"{where}: autoscale.memoryUtilization", 1),
         )
         if autoscale.max_replicas < autoscale.min_replicas:
-            raise ProfileError(f"{where}: autoscale.maxReplicas ({autoscale.max_replicas}) is below minReplicas ({autoscale.min_replicas})")
+            raise ProfileError(
+                f"{where}: autoscale.maxReplicas ({autoscale.max_replicas}) "
+                f"is below minReplicas ({autoscale.min_replicas})"
+            )
         if any(_globs(match.get("kind"))) and set(_globs(match.get("kind"))) != {"Deployment"}:
             raise ProfileError(f"{where}: autoscale works on Deployments; match.kind must be Deployment")
     if not (set_ or patch or autoscale):
@@ -442,13 +446,17 @@ def load_profile(ref: str, overrides: Sequence[tuple[str, str]] = ()) -> Profile
     values = data.get("values") or {}
     _apply_overrides(values, overrides, ref)
     rules = []
-    document: dict[str, Any] = {key: data[key] for key in ("description", "clusterSize", "recommendedFrom") if key in data}
+    document: dict[str, Any] = {
+        key: data[key] for key in ("description", "clusterSize", "recommendedFrom") if key in data
+    }
     document["values"] = values
     document["rules"] = []
     for raw in data.get("rules") or []:
         if raw.get("disabled"):
             continue
-        resolved = _substitute({k: v for k, v in raw.items() if k != "disabled"}, values, f"profile {ref!r}, rule {raw['name']!r}")
+        resolved = _substitute(
+            {k: v for k, v in raw.items() if k != "disabled"}, values, f"profile {ref!r}, rule {raw['name']!r}"
+        )
         rules.append(_build_rule(resolved, ref))
         document["rules"].append(resolved)
     for name, value in flatten_values(values).items():

@@ -125,7 +125,8 @@ def containers(resource: Resource, names: tuple[str, ...], rule: str) -> tuple[l
         return [], list(names)
     if not isinstance(found, list):
         raise PatchError(
-            f"rule {rule!r}: {resource.describe()}: {resource.pointer}{base} is a {type(found).__name__}, not a list of containers"
+            f"rule {rule!r}: {resource.describe()}: {resource.pointer}{base} "
+            f"is a {type(found).__name__}, not a list of containers"
         )
     selected: list[tuple[str, Any]] = []
     missing = []

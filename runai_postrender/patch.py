@@ -89,7 +89,10 @@ def _ensure_parents(obj: Any, pointer: str, where: str) -> None:
                 child.fa.set_block_style()  # `resources: {}` about to get keys: write them as a block
             node = child
         elif isinstance(node, list):
-            if not (part.isdigit() and int(part) < len(node)):
+            if not part.isdigit():
+                parent = path.rsplit("/", 1)[0] or "/"
+                raise PatchError(f"{where}: cannot set {pointer}: {parent} is a list, not a mapping")
+            if int(part) >= len(node):
                 raise PatchError(f"{where}: {path} does not exist (the list has {len(node)} items)")
             node = node[int(part)]
         else:

@@ -28,6 +28,7 @@ class Change:
     old: Any
     new: Any
     op: str = "set"
+    field: str = ""  # the pointer as people read it in the report; empty: the pointer itself
 
 
 def _unescape(part: str) -> str:

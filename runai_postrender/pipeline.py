@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 from fnmatch import fnmatchcase
 
 from runai_postrender import autoscale, document, select, sniff
@@ -134,7 +135,9 @@ def _apply_rules(profile: Profile, targeted: list[Document], report: Report) -> 
             changes = _apply_rule(rule, resource, hpas, added, report)
             if changes:
                 resource.document.changed = True
-                report.changes.extend(Entry(rule.name, resource.describe(), c.pointer, c.old, c.new) for c in changes)
+                report.changes.extend(
+                    Entry(rule.name, resource.describe(), c.pointer, c.old, c.new, c.field) for c in changes
+                )
     return added
 
 
@@ -149,19 +152,20 @@ def _apply_rule(
     if not isinstance(resource.obj.get("spec", {}), dict | type(None)):
         raise PatchError(f"{where}: spec is a {type(resource.obj['spec']).__name__}, not a mapping")
     changes: list[Change] = []
-    targets: list[tuple[str, object]] = [("", resource.obj)]
+    targets: list[tuple[str, Any]] = [("", resource.obj)]
     if rule.containers:
         targets, missing = select.containers(resource, rule.containers, rule.name)
         for name in missing:
             report.notes.append(f"rule {rule.name!r}: {resource.describe()} has no container {name!r}")
     for prefix, obj in targets:
+        label = f"container {obj['name']}: " if prefix else ""
+        found: list[Change] = []
         for pointer, value in rule.set.items():
             for path in expand(obj, pointer, where):
-                changes += [Change(prefix + c.pointer, c.old, c.new) for c in set_value(obj, path, value, where)]
+                found += set_value(obj, path, value, where)
         for operation in rule.patch:
-            changes += [
-                Change(prefix + c.pointer, c.old, c.new, c.op) for c in apply_operation(obj, dict(operation), where)
-            ]
+            found += apply_operation(obj, dict(operation), where)
+        changes += [Change(prefix + c.pointer, c.old, c.new, c.op, label + c.pointer.lstrip("/")) for c in found]
     if rule.autoscale is not None:
         key = (resource.namespace, str(resource.name))
         existing = hpas.get(key)
@@ -170,16 +174,17 @@ def _apply_rule(
             if hpa_changes:
                 existing.document.changed = True
                 report.changes.extend(
-                    Entry(rule.name, existing.describe(), c.pointer, c.old, c.new) for c in hpa_changes
+                    Entry(rule.name, existing.describe(), c.pointer, c.old, c.new, c.pointer.lstrip("/"))
+                    for c in hpa_changes
                 )
         else:
             new = autoscale.new_hpa(resource, rule.autoscale)
             added.append(new)
-            report.added.append(f"{new.description} after {resource.describe()} (rule {rule.name!r})")
+            report.added.append(f"{new.description}, filed with {resource.describe()} (rule {rule.name})")
             # Later rules (and a second run) find this one and patch it instead of adding another.
             hpas[key] = resource
         changes += autoscale.drop_replicas(resource, where)
-    return [Change(resource.pointer + c.pointer, c.old, c.new, c.op) for c in changes]
+    return [Change(resource.pointer + c.pointer, c.old, c.new, c.op, c.field or c.pointer.lstrip("/")) for c in changes]
 
 
 def _assemble(

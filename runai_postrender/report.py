@@ -13,9 +13,10 @@ class Entry:
 
     rule: str
     target: str  # "document 3 (Deployment/runai-backend-backend)"
-    pointer: str
+    pointer: str  # RFC 6901, from the resource's root
     old: Any
     new: Any
+    field: str = ""  # how people read it: "container query: resources/limits/cpu"
 
 
 @dataclass
@@ -33,24 +34,22 @@ class Report:
         return list(dict.fromkeys(entry.target for entry in self.changes))
 
     def to_text(self) -> str:
-        lines = [f"runai-size: profile {self.profile}, {self.documents} documents"]
+        changed = len(self.changed_targets)
+        lines = [
+            f"runai-size: profile {self.profile}: {self.documents} documents, {changed} changed, {len(self.added)} added"
+        ]
         if self.error:
             lines.append(f"  error: {self.error}")
-        by_rule: dict[str, list[Entry]] = {}
+        groups: dict[tuple[str, str], list[Entry]] = {}
         for entry in self.changes:
-            by_rule.setdefault(entry.rule, []).append(entry)
-        for rule, entries in by_rule.items():
-            lines.append(f"  {rule}:")
-            for target in dict.fromkeys(entry.target for entry in entries):
-                fields = [_change(entry) for entry in entries if entry.target == target]
-                lines.append(f"    {target}: {'; '.join(fields)}")
-        for added in self.added:
-            lines.append(f"  added {added}")
+            groups.setdefault((entry.target, entry.rule), []).append(entry)
+        for (target, rule), entries in groups.items():
+            lines.append(f"  {target}, rule {rule}:")
+            lines.extend(f"    {_change(entry)}" for entry in entries)
+        lines.extend(f"  added {added}" for added in self.added)
         if self.unmatched:
-            lines.append(f"  matched nothing in this stream: {', '.join(self.unmatched)}")
+            lines.append(f"  rules that matched nothing in this stream: {', '.join(self.unmatched)}")
         lines.extend(f"  note: {note}" for note in self.notes)
-        if not self.changes and not self.added and not self.error:
-            lines.append("  nothing to change")
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
@@ -75,11 +74,12 @@ def _plain(value: Any) -> Any:
 
 
 def _change(entry: Entry) -> str:
+    name = entry.field or entry.pointer
     if entry.new is None and entry.old is not None:
-        return f"{entry.pointer} removed (was {_short(entry.old)})"
+        return f"{name}: removed (was {_short(entry.old)})"
     if entry.old is None:
-        return f"{entry.pointer} = {_short(entry.new)}"
-    return f"{entry.pointer} {_short(entry.old)} -> {_short(entry.new)}"
+        return f"{name}: {_short(entry.new)} (added)"
+    return f"{name}: {_short(entry.old)} -> {_short(entry.new)}"
 
 
 def _short(value: Any) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any
 from fnmatch import fnmatchcase
+from typing import Any
 
 from runai_postrender import autoscale, document, select, sniff
 from runai_postrender.autoscale import NewDocument

@@ -221,11 +221,15 @@ def main(
 @click.option(
     "--values", "show_values", is_flag=True, help="A side-by-side table of every value of the built-in profiles."
 )
-def profiles_command(show_values: bool) -> None:
+@click.option("--schema", "show_schema", is_flag=True, help="Print the JSON Schema of the profile format.")
+def profiles_command(show_values: bool, show_schema: bool) -> None:
     """List the built-in profiles and the cluster size each is for."""
-    from runai_postrender.profiles import flatten_values
+    from runai_postrender.profiles import flatten_values, schema_text
 
     def action() -> None:
+        if show_schema:
+            click.echo(schema_text(), nl=False)
+            return
         loaded = [load_profile(name) for name in builtin_names()]
         if not show_values:
             width = max(len(p.name) for p in loaded)

@@ -173,3 +173,9 @@ def test_profiles_lists_and_tabulates_the_builtins() -> None:
 
 def test_version() -> None:
     assert invoke(["--version"]).stdout == f"runai-size, version {__version__}\n"
+
+
+def test_profiles_prints_the_schema_that_ships_in_the_package(root: Path) -> None:
+    assert json.loads(invoke(["profiles", "--schema"]).stdout) == json.loads(
+        (root / "profiles" / "profile.schema.json").read_text()
+    )

@@ -1,0 +1,492 @@
+"""End to end with the real Helm 3 and Helm 4 binaries (no mocks): runai-size as Helm's post-renderer.
+
+Helm 3 finds `runai-size` on PATH; Helm 4 runs the plugin installed from this repository with
+`helm plugin install`. Each Helm major version gets its own HOME. The expected numbers come from the
+profiles themselves (`load_profile(name).values`), never from copies in this file.
+
+Golden diffs: a recording post-renderer (tests/plugins/capture) keeps exactly what each Helm sends
+to a post-renderer; the diff of that input against runai-size's output must equal
+tests/golden/<chart>-<profile>-helm<N>.diff. `UPDATE_GOLDEN=1 pytest tests/test_helm.py` rewrites them.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from runai_postrender.profiles import builtin_names, load_profile
+from tests.helm_support import (
+    GOLDEN,
+    HELM4_FILENAME,
+    ROOT,
+    HelmRunner,
+    Key,
+    Renders,
+    Variant,
+    by_key,
+    documents,
+    quantities,
+    run_runai_size,
+)
+
+pytestmark = pytest.mark.helm
+
+MAJORS = [3, 4]
+PROFILES = ["small", "large", "xlarge"]
+SCALING = ["large", "xlarge"]  # the profiles that add HorizontalPodAutoscalers
+
+BACKEND = Variant("backend", "runai-backend", "runai-backend", "runai-backend")
+ACME = Variant("backend-acme", "runai-backend", "acme", "acme-system")  # not the default release name
+BACKEND_HPAS = Variant(  # the chart renders its own HorizontalPodAutoscalers
+    "backend-hpas",
+    "runai-backend",
+    "runai-backend",
+    "runai-backend",
+    ("backend.autoscaling.enabled=true,frontend.autoscaling.enabled=true,grafana.autoscaling.enabled=true",),
+)
+CLUSTER = Variant("cluster", "runai-cluster", "runai-cluster", "runai")
+BACKENDS = [BACKEND, ACME, BACKEND_HPAS]
+VARIANTS = [*BACKENDS, CLUSTER]
+GOLDEN_VARIANTS = {"runai-backend": BACKEND, "runai-cluster": CLUSTER}
+
+HPA = "HorizontalPodAutoscaler"
+AUTOSCALED = (("backend", "controlPlane"), ("frontend", "controlPlane"), ("grafana", "grafana"))
+THANOS = (("Deployment", "thanos-query", "query"), ("StatefulSet", "thanos-receive", "receive"))
+SERVICE_GROUPS = ("scheduling", "sync", "workload")
+
+
+def ids(variant: Variant) -> str:
+    return variant.id
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+class Helms(dict[int, HelmRunner]):
+    """Helm 3 and Helm 4, each set up on first use in its own home: a missing binary fails only its tests."""
+
+    def __init__(self, tmp: Path) -> None:
+        super().__init__()
+        self.tmp = tmp
+
+    def __missing__(self, major: int) -> HelmRunner:
+        runner = HelmRunner(major, self.tmp / f"home-helm{major}", self.tmp)
+        self[major] = runner
+        return runner
+
+
+@pytest.fixture(scope="session")
+def helms(tmp_path_factory: pytest.TempPathFactory) -> Helms:
+    return Helms(tmp_path_factory.mktemp("helm"))
+
+
+@pytest.fixture(scope="session")
+def renders(helms: Helms, tmp_path_factory: pytest.TempPathFactory) -> Renders:
+    return Renders(helms, tmp_path_factory.mktemp("captures"))
+
+
+@cache
+def values(profile: str) -> dict[str, Any]:
+    loaded = load_profile(profile).values
+    assert ("controlPlane" in loaded) == (profile in SCALING), f"profile {profile!r} changed shape; update SCALING"
+    return copy.deepcopy(dict(loaded))
+
+
+# ---------------------------------------------------------------- what a profile must do
+
+
+def cpu_metric(utilization: int) -> list[dict[str, Any]]:
+    target = {"type": "Utilization", "averageUtilization": utilization}
+    return [{"type": "Resource", "resource": {"name": "cpu", "target": target}}]
+
+
+def container(obj: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [c for c in obj["spec"]["template"]["spec"]["containers"] if c["name"] == name]
+    assert len(found) == 1, f"{len(found)} containers named {name!r}"
+    return found[0]
+
+
+def expected_objects(
+    baseline: dict[Key, dict[str, Any]], profile: str, variant: Variant
+) -> tuple[dict[Key, dict[str, Any]], dict[Key, dict[str, Any]]]:
+    """The baseline with the profile applied by hand, and the HPAs runai-size adds (key -> their spec)."""
+    objects = copy.deepcopy(baseline)
+    settings = values(profile)
+    added: dict[Key, dict[str, Any]] = {}
+    ns, release = variant.namespace, variant.release
+    if variant.chart == "runai-backend":
+        for component, group in AUTOSCALED:
+            name = f"{release}-{component}"
+            deployment = objects[("Deployment", ns, name)]
+            if group not in settings:
+                continue
+            deployment["spec"].pop("replicas", None)
+            numbers = settings[group]
+            spec = {
+                "minReplicas": numbers["minReplicas"],
+                "maxReplicas": numbers["maxReplicas"],
+                "metrics": cpu_metric(numbers["cpuUtilization"]),
+            }
+            key = (HPA, ns, name)
+            if key in objects:  # the chart's own: patched, not doubled
+                objects[key]["spec"].update(spec)
+            else:
+                added[key] = {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}, **spec}
+        if "thanos" in settings:
+            for kind, suffix, name in THANOS:
+                amounts = settings["thanos"][name]
+                resources = container(objects[(kind, ns, f"{release}-{suffix}")], name).setdefault("resources", {})
+                for section in ("requests", "limits"):
+                    resources.setdefault(section, {}).update(cpu=amounts["cpu"], memory=amounts["memory"])
+    if variant.chart == "runai-cluster":
+        config = objects[("RunaiConfig", ns, "runai")]
+        for group in SERVICE_GROUPS:
+            resources = config["spec"]["global"].setdefault(f"{group}Services", {}).setdefault("resources", {})
+            for section, amounts in settings["serviceGroups"][group].items():
+                resources.setdefault(section, {}).update(amounts)
+        if "prometheus" in settings:
+            queue, retention = settings["prometheus"]["queueConfig"], settings["prometheus"]["retention"]
+            config["spec"]["prometheus"]["remoteWrite"].setdefault("queueConfig", {}).update(queue)
+            config["spec"]["prometheus"]["spec"]["retention"] = retention
+            prometheus = objects[("Prometheus", ns, f"{release}-prometheus")]
+            prometheus["spec"]["retention"] = retention
+            for entry in prometheus["spec"]["remoteWrite"]:
+                entry.setdefault("queueConfig", {}).update(queue)
+    return objects, added
+
+
+def sized_and_baseline(
+    renders: Renders, major: int, variant: Variant, profile: str
+) -> tuple[dict[Key, dict[str, Any]], dict[Key, dict[str, Any]]]:
+    return by_key(documents(renders.sized(major, variant, profile))), by_key(documents(renders.baseline(major, variant)))
+
+
+def hpas_by_target(objects: dict[Key, dict[str, Any]]) -> dict[tuple[str | None, str], list[dict[str, Any]]]:
+    found: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
+    for (kind, namespace, _), obj in objects.items():
+        if kind == HPA:
+            ref = obj["spec"]["scaleTargetRef"]
+            assert ref["kind"] == "Deployment"
+            found.setdefault((namespace, ref["name"]), []).append(obj)
+    return found
+
+
+# ---------------------------------------------------------------- the tools
+
+
+@pytest.mark.parametrize("major", MAJORS)
+def test_helm_binary_is_that_major_version(helms: Helms, major: int) -> None:
+    assert helms[major].version.startswith(f"v{major}.")
+
+
+def test_the_builtin_profiles_are_the_tested_ones() -> None:
+    assert set(PROFILES) <= set(builtin_names())
+
+
+def test_helm4_plugin_list_shows_runai_size_with_the_version_of_plugin_yaml(helms: Helms) -> None:
+    version = str(YAML(typ="safe", pure=True).load((ROOT / "plugin.yaml").read_text())["version"])
+    listing = helms[4].run("plugin", "list")
+    rows = [line.split() for line in listing.stdout.splitlines()]
+    mine = [row for row in rows if row and row[0] == "runai-size"]
+    assert len(mine) == 1, listing.stdout
+    assert mine[0][1] == version, listing.stdout
+    assert "postrenderer/v1" in mine[0], listing.stdout
+
+
+def test_helm3_home_is_not_disturbed_by_helm4_plugins(helms: Helms) -> None:
+    helms[4]  # noqa: B018 - Helm 4 (and its plugins) set up first: its home must not leak into Helm 3's
+    listing = helms[3].run("plugin", "list")
+    assert listing.stderr == ""
+    assert "runai-size" not in listing.stdout
+
+
+# ---------------------------------------------------------------- what each profile does
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids)
+@pytest.mark.parametrize("major", MAJORS)
+def test_output_is_the_chart_with_exactly_the_profiles_changes(
+    renders: Renders, major: int, variant: Variant, profile: str
+) -> None:
+    """Every object is the chart's, changed only where the profile says (Services, sidecars, hooks untouched)."""
+    sized, baseline = sized_and_baseline(renders, major, variant, profile)
+    expected, added = expected_objects(baseline, profile, variant)
+    assert sorted(sized, key=str) == sorted([*expected, *added], key=str)
+    for key, obj in expected.items():
+        assert quantities(sized[key]) == quantities(obj), f"{key} differs from the chart's with the profile applied"
+    for key, spec in added.items():
+        hpa = sized[key]
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"] == spec
+        assert HELM4_FILENAME not in (hpa["metadata"].get("annotations") or {})
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("variant", BACKENDS, ids=ids)
+@pytest.mark.parametrize("major", MAJORS)
+def test_one_hpa_per_autoscaled_deployment(renders: Renders, major: int, variant: Variant, profile: str) -> None:
+    sized, baseline = sized_and_baseline(renders, major, variant, profile)
+    ns, release = variant.namespace, variant.release
+    hpas, chart_hpas = hpas_by_target(sized), hpas_by_target(baseline)
+    settings = values(profile)
+    for component, group in AUTOSCALED:
+        name = f"{release}-{component}"
+        deployment = sized[("Deployment", ns, name)]
+        if group not in settings:
+            assert hpas.get((ns, name), []) == chart_hpas.get((ns, name), []), "small must not touch autoscaling"
+            assert deployment["spec"].get("replicas") == baseline[("Deployment", ns, name)]["spec"].get("replicas")
+            continue
+        assert len(hpas.get((ns, name), [])) == 1, f"{len(hpas.get((ns, name), []))} HPAs scale Deployment {name}"
+        hpa = hpas[(ns, name)][0]
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["metadata"]["namespace"] == ns
+        assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert hpa["spec"]["minReplicas"] == settings[group]["minReplicas"] == 2
+        assert hpa["spec"]["maxReplicas"] == settings[group]["maxReplicas"]
+        assert hpa["spec"]["metrics"] == cpu_metric(settings[group]["cpuUtilization"])
+        assert "replicas" not in deployment["spec"]
+    # Only those three: thanos-query keeps its replicas and gets no HPA.
+    assert set(hpas) <= {(ns, f"{release}-{component}") for component, _ in AUTOSCALED}
+    assert sized[("Deployment", ns, f"{release}-thanos-query")]["spec"]["replicas"] == 1
+    assert len([key for key in sized if key[0] == HPA]) == (3 if profile in SCALING or variant is BACKEND_HPAS else 0)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("variant", [BACKEND, ACME], ids=ids)
+@pytest.mark.parametrize("major", MAJORS)
+def test_thanos_requests_equal_limits_and_other_containers_untouched(
+    renders: Renders, major: int, variant: Variant, profile: str
+) -> None:
+    sized, baseline = sized_and_baseline(renders, major, variant, profile)
+    settings = values(profile)
+    for kind, suffix, name in THANOS:
+        key = (kind, variant.namespace, f"{variant.release}-{suffix}")
+        pod, chart_pod = sized[key]["spec"]["template"]["spec"], baseline[key]["spec"]["template"]["spec"]
+        resources = quantities(container(sized[key], name).get("resources"))
+        if "thanos" in settings:
+            amounts = quantities({"requests": settings["thanos"][name]})["requests"]
+            assert resources == {"requests": amounts, "limits": amounts}, f"{key} container {name}"
+        else:
+            assert resources == quantities(container(baseline[key], name).get("resources"))
+        others = [c for c in pod["containers"] if c["name"] != name]
+        assert others == [c for c in chart_pod["containers"] if c["name"] != name]
+    # Services named like the workloads are not workloads.
+    for key, obj in sized.items():
+        if key[0] == "Service":
+            assert obj == baseline[key]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("major", MAJORS)
+def test_runaiconfig_and_prometheus(renders: Renders, major: int, profile: str) -> None:
+    sized, baseline = sized_and_baseline(renders, major, CLUSTER, profile)
+    settings = values(profile)
+    config = sized[("RunaiConfig", "runai", "runai")]
+    for group in SERVICE_GROUPS:
+        assert quantities(config["spec"]["global"][f"{group}Services"]["resources"]) == quantities(
+            settings["serviceGroups"][group]
+        ), group
+    prometheus_key = ("Prometheus", "runai", "runai-cluster-prometheus")
+    prometheus = sized[prometheus_key]
+    chart_config = baseline[("RunaiConfig", "runai", "runai")]
+    if "prometheus" not in settings:
+        assert prometheus == baseline[prometheus_key]
+        assert config["spec"]["prometheus"] == chart_config["spec"]["prometheus"]
+        return
+    queue, retention = settings["prometheus"]["queueConfig"], settings["prometheus"]["retention"]
+    assert prometheus["spec"]["retention"] == retention
+    assert len(prometheus["spec"]["remoteWrite"]) == 2
+    for entry in prometheus["spec"]["remoteWrite"]:
+        assert entry["queueConfig"] == queue
+    assert config["spec"]["prometheus"]["remoteWrite"]["queueConfig"] == queue
+    assert config["spec"]["prometheus"]["spec"]["retention"] == retention
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("major", MAJORS)
+def test_hook_job_is_untouched(renders: Renders, major: int, profile: str) -> None:
+    """Helm 4 post-renders hooks, Helm 3 does not; either way the Job's `backend` container stays as it is."""
+    job = ("Job", "runai-backend", "runai-backend-db-migrate")
+    sent = [doc.key for doc in documents(renders.captured(major, BACKEND, profile).input)]
+    assert (job in sent) == (major >= 4)
+    sized, baseline = sized_and_baseline(renders, major, BACKEND, profile)
+    assert container(sized[job], "backend") == container(baseline[job], "backend")
+    assert sized[job] == baseline[job]
+
+
+# ---------------------------------------------------------------- how Helm files what runai-size adds
+
+
+@pytest.mark.parametrize("profile", SCALING)
+@pytest.mark.parametrize("variant", [BACKEND, ACME], ids=ids)
+def test_helm3_added_hpa_has_the_source_comment_of_its_deployment(
+    renders: Renders, variant: Variant, profile: str
+) -> None:
+    raw = documents(renders.captured(3, variant, profile).output)  # what runai-size gave Helm 3
+    sources = {doc.key: doc.source for doc in raw}
+    hpas = [doc for doc in raw if doc.key[0] == HPA]
+    assert len(hpas) == 3
+    for hpa in hpas:
+        deployment = ("Deployment", variant.namespace, hpa.obj["spec"]["scaleTargetRef"]["name"])
+        assert hpa.source is not None
+        assert hpa.source == sources[deployment]
+
+
+@pytest.mark.parametrize("profile", SCALING)
+@pytest.mark.parametrize("variant", [BACKEND, ACME], ids=ids)
+def test_helm4_files_added_hpa_with_its_deployment(renders: Renders, variant: Variant, profile: str) -> None:
+    raw = documents(renders.captured(4, variant, profile).output)
+    annotations = {doc.key: (doc.obj["metadata"].get("annotations") or {}).get(HELM4_FILENAME) for doc in raw}
+    final = documents(renders.sized(4, variant, profile))
+    sources = {doc.key: doc.source for doc in final}
+    hpas = [doc for doc in final if doc.key[0] == HPA]
+    assert len(hpas) == 3
+    for hpa in hpas:
+        deployment = ("Deployment", variant.namespace, hpa.obj["spec"]["scaleTargetRef"]["name"])
+        assert annotations[hpa.key] == annotations[deployment] is not None  # in runai-size's output
+        assert hpa.source == sources[deployment]  # and Helm 4 used it
+        assert hpa.source is not None and "generated-by-postrender" not in hpa.source
+    for doc in final:  # Helm 4 strips its annotation again
+        assert HELM4_FILENAME not in (doc.obj["metadata"].get("annotations") or {}), doc.key
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("chart", sorted(GOLDEN_VARIANTS))
+def test_helm3_prints_what_runai_size_returned(renders: Renders, chart: str, profile: str) -> None:
+    capture = renders.captured(3, GOLDEN_VARIANTS[chart], profile)
+    assert capture.final == renders.sized(3, GOLDEN_VARIANTS[chart], profile)
+    assert capture.final.startswith(capture.output.decode())  # then the hooks, which Helm 3 does not post-render
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("chart", sorted(GOLDEN_VARIANTS))
+def test_helm4_prints_what_runai_size_returned(renders: Renders, chart: str, profile: str) -> None:
+    capture = renders.captured(4, GOLDEN_VARIANTS[chart], profile)
+    assert capture.final == renders.sized(4, GOLDEN_VARIANTS[chart], profile)
+
+    def without_filename(obj: dict[str, Any]) -> dict[str, Any]:
+        obj = copy.deepcopy(obj)
+        annotations = obj["metadata"].get("annotations") or {}
+        annotations.pop(HELM4_FILENAME, None)
+        if not annotations:
+            obj["metadata"].pop("annotations", None)
+        return obj
+
+    returned = by_key(documents(capture.output))  # runai-size's output, with Helm 4's annotation
+    printed = by_key(documents(capture.final))
+    assert printed == {key: without_filename(obj) for key, obj in returned.items()}
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _failing(helm: HelmRunner, env: dict[str, str]) -> str:
+    done = helm.template("runai-backend", "runai-backend", "runai-backend", post_renderer="runai-size", env=env, check=False)
+    assert done.returncode != 0, done.describe()
+    assert done.stdout == ""
+    return done.stderr
+
+
+def test_helm4_error_goes_to_the_named_report_file(helms: Helms, tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    stderr = _failing(helms[4], {"RUNAI_SIZE_PROFILE": "nonexistent", "RUNAI_SIZE_REPORT": str(report)})
+    assert 'plugin "runai-size" exited with error' in stderr  # all that Helm 4.1 shows
+    text = report.read_text()
+    assert "error: unknown profile 'nonexistent'" in text
+    assert "small, large, xlarge" in text
+
+
+def test_helm4_error_goes_to_the_default_report_file(helms: Helms) -> None:
+    report = helms[4].state_dir / "runai-size" / "last-report.txt"
+    report.unlink(missing_ok=True)
+    _failing(helms[4], {"RUNAI_SIZE_PROFILE": "nonexistent"})
+    assert "error: unknown profile 'nonexistent'" in report.read_text()
+
+
+def test_helm4_without_a_profile_the_report_names_the_variable(helms: Helms) -> None:
+    report = helms[4].state_dir / "runai-size" / "last-report.txt"
+    report.unlink(missing_ok=True)
+    _failing(helms[4], {})
+    assert "no profile chosen: set RUNAI_SIZE_PROFILE" in report.read_text()
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        ("nonexistent", "runai-size: error: unknown profile 'nonexistent'"),
+        (None, "runai-size: error: no profile chosen: set RUNAI_SIZE_PROFILE"),
+    ],
+)
+def test_helm3_shows_the_error(helms: Helms, profile: str | None, message: str) -> None:
+    stderr = _failing(helms[3], {"RUNAI_SIZE_PROFILE": profile} if profile else {})
+    assert message in stderr
+
+
+# ---------------------------------------------------------------- fidelity: golden diffs and idempotence
+
+
+def golden_path(chart: str, profile: str, major: int) -> Path:
+    return GOLDEN / f"{chart}-{profile}-helm{major}.diff"
+
+
+def unified(before: bytes, after: bytes, chart: str, profile: str, major: int) -> str:
+    lines = difflib.unified_diff(
+        before.decode("utf-8").splitlines(keepends=True),
+        after.decode("utf-8").splitlines(keepends=True),
+        fromfile=f"a/{chart}.helm{major}.yaml",
+        tofile=f"b/{chart}.helm{major}.{profile}.yaml",
+        n=3,
+    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def golden_cases() -> Iterator[Any]:
+    for major in MAJORS:
+        for chart in sorted(GOLDEN_VARIANTS):
+            for profile in PROFILES:
+                yield pytest.param(major, chart, profile, id=f"{chart}-{profile}-helm{major}")
+
+
+@pytest.mark.parametrize(("major", "chart", "profile"), list(golden_cases()))
+def test_golden_diff(helms: Helms, renders: Renders, major: int, chart: str, profile: str) -> None:
+    capture = renders.captured(major, GOLDEN_VARIANTS[chart], profile)
+    output = run_runai_size(["--profile", profile], capture.input, helms[major].env).stdout
+    assert output == capture.output, "runai-size gave Helm something else than it gives on the same input"
+    diff = unified(capture.input, output, chart, profile, major)
+    path = golden_path(chart, profile, major)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(diff, encoding="utf-8")
+        return
+    assert path.is_file(), f"{path.relative_to(ROOT)} is missing: run UPDATE_GOLDEN=1 pytest tests/test_helm.py"
+    golden = path.read_text(encoding="utf-8")
+    if diff != golden:
+        changes = "".join(difflib.unified_diff(golden.splitlines(True), diff.splitlines(True), "golden", "now"))
+        pytest.fail(
+            f"{path.relative_to(ROOT)} differs (UPDATE_GOLDEN=1 rewrites it, if the change is right):\n{changes}",
+            pytrace=False,
+        )
+
+
+def test_no_stray_golden_files() -> None:
+    expected = {golden_path(chart, profile, major).name for major, chart, profile in (p.values for p in golden_cases())}
+    present = {path.name for path in GOLDEN.glob("*")} if GOLDEN.is_dir() else set()
+    assert present <= expected, f"golden files no test checks: {sorted(present - expected)}"
+
+
+@pytest.mark.parametrize(("major", "chart", "profile"), list(golden_cases()))
+def test_idempotent(helms: Helms, renders: Renders, major: int, chart: str, profile: str) -> None:
+    """runai-size on its own output, with the same profile, changes nothing (not a byte)."""
+    output = renders.captured(major, GOLDEN_VARIANTS[chart], profile).output
+    again = run_runai_size(["--profile", profile], output, helms[major].env)
+    assert again.stdout == output
+    assert b"nothing to change" in again.stderr

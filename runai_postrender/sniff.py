@@ -24,6 +24,7 @@ _IRREGULAR = re.compile(
 )
 _KIND = re.compile(rb"^kind:(.*)$", re.M)
 _METADATA = re.compile(rb"^metadata:[ \t]*(?:#.*)?\r?$", re.M)
+_ANY_METADATA = re.compile(rb"^metadata:", re.M)
 _NEXT_TOP = re.compile(rb"^[^ \t\r\n#]", re.M)
 _CHILD = re.compile(rb"^( +)(?:[^ \t\r\n#])", re.M)
 _SIMPLE_VALUE = re.compile(
@@ -69,7 +70,9 @@ def sniff_metadata(data: bytes | bytearray, start: int, end: int) -> tuple[str |
     """(name, namespace) from a block `metadata:` mapping, None where absent, or UNKNOWN."""
     found = list(_METADATA.finditer(data, start, end))
     if len(found) != 1:
-        return UNKNOWN if found else (None, None)
+        if found or _ANY_METADATA.search(data, start, end):
+            return UNKNOWN  # two `metadata:` keys, or one with an inline (flow) value
+        return None, None
     block_start = found[0].end()
     top = _NEXT_TOP.search(data, block_start + 1, end)
     block_end = top.start() if top else end

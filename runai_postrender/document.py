@@ -202,10 +202,20 @@ def merge_lines(ours: list[str], base: list[str], theirs: list[str], newline: st
     i0 = j0 = k0 = 0
 
     def settle(i: int, j: int, k: int) -> None:
-        if theirs[k0:k] == base[i0:i]:
-            out.extend(ours[j0:j])
+        base_chunk, ours_chunk, theirs_chunk = base[i0:i], ours[j0:j], theirs[k0:k]
+        if theirs_chunk == base_chunk:
+            out.extend(ours_chunk)
+        elif len(base_chunk) == len(ours_chunk):
+            # The original and ruamel's rendering differ here only line for line (trailing blanks,
+            # spacing): keep the original for every line the patch left alone.
+            matcher = SequenceMatcher(None, base_chunk, theirs_chunk, autojunk=False)
+            for tag, b1, b2, t1, t2 in matcher.get_opcodes():
+                if tag == "equal":
+                    out.extend(ours_chunk[b1:b2])
+                else:
+                    out.extend(line + newline for line in theirs_chunk[t1:t2])
         else:
-            out.extend(line + newline for line in theirs[k0:k])
+            out.extend(line + newline for line in theirs_chunk)
 
     for i in range(len(base)):
         j, k = to_ours.get(i), to_theirs.get(i)

@@ -15,11 +15,11 @@ import stat
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pytest
 from ruamel.yaml import YAML
@@ -30,6 +30,7 @@ GOLDEN = ROOT / "tests" / "golden"
 CAPTURE_PLUGIN = ROOT / "tests" / "plugins" / "capture"
 CAPTURE_PLUGIN_NAME = "runai-size-capture"
 HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
+T = TypeVar("T")
 SETUP = "run scripts/setup (it installs Helm 3 and Helm 4 under .tools/bin and runai-size into .venv)"
 
 
@@ -51,7 +52,9 @@ def scripts_dir() -> Path:
     """The bin folder of the Python running the tests, where pip put the `runai-size` console script."""
     folder = Path(sysconfig.get_path("scripts"))
     if not (folder / "runai-size").is_file():
-        pytest.fail(f"no runai-size console script in {folder} (Python {sys.executable}): {SETUP}", pytrace=False)
+        pytest.fail(
+            f"no runai-size console script in {folder} (Python {sys.executable}): {SETUP}", pytrace=False
+        )
     return folder
 
 
@@ -100,7 +103,7 @@ class HelmRunner:
             pytest.fail(f"{self.binary} is Helm {self.version}, not Helm {major}: {SETUP}", pytrace=False)
         # The capture post-renderer, copied so that its script is surely executable.
         self.capture_dir = tools / f"capture-helm{major}"
-        shutil.copytree(CAPTURE_PLUGIN, self.capture_dir)
+        shutil.copytree(CAPTURE_PLUGIN, self.capture_dir, dirs_exist_ok=True)
         script = self.capture_dir / "capture"
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         if major >= 4:
@@ -111,10 +114,18 @@ class HelmRunner:
     def state_dir(self) -> Path:
         return Path(self.env["XDG_STATE_HOME"])
 
-    def run(self, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> Completed:
+    def run(
+        self, *args: str, env: Mapping[str, str] | None = None, check: bool = True, cwd: Path | None = None
+    ) -> Completed:
         command = (str(self.binary), *args)
         proc = subprocess.run(
-            command, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=120, check=False
+            command,
+            env={**self.env, **(env or {})},
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         done = Completed(tuple(command), proc.returncode, proc.stdout, proc.stderr)
         if check and done.returncode != 0:
@@ -129,19 +140,22 @@ class HelmRunner:
         *,
         sets: Iterable[str] = (),
         post_renderer: str | None = None,
+        post_renderer_args: Iterable[str] = (),
         env: Mapping[str, str] | None = None,
         check: bool = True,
+        cwd: Path | None = None,
     ) -> Completed:
         args = ["template", release, str(CHARTS / chart), "--namespace", namespace]
         for item in sets:
             args += ["--set", item]
         if post_renderer is not None:
             args += ["--post-renderer", post_renderer]
-        return self.run(*args, env=env, check=check)
+        args += [f"--post-renderer-args={arg}" for arg in post_renderer_args]
+        return self.run(*args, env=env, check=check, cwd=cwd)
 
     @property
     def capture_post_renderer(self) -> str:
-        """What to pass to --post-renderer for the capture: a path for Helm 3, the plugin's name for Helm 4."""
+        """The capture's --post-renderer argument: a path for Helm 3, the plugin's name for Helm 4."""
         return str(self.capture_dir / "capture") if self.major == 3 else CAPTURE_PLUGIN_NAME
 
 
@@ -171,32 +185,36 @@ class Renders:
     tmp: Path
     _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
-    def _once(self, key: tuple[Any, ...], make: Any) -> Any:
+    def _once(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         if key not in self._cache:
             self._cache[key] = make()
-        return self._cache[key]
+        return cast(T, self._cache[key])
 
     def baseline(self, major: int, variant: Variant) -> str:
         """The chart as Helm renders it without a post-renderer."""
         helm = self.helms[major]
         return self._once(
             ("baseline", major, variant),
-            lambda: helm.template(variant.chart, variant.release, variant.namespace, sets=variant.sets).stdout,
+            lambda: (
+                helm.template(variant.chart, variant.release, variant.namespace, sets=variant.sets).stdout
+            ),
         )
 
     def sized(self, major: int, variant: Variant, profile: str) -> str:
-        """Helm's output with `--post-renderer runai-size` (Helm 3: from PATH; Helm 4: the installed plugin)."""
+        """Helm's output with `--post-renderer runai-size` (Helm 3: on PATH; Helm 4: the plugin)."""
         helm = self.helms[major]
         return self._once(
             ("sized", major, variant, profile),
-            lambda: helm.template(
-                variant.chart,
-                variant.release,
-                variant.namespace,
-                sets=variant.sets,
-                post_renderer="runai-size",
-                env={"RUNAI_SIZE_PROFILE": profile},
-            ).stdout,
+            lambda: (
+                helm.template(
+                    variant.chart,
+                    variant.release,
+                    variant.namespace,
+                    sets=variant.sets,
+                    post_renderer="runai-size",
+                    env={"RUNAI_SIZE_PROFILE": profile},
+                ).stdout
+            ),
         )
 
     def captured(self, major: int, variant: Variant, profile: str) -> Capture:
@@ -212,14 +230,20 @@ class Renders:
                 variant.namespace,
                 sets=variant.sets,
                 post_renderer=helm.capture_post_renderer,
-                env={"RUNAI_SIZE_PROFILE": profile, "RUNAI_SIZE_CAPTURE": str(into), "RUNAI_SIZE_CAPTURE_OUT": str(out)},
+                env={
+                    "RUNAI_SIZE_PROFILE": profile,
+                    "RUNAI_SIZE_CAPTURE": str(into),
+                    "RUNAI_SIZE_CAPTURE_OUT": str(out),
+                },
             )
             return Capture(into.read_bytes(), out.read_bytes(), done.stdout)
 
         return self._once(("captured", major, variant, profile), make)
 
 
-def run_runai_size(args: Iterable[str], data: bytes, env: Mapping[str, str]) -> subprocess.CompletedProcess[bytes]:
+def run_runai_size(
+    args: Iterable[str], data: bytes, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[bytes]:
     """The real console script, as a subprocess."""
     command = [str(scripts_dir() / "runai-size"), *args]
     proc = subprocess.run(command, input=data, env=dict(env), capture_output=True, timeout=60, check=False)
@@ -277,13 +301,28 @@ def by_key(docs: Iterable[Doc]) -> dict[Key, dict[str, Any]]:
 
 
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$")
-_FACTOR = {"": 1, "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": 10**3, "M": 10**6,
-           "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
-           "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_FACTOR: dict[str, int | Decimal] = {
+    "": 1,
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+}
 
 
 def quantity(value: Any) -> Decimal:
-    """A Kubernetes quantity (`1`, "1", `1000m`, `6G`, `7Gi`) as a number, so that equal amounts compare equal."""
+    """A Kubernetes quantity (`1`, "1", `1000m`, `6G`, `7Gi`) as a number: equal amounts compare equal."""
     match = _QUANTITY.match(str(value).strip())
     assert match is not None and not isinstance(value, bool), f"{value!r} is not a Kubernetes quantity"
     return Decimal(match.group(1)) * Decimal(_FACTOR[match.group(2) or ""])

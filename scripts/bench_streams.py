@@ -7,8 +7,9 @@ custom resources last). It holds exactly one copy of each resource that the ``la
 targets (``TARGETS``), however many documents it has; every other document is filler whose name
 ends in a number, about 2.3 KB on average. The same (documents, seed) always gives the same bytes.
 
-``kustomize_patches()`` gives the JSON6902 patches that make the same changes as the ``large``
-profile, for the kustomize comparison.
+``kustomize_patches()`` and ``kustomize_hpas()`` make the same changes as the ``large`` profile
+with kustomize (JSON6902 patches, and the HorizontalPodAutoscalers as extra resources), for the
+comparison with kustomize.
 """
 
 from __future__ import annotations
@@ -91,35 +92,83 @@ def generate_stream(documents: int, seed: int = 0) -> str:
 
 
 def kustomize_patches() -> list[dict[str, object]]:
-    """The kustomization ``patches:`` entries (target + JSON6902) that equal the large profile."""
+    """The kustomization ``patches:`` (target + JSON6902) that make the large profile's changes."""
 
-    def resources(cpu: str, memory: str) -> dict[str, dict[str, str]]:
-        return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
+    def resources(requests: dict[str, str], limits: dict[str, str]) -> dict[str, dict[str, str]]:
+        return {"requests": requests, "limits": limits}
 
     def add(path: str, value: object) -> dict[str, object]:
         return {"op": "add", "path": path, "value": value}
 
-    service_group = {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}}
-    queue_config = {"capacity": 5000, "maxSamplesPerSend": 1000, "maxShards": 100}
+    thanos_query = resources({"cpu": "1", "memory": "3G"}, {"cpu": "1", "memory": "3G"})
+    thanos_receive = resources({"cpu": "1", "memory": "6G"}, {"cpu": "1", "memory": "6G"})
+    service_group = resources({"cpu": "1", "memory": "1Gi"}, {"cpu": "2", "memory": "2Gi"})
+    workload_group = resources(
+        {"cpu": "100m", "memory": "512Mi"}, {"cpu": "1000m", "memory": "1Gi"}
+    )  # small's
+    queue = {"capacity": 5000, "maxSamplesPerSend": 1000, "maxShards": 100}
     # query and receive are the only containers of their pods (see _thanos), hence index 0.
     container = "/spec/template/spec/containers/0/resources"
     patches: list[tuple[str, str, list[dict[str, object]]]] = [
-        ("Deployment", "runai-backend-thanos-query", [add(container, resources("1", "3G"))]),
-        ("StatefulSet", "runai-backend-thanos-receive", [add(container, resources("1", "6G"))]),
+        ("Deployment", "runai-backend-thanos-query", [add(container, thanos_query)]),
+        ("StatefulSet", "runai-backend-thanos-receive", [add(container, thanos_receive)]),
         (
             "RunaiConfig",
             "runai",
             [
                 add("/spec/global/schedulingServices/resources", service_group),
                 add("/spec/global/syncServices/resources", service_group),
-                add("/spec/prometheus/remoteWrite/queueConfig", queue_config),
+                add("/spec/global/workloadServices/resources", workload_group),
+                add("/spec/prometheus/remoteWrite/queueConfig", queue),
+                add("/spec/prometheus/spec/retention", "1h"),
             ],
         ),
-        ("Prometheus", "runai", [add(f"/spec/remoteWrite/{i}/queueConfig", queue_config) for i in (0, 1)]),
+        (
+            "Prometheus",
+            "runai",
+            [
+                add("/spec/remoteWrite/0/queueConfig", queue),
+                add("/spec/remoteWrite/1/queueConfig", queue),
+                add("/spec/retention", "1h"),
+            ],
+        ),
     ]
-    for name in ("runai-backend-backend", "runai-backend-frontend", "runai-backend-grafana"):
+    for name, _ in _AUTOSCALED:
         patches.append(("Deployment", name, [{"op": "remove", "path": "/spec/replicas"}]))
     return [{"target": {"kind": kind, "name": name}, "patch": json.dumps(ops)} for kind, name, ops in patches]
+
+
+def kustomize_hpas() -> str:
+    """The HorizontalPodAutoscalers that the large profile adds, as a stream for kustomize's resources."""
+    return "".join(
+        _block(f"""
+            ---
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata:
+              name: {name}
+              namespace: {NAMESPACE}
+            spec:
+              scaleTargetRef:
+                apiVersion: apps/v1
+                kind: Deployment
+                name: {name}
+              minReplicas: 2
+              maxReplicas: {max_replicas}
+              metrics:
+                - type: Resource
+                  resource:
+                    name: cpu
+                    target:
+                      type: Utilization
+                      averageUtilization: 70
+            """)
+        for name, max_replicas in _AUTOSCALED
+    )
+
+
+# The Deployments that the large profile gives an HPA, with its maxReplicas.
+_AUTOSCALED = (("runai-backend-backend", 4), ("runai-backend-frontend", 4), ("runai-backend-grafana", 3))
 
 
 # --- pieces shared by the documents -------------------------------------------------------------------

@@ -1,0 +1,268 @@
+"""Write a patched document by editing its original text only where its data changed.
+
+libyaml (through PyYAML's C loader) parses a targeted document in a fraction of a millisecond and
+says where every node stands in the text. After the rules have changed the document's data, the old
+node tree and the new data are compared, and each difference becomes one text edit: a scalar
+replaced in its own quoting, a key removed with its lines, keys added below their siblings in the
+document's indentation, a collection rewritten where its shape changed. Everything else, comments
+and blank lines included, stays as it was. Where a document is too unusual for that (anchors and
+aliases, merge keys, tags, block scalars being replaced, keys sharing a line), `Unsupported` is
+raised and the caller falls back to the slower round-trip path. The result is always checked: it
+must parse back to exactly the new data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from runai_postrender import emit
+
+_MERGE = "tag:yaml.org,2002:merge"
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
+}
+
+
+# libyaml when PyYAML was built with it (every wheel on PyPI is); the pure-Python parser otherwise.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Unsupported(Exception):  # noqa: N818 - a signal to fall back, not an error the user sees
+    """This document needs the round-trip path."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int
+    end: int
+    text: str
+
+
+def compose(text: str) -> yaml.Node | None:
+    """The node tree of one document, refusing what the editor cannot keep exact."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    if node is not None:
+        _check_plain(node, set())
+    return node
+
+
+def construct(node: yaml.Node) -> Any:
+    """The node's data, as PyYAML's safe constructor builds it."""
+    constructor = yaml.constructor.SafeConstructor()
+    return constructor.construct_document(node)
+
+
+def _check_plain(node: yaml.Node, seen: set[int]) -> None:
+    if id(node) in seen:
+        raise Unsupported("an alias")
+    seen.add(id(node))
+    if node.tag not in _STANDARD_TAGS:
+        raise Unsupported(f"tag {node.tag}")
+    if isinstance(node, yaml.MappingNode):
+        keys = set()
+        for key, value in node.value:
+            if key.tag == _MERGE:
+                raise Unsupported("a merge key")
+            if not isinstance(key, yaml.ScalarNode):
+                raise Unsupported("a complex key")
+            keys.add(key.value)
+            _check_plain(key, seen)
+            _check_plain(value, seen)
+        if len(keys) != len(node.value):
+            raise Unsupported("duplicate keys")  # the round-trip path reports them with their line
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_plain(item, seen)
+
+
+class _Editor:
+    def __init__(self, text: str, style: emit.Style) -> None:
+        self.text = text
+        self.style = style
+        self.edits: list[Edit] = []
+
+    # ---- positions
+    def line_start(self, index: int) -> int:
+        return self.text.rfind("\n", 0, index) + 1
+
+    def line_end(self, index: int) -> int:
+        """Index just past the line break of the line holding `index` (or the end of the text)."""
+        newline = self.text.find("\n", index)
+        return len(self.text) if newline < 0 else newline + 1
+
+    def content_end(self, node: yaml.Node) -> int:
+        """Where the node's own text ends: block collections end at their last descendant."""
+        while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style and node.value:
+            last = node.value[-1]
+            node = last[1] if isinstance(node, yaml.MappingNode) else last
+        return int(node.end_mark.index)
+
+    def after(self, node: yaml.Node) -> int:
+        """The start of the line after the node's own text (block scalars end there already)."""
+        index = self.content_end(node)
+        return index if index > 0 and self.text[index - 1] == "\n" else self.line_end(index)
+
+    def back_over_blanks(self, index: int) -> int:
+        """Where the spaces before `index` begin: a value moving to the next line leaves none behind."""
+        while index > 0 and self.text[index - 1] == " ":
+            index -= 1
+        return index
+
+    def alone_on_line(self, index: int) -> bool:
+        return self.text[self.line_start(index) : index].strip(" ") == ""
+
+    # ---- the comparison
+    def diff(self, node: yaml.Node, old: Any, new: Any, key: yaml.Node | None) -> None:
+        if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
+            self.diff_mapping(node, old, new, key)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+            for item_node, old_item, new_item in zip(node.value, old, new, strict=True):
+                self.diff(item_node, old_item, new_item, None)
+        elif _same(old, new):
+            return
+        elif isinstance(node, yaml.ScalarNode) and not isinstance(new, dict | list):
+            self.replace_scalar(node, new)
+        else:
+            self.replace_value(node, new, key)
+
+    def diff_mapping(self, node: yaml.MappingNode, old: dict[Any, Any], new: dict[Any, Any], key: yaml.Node | None) -> None:
+        for (key_node, value_node), name in zip(node.value, old, strict=True):
+            if name not in new:
+                self.remove_entry(node, key_node, value_node)
+            else:
+                self.diff(value_node, old[name], new[name], key_node)
+        added = {name: value for name, value in new.items() if name not in old}
+        if added:
+            self.add_entries(node, added, key)
+
+    # ---- the edits
+    def replace_scalar(self, node: yaml.ScalarNode, value: Any) -> None:
+        if node.style in ("|", ">"):
+            raise Unsupported("a block scalar")
+        if node.start_mark.line != node.end_mark.line:
+            raise Unsupported("a multi-line scalar")
+        quote = node.style if node.style in ("'", '"') else None
+        self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.scalar(value, quote)))
+
+    def remove_entry(self, mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> None:
+        if mapping.flow_style or not self.alone_on_line(key.start_mark.index):
+            raise Unsupported("removing a key that shares its line")
+        start = self.line_start(key.start_mark.index)
+        self.edits.append(Edit(start, self.after(value), ""))
+
+    def add_entries(self, mapping: yaml.MappingNode, added: dict[Any, Any], key: yaml.Node | None) -> None:
+        newline = self.style.newline
+        if mapping.flow_style:
+            if mapping.value:  # `{a: 1}` gets `, b: 2` before its brace
+                close = mapping.end_mark.index - 1
+                if self.text[close] != "}":
+                    raise Unsupported("a flow mapping without its brace")
+                extra = "".join(f", {emit.scalar(k)}: {emit.flow(v)}" for k, v in added.items())
+                self.edits.append(Edit(close, close, extra))
+                return
+            # `resources: {}` becomes a block
+            indent = self.child_indent(key)
+            lines = emit.block_entries(added, indent, self.style)
+            start = self.back_over_blanks(mapping.start_mark.index)
+            self.edits.append(Edit(start, mapping.end_mark.index, newline.join(["", *lines])))
+            return
+        if not mapping.value:
+            raise Unsupported("an empty block mapping")
+        indent = mapping.value[0][0].start_mark.column
+        if not self.alone_on_line(mapping.value[-1][0].start_mark.index) and indent != mapping.value[-1][0].start_mark.column:
+            raise Unsupported("keys at uneven columns")
+        at = self.after(mapping)
+        prefix = "" if at == 0 or self.text[at - 1] == "\n" else newline
+        lines = emit.block_entries(added, indent, self.style)
+        self.edits.append(Edit(at, at, prefix + "".join(line + newline for line in lines)))
+
+    def child_indent(self, key: yaml.Node | None) -> int:
+        if key is None or not self.alone_on_line(key.start_mark.index):
+            raise Unsupported("a value that does not follow a key on its own line")
+        return int(key.start_mark.column) + self.style.mapping
+
+    def replace_value(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:
+        """Rewrite a node whose shape changed (or a list that grew or shrank) in the document's style."""
+        newline = self.style.newline
+        block = isinstance(value, dict | list) and bool(value)
+        if not block:
+            if isinstance(node, yaml.ScalarNode):
+                self.replace_scalar(node, value)
+                return
+            if node.flow_style:
+                self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.flow(value)))
+                return
+            raise Unsupported("a block collection becoming a scalar")
+        if isinstance(node, yaml.ScalarNode) or node.flow_style:
+            # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line
+            if key is None or node.start_mark.line != key.start_mark.line:
+                raise Unsupported("a value that does not follow its key")
+            indent = self.child_indent(key)
+            if isinstance(value, list):
+                indent = int(key.start_mark.column) + self.style.offset
+            lines = self.block_lines(value, indent)
+            start = self.back_over_blanks(node.start_mark.index)
+            end = node.end_mark.index
+            self.edits.append(Edit(start, end, newline.join(["", *lines])))
+            return
+        # a block collection rewritten in place, at its own column
+        if not self.alone_on_line(node.start_mark.index):
+            raise Unsupported("a block collection that starts after other text")
+        if isinstance(node, yaml.MappingNode) != isinstance(value, dict):
+            raise Unsupported("a block collection changing kind")
+        start = self.line_start(node.start_mark.index)
+        end = self.after(node)
+        lines = self.block_lines(value, int(node.start_mark.column))
+        self.edits.append(Edit(start, end, "".join(line + newline for line in lines)))
+
+    def block_lines(self, value: Any, indent: int) -> list[str]:
+        if isinstance(value, dict):
+            return emit.block_entries(value, indent, self.style)
+        return emit.block_items(value, indent, self.style)
+
+    def apply(self) -> str:
+        text = self.text
+        last = len(text) + 1
+        # From the end backwards, so that earlier offsets stay valid; of two insertions at one place,
+        # the one recorded first (the deeper key) must end up first, so it is applied last.
+        order = sorted(range(len(self.edits)), key=lambda i: (self.edits[i].start, self.edits[i].end, i), reverse=True)
+        for item in (self.edits[i] for i in order):
+            if item.end > last:
+                raise Unsupported("overlapping edits")
+            text = text[: item.start] + item.text + text[item.end :]
+            last = item.start
+        return text
+
+
+def _same(old: Any, new: Any) -> bool:
+    return type(old) is type(new) and bool(old == new)
+
+
+def rewrite(text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style) -> str:
+    """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`."""
+    editor = _Editor(text, style)
+    editor.diff(node, old, new, None)
+    result = editor.apply()
+    try:
+        check = construct(compose(result)) if result.strip() else None
+    except (yaml.YAMLError, Unsupported) as exc:
+        raise Unsupported(f"the edited text does not parse: {exc}") from exc
+    if not _equal(check, new):
+        raise Unsupported("the edited text does not read back as the new data")
+    return result
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and bool(a == b)

@@ -70,7 +70,13 @@ def _resolve_profile(options: Options) -> Profile:
     if env_set:
         overrides.append(env_set)
     overrides.extend(options.overrides)
-    return load_profile(ref, parse_overrides(overrides))
+    try:
+        return load_profile(ref, parse_overrides(overrides))
+    except ProfileError as exc:
+        if options.profile:
+            raise
+        # Under Helm the variable is all that chose the profile: say where the name came from.
+        raise ProfileError(f"{PROFILE_ENV}={ref}: {exc}") from exc
 
 
 def _read_stdin() -> bytes:

@@ -104,7 +104,7 @@ def test_report_file_from_the_environment_holds_the_error(tmp_path: Path) -> Non
     report = tmp_path / "report.txt"
     result = invoke([], THANOS_QUERY, env={"RUNAI_SIZE_REPORT": str(report), "RUNAI_SIZE_PROFILE": "huge"})
     assert result.exit_code != 0
-    assert "error: unknown profile 'huge'" in report.read_text()
+    assert "error: RUNAI_SIZE_PROFILE=huge: unknown profile 'huge'" in report.read_text()
 
 
 def test_diff_shows_only_what_changes_plain_when_not_a_terminal() -> None:
@@ -179,3 +179,8 @@ def test_profiles_prints_the_schema_that_ships_in_the_package(root: Path) -> Non
     assert json.loads(invoke(["profiles", "--schema"]).stdout) == json.loads(
         (root / "profiles" / "profile.schema.json").read_text()
     )
+
+
+def test_a_bad_profile_from_the_environment_names_the_variable() -> None:
+    result = invoke([], THANOS_QUERY, env={"RUNAI_SIZE_PROFILE": "huge"})
+    assert result.stderr.startswith("runai-size: error: RUNAI_SIZE_PROFILE=huge: unknown profile 'huge'")

@@ -474,7 +474,7 @@ def test_helm4_without_a_profile_the_report_names_the_variable(helms: Helms) -> 
 @pytest.mark.parametrize(
     ("profile", "message"),
     [
-        ("nonexistent", "runai-size: error: unknown profile 'nonexistent'"),
+        ("nonexistent", "runai-size: error: RUNAI_SIZE_PROFILE=nonexistent: unknown profile 'nonexistent'"),
         (None, "runai-size: error: no profile chosen: set RUNAI_SIZE_PROFILE"),
     ],
 )
@@ -483,11 +483,6 @@ def test_helm3_shows_the_error(helms: Helms, profile: str | None, message: str) 
     assert message in stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unknown profile named by RUNAI_SIZE_PROFILE is reported without naming the variable; under "
-    "Helm 4 the report is all a user sees, and nothing in it says where 'nonexistent' came from",
-)
 def test_helm4_report_says_an_unknown_profile_came_from_runai_size_profile(
     helms: Helms, tmp_path: Path
 ) -> None:

@@ -453,7 +453,7 @@ def test_helm4_error_goes_to_the_named_report_file(helms: Helms, tmp_path: Path)
     stderr = _failing(helms[4], {"RUNAI_SIZE_PROFILE": "nonexistent", "RUNAI_SIZE_REPORT": str(report)})
     assert 'plugin "runai-size" exited with error' in stderr  # all that Helm 4.1 shows
     text = report.read_text()
-    assert "error: unknown profile 'nonexistent'" in text
+    assert "error: RUNAI_SIZE_PROFILE=nonexistent: unknown profile 'nonexistent'" in text
     assert "small, large, xlarge" in text
 
 
@@ -461,7 +461,7 @@ def test_helm4_error_goes_to_the_default_report_file(helms: Helms) -> None:
     report = helms[4].state_dir / "runai-size" / "last-report.txt"
     report.unlink(missing_ok=True)
     _failing(helms[4], {"RUNAI_SIZE_PROFILE": "nonexistent"})
-    assert "error: unknown profile 'nonexistent'" in report.read_text()
+    assert "error: RUNAI_SIZE_PROFILE=nonexistent: unknown profile 'nonexistent'" in report.read_text()
 
 
 def test_helm4_without_a_profile_the_report_names_the_variable(helms: Helms) -> None:

@@ -35,9 +35,10 @@ class Report:
 
     def to_text(self) -> str:
         changed = len(self.changed_targets)
-        lines = [
-            f"runai-size: profile {self.profile}: {self.documents} documents, {changed} changed, {len(self.added)} added"
-        ]
+        head = f"runai-size: profile {self.profile}"
+        if self.documents or not self.error:
+            head += f": {self.documents} documents, {changed} changed, {len(self.added)} added"
+        lines = [head]
         if self.error:
             lines.append(f"  error: {self.error}")
         groups: dict[tuple[str, str], list[Entry]] = {}

@@ -68,7 +68,7 @@ def expand(obj: Any, pointer: str, where: str) -> list[str]:
     return results
 
 
-def _styled(old: Any, new: Any) -> Any:
+def restyle(old: Any, new: Any) -> Any:
     """The new value in the quoting style of the scalar it replaces."""
     if isinstance(old, ScalarString) and isinstance(new, str | int | float) and not isinstance(new, bool):
         return type(old)(str(new))
@@ -128,7 +128,7 @@ def set_value(obj: Any, pointer: str, value: Any, where: str) -> list[Change]:
     if exists and _same(old, value):
         return []
     _ensure_parents(obj, pointer, where)
-    new = _styled(old, copy.deepcopy(value))
+    new = restyle(old, copy.deepcopy(value))
     _apply(obj, [{"op": "add", "path": pointer, "value": new}], where)
     return [Change(pointer, old if exists else None, value)]
 
@@ -143,7 +143,7 @@ def apply_operation(obj: Any, operation: dict[str, Any], where: str) -> list[Cha
     if op["op"] == "remove" and not exists:
         return []
     if op["op"] in ("add", "replace", "test"):
-        op["value"] = _styled(old, copy.deepcopy(op["value"]))
+        op["value"] = restyle(old, copy.deepcopy(op["value"]))
     _apply(obj, [op], where)
     if op["op"] == "test":
         return []

@@ -15,7 +15,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from runai_postrender import document as documents
+from runai_postrender import emit
 from runai_postrender.patch import Change, apply_operation, set_value
 from runai_postrender.profiles import Autoscale
 from runai_postrender.select import HPA_KIND, Resource
@@ -97,7 +97,7 @@ def new_hpa(deployment: Resource, spec: Autoscale) -> NewDocument:
     if metrics(spec):
         hpa["spec"]["metrics"] = CommentedSeq(metrics(spec))
     header = _LEADING_COMMENTS.match(_after_marker(source.text))
-    body = documents.dump(hpa, source.style)
+    body = emit.document(hpa, emit.Style(source.style.mapping, source.style.offset))
     text = "---\n" + (header.group(0) if header else "") + body
     return NewDocument(
         after=source.index,

@@ -22,8 +22,14 @@ from runai_postrender import emit
 
 _MERGE = "tag:yaml.org,2002:merge"
 _STANDARD_TAGS = {
-    "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
 }
 
 
@@ -31,7 +37,7 @@ _STANDARD_TAGS = {
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class Unsupported(Exception):  # noqa: N818 - a signal to fall back, not an error the user sees
+class Unsupported(Exception):
     """This document needs the round-trip path."""
 
 
@@ -123,7 +129,12 @@ class _Editor:
     def diff(self, node: yaml.Node, old: Any, new: Any, key: yaml.Node | None) -> None:
         if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
             self.diff_mapping(node, old, new, key)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(old, list)
+            and isinstance(new, list)
+            and len(old) == len(new)
+        ):
             for item_node, old_item, new_item in zip(node.value, old, new, strict=True):
                 self.diff(item_node, old_item, new_item, None)
         elif _same(old, new):
@@ -133,7 +144,9 @@ class _Editor:
         else:
             self.replace_value(node, new, key)
 
-    def diff_mapping(self, node: yaml.MappingNode, old: dict[Any, Any], new: dict[Any, Any], key: yaml.Node | None) -> None:
+    def diff_mapping(
+        self, node: yaml.MappingNode, old: dict[Any, Any], new: dict[Any, Any], key: yaml.Node | None
+    ) -> None:
         for (key_node, value_node), name in zip(node.value, old, strict=True):
             if name not in new:
                 self.remove_entry(node, key_node, value_node)
@@ -177,7 +190,10 @@ class _Editor:
         if not mapping.value:
             raise Unsupported("an empty block mapping")
         indent = mapping.value[0][0].start_mark.column
-        if not self.alone_on_line(mapping.value[-1][0].start_mark.index) and indent != mapping.value[-1][0].start_mark.column:
+        if (
+            not self.alone_on_line(mapping.value[-1][0].start_mark.index)
+            and indent != mapping.value[-1][0].start_mark.column
+        ):
             raise Unsupported("keys at uneven columns")
         at = self.after(mapping)
         prefix = "" if at == 0 or self.text[at - 1] == "\n" else newline
@@ -192,16 +208,17 @@ class _Editor:
     def replace_value(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:
         """Rewrite a node whose shape changed (or a list that grew or shrank) in the document's style."""
         newline = self.style.newline
+        flow_style = bool(getattr(node, "flow_style", False))
         block = isinstance(value, dict | list) and bool(value)
         if not block:
             if isinstance(node, yaml.ScalarNode):
                 self.replace_scalar(node, value)
                 return
-            if node.flow_style:
+            if flow_style:
                 self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.flow(value)))
                 return
             raise Unsupported("a block collection becoming a scalar")
-        if isinstance(node, yaml.ScalarNode) or node.flow_style:
+        if isinstance(node, yaml.ScalarNode) or flow_style:
             # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line
             if key is None or node.start_mark.line != key.start_mark.line:
                 raise Unsupported("a value that does not follow its key")
@@ -252,7 +269,8 @@ def rewrite(text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style) -
     editor.diff(node, old, new, None)
     result = editor.apply()
     try:
-        check = construct(compose(result)) if result.strip() else None
+        node_after = compose(result) if result.strip() else None
+        check = construct(node_after) if node_after is not None else None
     except (yaml.YAMLError, Unsupported) as exc:
         raise Unsupported(f"the edited text does not parse: {exc}") from exc
     if not _equal(check, new):

@@ -40,3 +40,18 @@ def describe(index: int, kind: str | None, name: str | None) -> str:
     if kind or name:
         return f"document {index} ({kind or '?'}/{name or '?'})"
     return f"document {index}"
+
+
+def yaml_type(value: object) -> str:
+    """What a value is, in YAML's words, for messages: `a mapping`, `a list`, `a string`..."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    return "a string" if isinstance(value, str) else f"a {type(value).__name__}"

@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import ScalarString
 
 from runai_postrender import quantity
-from runai_postrender.errors import PatchError
+from runai_postrender.errors import PatchError, yaml_type
 
 
 @dataclass(frozen=True)
@@ -97,9 +97,9 @@ def _ensure_parents(obj: Any, pointer: str, where: str) -> None:
                 raise PatchError(f"{where}: {path} does not exist (the list has {len(node)} items)")
             node = node[int(part)]
         else:
-            raise PatchError(f"{where}: cannot create {path}: its parent is a {type(node).__name__}, not a mapping")
+            raise PatchError(f"{where}: cannot create {path}: its parent is {yaml_type(node)}, not a mapping")
     if not isinstance(node, dict | list):
-        raise PatchError(f"{where}: cannot set {pointer}: its parent is a {type(node).__name__}, not a mapping")
+        raise PatchError(f"{where}: cannot set {pointer}: its parent is {yaml_type(node)}, not a mapping")
     if isinstance(node, CommentedMap) and not node and node.fa.flow_style():
         node.fa.set_block_style()
 

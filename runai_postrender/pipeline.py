@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from runai_postrender import autoscale, document, select, sniff
+from runai_postrender import autoscale, select, sniff, targets
 from runai_postrender.autoscale import NewDocument
 from runai_postrender.document import Document
-from runai_postrender.errors import InputError, PatchError
+from runai_postrender.errors import InputError, PatchError, yaml_type
 from runai_postrender.patch import Change, apply_operation, expand, set_value
 from runai_postrender.profiles import Profile, Rule
 from runai_postrender.report import Entry, Report
@@ -41,7 +41,7 @@ def run(data: bytes | bytearray, profile: Profile) -> Result:
     _check_text(data, spans)
     targeted = [doc for doc in (_parse_if_targeted(data, span, profile) for span in spans) if doc is not None]
     added = _apply_rules(profile, targeted, report)
-    rendered = {doc.index: document.render(doc) for doc in targeted if doc.changed}
+    rendered = {doc.index: targets.render(doc) for doc in targeted if doc.changed}
     changed = [(doc.describe(), doc.original, rendered[doc.index]) for doc in targeted if doc.changed]
     changed += [(f"new {new.description}", b"", new.text) for new in added]
     return Result(_assemble(data, spans, rendered, added), report, changed)
@@ -105,7 +105,7 @@ def _parse_if_targeted(data: bytes | bytearray, span: Span, profile: Profile) ->
                 name, namespace = metadata
                 if not any(select.could_match(rule.match, kind, name, namespace) for rule in profile.rules):
                     return None
-    parsed = document.parse(data, span.start, span.end, span.index, None if kind == sniff.UNKNOWN else kind, name)
+    parsed = targets.load(data, span.start, span.end, span.index, None if kind == sniff.UNKNOWN else kind, name)
     if isinstance(parsed.tree, dict):
         parsed.kind = _str(parsed.tree.get("kind"))
         metadata_tree = parsed.tree.get("metadata")
@@ -150,7 +150,7 @@ def _apply_rule(
 ) -> list[Change]:
     where = f"rule {rule.name!r}: {resource.describe()}"
     if not isinstance(resource.obj.get("spec", {}), dict | type(None)):
-        raise PatchError(f"{where}: spec is a {type(resource.obj['spec']).__name__}, not a mapping")
+        raise PatchError(f"{where}: spec is {yaml_type(resource.obj['spec'])}, not a mapping")
     changes: list[Change] = []
     targets: list[tuple[str, Any]] = [("", resource.obj)]
     if rule.containers:

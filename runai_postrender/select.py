@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from runai_postrender.document import Document
-from runai_postrender.errors import PatchError
+from runai_postrender.errors import PatchError, yaml_type
 from runai_postrender.profiles import Match
 
 HPA_KIND = "HorizontalPodAutoscaler"
@@ -126,7 +126,7 @@ def containers(resource: Resource, names: tuple[str, ...], rule: str) -> tuple[l
     if not isinstance(found, list):
         raise PatchError(
             f"rule {rule!r}: {resource.describe()}: {resource.pointer}{base} "
-            f"is a {type(found).__name__}, not a list of containers"
+            f"is {yaml_type(found)}, not a list of containers"
         )
     selected: list[tuple[str, Any]] = []
     missing = []

@@ -64,7 +64,9 @@ def render(target: Document) -> bytes:
         bom = _BOM if target.original.startswith(_BOM) else b""
         text = target.original[len(bom) :].decode("utf-8")
         try:
-            return bom + edit.rewrite(text, target.node, target.old, target.tree, emit_style(target.style)).encode("utf-8")
+            return bom + edit.rewrite(text, target.node, target.old, target.tree, emit_style(target.style)).encode(
+                "utf-8"
+            )
         except edit.Unsupported:
             return _round_trip(target)
     return document.render(target)

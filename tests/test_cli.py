@@ -78,7 +78,9 @@ def test_debug_shows_the_traceback() -> None:
 
 def test_overrides_from_the_option_and_the_environment() -> None:
     result = invoke(
-        ["--profile", "large", "--set", "thanos.query.cpu=1500m"], THANOS_QUERY, env={"RUNAI_SIZE_SET": "thanos.query.memory=5G"}
+        ["--profile", "large", "--set", "thanos.query.cpu=1500m"],
+        THANOS_QUERY,
+        env={"RUNAI_SIZE_SET": "thanos.query.memory=5G"},
     )
     assert result.exit_code == 0, result.stderr
     assert b"cpu: 1500m" in result.stdout_bytes and b"memory: 5G" in result.stdout_bytes
@@ -111,7 +113,10 @@ def test_diff_shows_only_what_changes_plain_when_not_a_terminal() -> None:
     result = invoke(["diff", "--profile", "large"], THANOS_QUERY + SERVICE)
     assert result.exit_code == 0
     assert "+++ b/document 1 (Deployment/runai-backend-thanos-query)" in result.stdout
-    assert "           image: thanos\n+          resources:\n+            requests:\n+              cpu: 1\n" in result.stdout
+    assert (
+        "           image: thanos\n+          resources:\n+            requests:\n+              cpu: 1\n"
+        in result.stdout
+    )
     assert "\x1b[" not in result.stdout
     assert "Service" not in result.stdout
 

@@ -23,7 +23,7 @@ def edited(text: str, change: Callable[[Any], None], style: emit.Style | None = 
 
 
 def test_a_replaced_scalar_keeps_its_quotes_and_its_comment() -> None:
-    text = 'a: "1Gi"   # keep\nb: \'x\'\nc: 1\n'
+    text = "a: \"1Gi\"   # keep\nb: 'x'\nc: 1\n"
 
     def change(d: Any) -> None:
         d.update(a="3G", b="y", c=2)
@@ -106,8 +106,8 @@ def test_crlf_documents_get_crlf_lines() -> None:
 
 def test_non_ascii_and_long_lines_are_left_alone() -> None:
     long = "x" * 300
-    text = f"note: \"Grüße — ça marche\"\nlong: {long}\nn: 1\n"
-    assert edited(text, lambda d: d.update(n=2)) == f"note: \"Grüße — ça marche\"\nlong: {long}\nn: 2\n"
+    text = f'note: "Grüße — ça marche"\nlong: {long}\nn: 1\n'
+    assert edited(text, lambda d: d.update(n=2)) == f'note: "Grüße — ça marche"\nlong: {long}\nn: 2\n'
 
 
 @pytest.mark.parametrize(

@@ -70,9 +70,20 @@ def test_helm4_plugin_install_alone_gives_a_working_post_renderer(tmp_path: Path
     helm = str(_helm4())
     subprocess.run([helm, "plugin", "install", str(plugin_source)], env=env, check=True, capture_output=True)
     rendered = subprocess.run(
-        [helm, "template", "acme", str(ROOT / "tests" / "charts" / "runai-backend"), "-n", "runai-backend",
-         "--post-renderer", "runai-size"],
-        env=env, capture_output=True, text=True, timeout=600,
+        [
+            helm,
+            "template",
+            "acme",
+            str(ROOT / "tests" / "charts" / "runai-backend"),
+            "-n",
+            "runai-backend",
+            "--post-renderer",
+            "runai-size",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert rendered.returncode == 0, rendered.stderr + (tmp_path / "report.txt").read_text()
     kinds = [doc["kind"] for doc in YAML(typ="safe", pure=True).load_all(rendered.stdout) if doc]

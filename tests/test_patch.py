@@ -33,7 +33,7 @@ def test_set_creates_missing_parents_and_turns_an_empty_flow_mapping_into_a_bloc
 
 
 def test_set_keeps_the_quotes_of_the_value_it_replaces() -> None:
-    tree = load('a: "1Gi"\nb: \'x\'\n')
+    tree = load("a: \"1Gi\"\nb: 'x'\n")
     set_value(tree, "/a", "2Gi", "t")
     set_value(tree, "/b", "y", "t")
     assert dump(tree) == "a: \"2Gi\"\nb: 'y'\n"

@@ -44,12 +44,15 @@ WORKLOADS = textwrap.dedent("""\
 
 
 def test_custom_rules_select_by_kind_name_namespace_labels_and_container(tmp_path: Path) -> None:
-    profile = custom_profile(tmp_path, """\
+    profile = custom_profile(
+        tmp_path,
+        """\
         - name: agent-memory
           match: {kind: [DaemonSet, CronJob], name: "*", namespace: runai, labels: {team: ml}}
           containers: [agent]
           set: {/resources/limits/memory: 2Gi}
-        """)
+        """,
+    )
     result = run(WORKLOADS, load_profile(profile))
     first, second, cron = docs(output_of(result))
     assert first["spec"]["template"]["spec"]["containers"][0]["resources"] == {"limits": {"memory": "2Gi"}}
@@ -60,12 +63,15 @@ def test_custom_rules_select_by_kind_name_namespace_labels_and_container(tmp_pat
 
 
 def test_cronjob_containers_are_found_under_the_job_template(tmp_path: Path) -> None:
-    profile = custom_profile(tmp_path, """\
+    profile = custom_profile(
+        tmp_path,
+        """\
         - name: cleanup
           match: {kind: CronJob}
           containers: [agent]
           set: {/resources/requests/cpu: 50m}
-        """)
+        """,
+    )
     cron = docs(output_of(run(WORKLOADS, load_profile(profile))))[2]
     assert cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["resources"] == {
         "requests": {"cpu": "50m"}
@@ -73,22 +79,30 @@ def test_cronjob_containers_are_found_under_the_job_template(tmp_path: Path) -> 
 
 
 def test_a_missing_container_is_reported_not_fatal(tmp_path: Path) -> None:
-    profile = custom_profile(tmp_path, """\
+    profile = custom_profile(
+        tmp_path,
+        """\
         - name: sidecar
           match: {kind: DaemonSet, namespace: runai}
           containers: [sidecar]
           set: {/resources/requests/cpu: 50m}
-        """)
+        """,
+    )
     result = run(WORKLOADS, load_profile(profile))
     assert output_of(result) == WORKLOADS
     assert result.report.notes == ["rule 'sidecar': document 1 (DaemonSet/node-agent) has no container 'sidecar'"]
 
 
 def test_containers_that_are_not_a_list_are_a_patch_error_naming_the_document() -> None:
-    stream = b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: r-thanos-query\nspec:\n  template:\n" \
+    stream = (
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: r-thanos-query\nspec:\n  template:\n"
         b"    spec:\n      containers: {name: query}\n"
-    with pytest.raises(PatchError, match=r"rule 'thanos-query': document 1 \(Deployment/r-thanos-query\): "
-                                         r"/spec/template/spec/containers is a CommentedMap, not a list"):
+    )
+    with pytest.raises(
+        PatchError,
+        match=r"rule 'thanos-query': document 1 \(Deployment/r-thanos-query\): "
+        r"/spec/template/spec/containers is a mapping, not a list",
+    ):
         render(stream)
 
 
@@ -149,12 +163,17 @@ def test_an_hpa_in_another_namespace_does_not_count() -> None:
 
 
 def test_patch_operations_run_after_set_and_a_failed_test_stops_everything(tmp_path: Path) -> None:
-    profile = custom_profile(tmp_path, """\
+    profile = custom_profile(
+        tmp_path,
+        """\
         - name: guarded
           match: {kind: DaemonSet}
           patch:
             - {op: test, path: /metadata/labels/team, value: web}
             - {op: add, path: /metadata/labels/sized, value: "yes"}
-        """)
-    with pytest.raises(PatchError, match=r"rule 'guarded': document 1 \(DaemonSet/node-agent\): test /metadata/labels/team"):
+        """,
+    )
+    with pytest.raises(
+        PatchError, match=r"rule 'guarded': document 1 \(DaemonSet/node-agent\): test /metadata/labels/team"
+    ):
         run(WORKLOADS, load_profile(profile))

@@ -97,11 +97,15 @@ def test_small_keeps_the_default_service_group_resources() -> None:
 
 
 def test_extends_resolves_the_chain_and_overrides_one_number(tmp_path: Path) -> None:
-    path = write(tmp_path, "mine.yaml", """\
+    path = write(
+        tmp_path,
+        "mine.yaml",
+        """\
         extends: large
         values:
           thanos: {receive: {memory: 8G}}
-        """)
+        """,
+    )
     profile = load_profile(path)
     assert profile.chain == (path, "large", "small")
     values = flatten_values(profile.values)
@@ -112,7 +116,10 @@ def test_extends_resolves_the_chain_and_overrides_one_number(tmp_path: Path) -> 
 
 
 def test_a_child_rule_replaces_or_disables_the_parents_rule_of_the_same_name(tmp_path: Path) -> None:
-    path = write(tmp_path, "mine.yaml", """\
+    path = write(
+        tmp_path,
+        "mine.yaml",
+        """\
         extends: large
         rules:
           - name: grafana-autoscaling
@@ -121,7 +128,8 @@ def test_a_child_rule_replaces_or_disables_the_parents_rule_of_the_same_name(tmp
             match: {kind: Deployment, name: "*-agent", labels: {team: ml}}
             containers: [agent]
             set: {/resources/limits/memory: 2Gi}
-        """)
+        """,
+    )
     names = [rule.name for rule in load_profile(path).rules]
     assert "grafana-autoscaling" not in names and names[-1] == "my-agent"
 
@@ -151,20 +159,39 @@ def test_a_missing_parent_names_the_child(tmp_path: Path) -> None:
     [
         ("extend: large\n", r"line 1.*unknown key 'extend' \(did you mean 'extends'\?\)"),
         ("rules:\n  - name: x\n    match: {kind: Deployment}\n    sett: {/a: 1}\n", r"line 4.*unknown key 'sett'"),
-        ("rules:\n  - name: x\n    match: {kind: Deployment}\n    patch: [{op: frobnicate, path: /a}]\n",
-         r"line 4.*'frobnicate' is not one of"),
+        (
+            "rules:\n  - name: x\n    match: {kind: Deployment}\n    patch: [{op: frobnicate, path: /a}]\n",
+            r"line 4.*'frobnicate' is not one of",
+        ),
         ("rules:\n  - name: x\n    match: {kind: Deployment}\n    set: {a/b: 1}\n", r"line 4.*does not match"),
-        ("rules:\n  - name: x\n    match: {kind: Deployment}\n    autoscale: {minReplicas: 3, maxReplicas: 2}\n",
-         r"maxReplicas \(2\) is below minReplicas \(3\)"),
-        ("rules:\n  - name: x\n    match: {kind: Deployment}\n    set: {/resources/limits/cpu: lots}\n",
-         r"'lots' is not a Kubernetes quantity"),
-        ("rules:\n  - name: x\n    match: {kind: Deployment}\n    set: {/a: '${nope}'}\n", r"\$\{nope\} names no value"),
+        (
+            "rules:\n  - name: x\n    match: {kind: Deployment}\n    autoscale: {minReplicas: 3, maxReplicas: 2}\n",
+            r"maxReplicas \(2\) is below minReplicas \(3\)",
+        ),
+        (
+            "rules:\n  - name: x\n    match: {kind: Deployment}\n    set: {/resources/limits/cpu: lots}\n",
+            r"'lots' is not a Kubernetes quantity",
+        ),
+        (
+            "rules:\n  - name: x\n    match: {kind: Deployment}\n    set: {/a: '${nope}'}\n",
+            r"\$\{nope\} names no value",
+        ),
         ("values: {a: !!python/object:os.system {}}\n", r"line 1"),
         ("values: [1, 2]\n", r"at values: \[1, 2\] is not of type 'object'"),
         ("- just\n- a list\n", r"a profile is a mapping"),
     ],
-    ids=["typo-top", "typo-rule", "unknown-op", "bad-pointer", "bad-autoscale", "bad-quantity",
-         "unknown-reference", "python-tag", "wrong-type", "not-a-mapping"],
+    ids=[
+        "typo-top",
+        "typo-rule",
+        "unknown-op",
+        "bad-pointer",
+        "bad-autoscale",
+        "bad-quantity",
+        "unknown-reference",
+        "python-tag",
+        "wrong-type",
+        "not-a-mapping",
+    ],
 )
 def test_invalid_profile_files_get_a_precise_error(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path, "bad.yaml", text)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from runai_postrender import emit
@@ -80,7 +81,8 @@ def new_hpa(deployment: Resource, spec: Autoscale) -> NewDocument:
         metadata["namespace"] = deployment.namespace
     labels = deployment.metadata.get("labels")
     if isinstance(labels, dict) and labels:
-        metadata["labels"] = CommentedMap((str(k), v) for k, v in labels.items())
+        quotes = _label_quotes(deployment)
+        metadata["labels"] = {str(k): emit.Quoted(str(v), quotes.get(str(k))) for k, v in labels.items()}
     annotations = deployment.metadata.get("annotations")
     if isinstance(annotations, dict) and HELM4_FILENAME in annotations:
         metadata["annotations"] = CommentedMap([(HELM4_FILENAME, str(annotations[HELM4_FILENAME]))])
@@ -110,3 +112,29 @@ def _after_marker(text: str) -> str:
     """The document's text after its `---` line (and any directives before it)."""
     match = re.search(r"^---[ \t]*(?:#[^\n]*)?\n", text, re.M)
     return text[match.end() :] if match else text
+
+
+def _label_quotes(deployment: Resource) -> dict[str, str | None]:
+    """How the Deployment quotes its label values, so that the HPA's copies look the same."""
+    labels = deployment.metadata.get("labels")
+    if not isinstance(labels, dict):
+        return {}
+    node = deployment.document.node
+    if node is None:  # the round-trip path: ruamel keeps quoting in the string's type
+        return {
+            str(k): getattr(v, "style", None) if getattr(v, "style", None) in ("'", '"') else None
+            for k, v in labels.items()
+        }
+    for step in [*(p for p in deployment.pointer.split("/")[1:]), "metadata", "labels"]:
+        node = _child(node, step)
+        if node is None:
+            return {}
+    return {key.value: value.style if value.style in ("'", '"') else None for key, value in node.value}
+
+
+def _child(node: Any, step: str) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return next((value for key, value in node.value if key.value == step), None)
+    if isinstance(node, yaml.SequenceNode) and step.isdigit() and int(step) < len(node.value):
+        return node.value[int(step)]
+    return None

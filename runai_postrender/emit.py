@@ -34,12 +34,25 @@ class Style:
     newline: str = "\n"
 
 
+class Quoted(str):
+    """A string to write in the quotes it had where it was copied from (`'` or `"`)."""
+
+    quote: str | None = None
+
+    def __new__(cls, text: str, quote: str | None) -> Quoted:
+        made = super().__new__(cls, text)
+        made.quote = quote
+        return made
+
+
 def is_plain_safe(text: str) -> bool:
     return bool(_PLAIN_SAFE.fullmatch(text)) and not _NOT_A_STRING.fullmatch(text)
 
 
 def scalar(value: Any, quote: str | None = None) -> str:
     """A scalar as YAML text; `quote` (`'` or `"`) asks for that quoting where the value is a string."""
+    if isinstance(value, Quoted) and quote is None:
+        quote = value.quote
     if value is None:
         return "null"
     if isinstance(value, bool):

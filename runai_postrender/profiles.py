@@ -116,8 +116,8 @@ def _read(ref: str, relative_to: Path | None) -> _Source:
     resource = resources.files(_BUILTIN_PACKAGE).joinpath(f"{ref}.yaml")
     if not resource.is_file():
         raise ProfileError(
-            f"unknown profile {ref!r}: the built-in profiles are {', '.join(builtin_names())}, "
-            "or give the path of a profile file"
+            f"unknown profile {ref!r}: the built-in profiles are {', '.join(builtin_names())}; "
+            f"{PROFILE_ENV} (or --profile) takes one of them or the path of a profile file"
         )
     return _Source(f"built-in profile {ref!r}", ref, resource.read_text(encoding="utf-8"), None)
 

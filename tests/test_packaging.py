@@ -99,3 +99,24 @@ def test_ci_examples_render_keep_the_report_and_gate_on_verify(name: str) -> Non
     assert "--post-renderer runai-size" in text
     assert "runai-size verify" in text
     assert "RUNAI_SIZE_REPORT" in text
+
+
+@pytest.mark.helm
+def test_helm4_installs_a_plugin_tarball_only_with_a_signature_or_verify_false(tmp_path: Path) -> None:
+    source = _checkout_copy(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    venv_bin = str(Path(sys.executable).parent)  # runai-size on PATH, so the plugin needs no install
+    env = {"HOME": str(home), "PATH": f"{venv_bin}:/usr/bin:/bin", "RUNAI_SIZE_PROFILE": "large"}
+    helm = str(_helm4())
+    subprocess.run([helm, "plugin", "package", "--sign=false", "-d", str(tmp_path), str(source)], env=env, check=True)
+    tarball = next(tmp_path.glob("runai-size-*.tgz"))
+    refused = subprocess.run([helm, "plugin", "install", str(tarball)], env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and ".prov" in refused.stderr + refused.stdout
+    subprocess.run([helm, "plugin", "install", "--verify=false", str(tarball)], env=env, check=True, capture_output=True)
+    rendered = subprocess.run(
+        [helm, "template", "acme", str(ROOT / "tests" / "charts" / "runai-backend"), "--post-renderer", "runai-size"],
+        env=env, capture_output=True, text=True,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout.count("kind: HorizontalPodAutoscaler") == 3

@@ -6,12 +6,17 @@ the top level whose every unindented line is a plain `key:`, a sequence item, a 
 Then an unindented `kind:` line *is* the document's kind (block scalars, plain and quoted multi-line
 scalars cannot put text at column 0 without also putting a non-`key:` line there, or a second
 `kind:` line that makes the answer ambiguous). Anything else (flow or JSON documents, anchors, tags,
-escapes, duplicate keys) gets UNKNOWN, and the caller parses the document.
+escapes, duplicate keys, a value continued on the next line, a value YAML reads as a number, boolean
+or null) gets UNKNOWN, and the caller parses the document.
+
+A wrong answer would be costly only one way: a document sniffed as not targeted is never parsed, so
+its kind, name and namespace must be exactly what a parser would read, or UNKNOWN.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Final
 
 UNKNOWN: Final = "\0unknown"  # a value no YAML key or kind can have after sniffing
@@ -19,17 +24,24 @@ UNKNOWN: Final = "\0unknown"  # a value no YAML key or kind can have after sniff
 # An unindented line that is not blank, not a comment, not a block-sequence item, not a marker or
 # directive, and not a plain `key:`. Its presence makes the document too irregular to sniff.
 _IRREGULAR = re.compile(
-    rb"^(?=[^\r\n])(?![ #%]|-(?:[ \t\r\n]|$)|(?:---|\.\.\.)(?:[ \t\r\n]|$)|[A-Za-z0-9_][A-Za-z0-9_./-]*:(?:[ \t\r\n]|$))",
+    rb"^(?=[^\r\n])(?![ #%]|-(?:[ \t\r\n]|$)|(?:---|\.\.\.)(?:[ \t\r\n]|$)"
+    rb"|[A-Za-z0-9_][A-Za-z0-9_./-]*:(?:[ \t\r\n]|$))",
     re.M,
 )
 _KIND = re.compile(rb"^kind:(.*)$", re.M)
-_METADATA = re.compile(rb"^metadata:[ \t]*(?:#.*)?\r?$", re.M)
-_ANY_METADATA = re.compile(rb"^metadata:", re.M)
+_METADATA = re.compile(rb"^metadata:(.*)$", re.M)
+_BLOCK_OPENER = re.compile(rb"[ \t]*(?:#.*)?\r?")  # what may follow `metadata:` for a block mapping
 _NEXT_TOP = re.compile(rb"^[^ \t\r\n#]", re.M)
 _CHILD = re.compile(rb"^( +)(?:[^ \t\r\n#])", re.M)
 _SIMPLE_VALUE = re.compile(
-    rb"""[ \t]+(?:"([^"\\\r\n]*)"|'((?:[^'\r\n]|'')*)'|([^\s#'"&*!|>{}\[\],%@`-][^\s#]*|-[^\s#]+))[ \t]*(?:\#.*)?\r?\Z"""
+    rb"""[ \t]+(?:"([^"\\\r\n]*)"|'((?:[^'\r\n]|'')*)'"""
+    rb"""|([^\s#'"&*!|>{}\[\],%@`-][^\s#]*|-[^\s#]+))[ \t]*(?:\#.*)?\r?\Z"""
 )
+# A plain scalar that YAML (1.1 or 1.2) may read as a number, boolean or null rather than a string.
+_NOT_A_STRING = re.compile(rb"[-+.0-9]|(?:true|false|null|yes|no|on|off|y|n|~)\Z", re.I)
+_LONE_CR = re.compile(rb"\r(?!\n)")
+# The first line after a value that is neither blank nor a comment: its indentation and first character.
+_FOLLOWING = re.compile(rb"\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*( *)([^ \r\n]?)")
 
 
 def _simple_value(raw: bytes) -> str | None:
@@ -43,6 +55,8 @@ def _simple_value(raw: bytes) -> str | None:
     elif single is not None:
         value = single.replace(b"''", b"'")
     else:
+        if _NOT_A_STRING.match(plain):
+            return None
         value = plain
     try:
         return value.decode("utf-8")
@@ -50,44 +64,87 @@ def _simple_value(raw: bytes) -> str | None:
         return None
 
 
+def _continued(view: memoryview, line_end: int, indent: int) -> bool:
+    """Whether the value that ends its line at `line_end` may go on over the next lines (a plain scalar
+    continued on a line indented deeper than its key): then the line alone does not give the value."""
+    match = _FOLLOWING.match(view, line_end)
+    if match is None:
+        return False
+    spaces, first = match.groups()
+    return bool(first) and (first == b"\t" or len(spaces) > indent)
+
+
+def _view(data: bytes | bytearray, start: int, end: int) -> memoryview:
+    # A slice, so that `^` matches where the document starts even after a byte-order mark.
+    return memoryview(data)[start:end]
+
+
 def is_regular(data: bytes | bytearray, start: int, end: int) -> bool:
-    """Whether the document's unindented lines are all of the shapes the sniffer can trust."""
-    return _IRREGULAR.search(data, start, end) is None
+    """Whether the document's unindented lines are all of the shapes the sniffer can trust (and its lines
+    end in LF: a lone CR, which YAML also reads as a line break, hides lines from the patterns)."""
+    view = _view(data, start, end)
+    return _IRREGULAR.search(view) is None and _LONE_CR.search(view) is None
 
 
 def sniff_kind(data: bytes | bytearray, start: int, end: int) -> str | None:
     """The document's kind, None if it has no `kind` key, or UNKNOWN. Call only on regular documents."""
-    found = _KIND.findall(data, start, end)
+    view = _view(data, start, end)
+    found = list(_KIND.finditer(view))
     if not found:
         return None
     if len(found) > 1:
         return UNKNOWN
-    value = _simple_value(found[0])
-    return UNKNOWN if value is None else value
+    value = _simple_value(found[0].group(1))
+    if value is None or _continued(view, found[0].end(), 0):
+        return UNKNOWN
+    return value
+
+
+@cache
+def _child_patterns(indent: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """For a block mapping with its keys at `indent`: a line that breaks its shape, its name and
+    namespace lines."""
+    lead = b" " * indent
+    shapes = [
+        rb" {0,%d}\t" % indent,  # a tab in the indentation
+        lead + rb"(?![A-Za-z0-9_][A-Za-z0-9_./-]*:(?:[ \t\r\n]|$))[^ \t\r\n#]",  # a key that is not plain
+    ]
+    if indent > 1:
+        shapes.append(rb" {1,%d}[^ \t\r\n#]" % (indent - 1))  # a line between the parent and its keys
+    return (
+        re.compile(rb"^(?:" + b"|".join(shapes) + rb")", re.M),
+        re.compile(rb"^" + lead + rb"name:(.*)$", re.M),
+        re.compile(rb"^" + lead + rb"namespace:(.*)$", re.M),
+    )
 
 
 def sniff_metadata(data: bytes | bytearray, start: int, end: int) -> tuple[str | None, str | None] | str:
-    """(name, namespace) from a block `metadata:` mapping, None where absent, or UNKNOWN."""
-    found = list(_METADATA.finditer(data, start, end))
-    if len(found) != 1:
-        if found or _ANY_METADATA.search(data, start, end):
-            return UNKNOWN  # two `metadata:` keys, or one with an inline (flow) value
+    """(name, namespace) from a block `metadata:` mapping, None where absent, or UNKNOWN. Call only on
+    regular documents."""
+    view = _view(data, start, end)
+    found = list(_METADATA.finditer(view))
+    if not found:
         return None, None
+    if len(found) > 1 or not _BLOCK_OPENER.fullmatch(found[0].group(1)):
+        return UNKNOWN  # two `metadata:` keys, or one with an inline value (flow, anchor, alias, tag)
     block_start = found[0].end()
-    top = _NEXT_TOP.search(data, block_start + 1, end)
-    block_end = top.start() if top else end
-    child = _CHILD.search(data, block_start, block_end)
+    top = _NEXT_TOP.search(view, block_start + 1)
+    block = view[block_start : top.start() if top else len(view)]
+    child = _CHILD.search(block)
     if child is None:
         return UNKNOWN  # `metadata:` with no block under it: null, or something odd
-    indent = child.group(1)
+    indent = len(child.group(1))
+    irregular, name_line, namespace_line = _child_patterns(indent)
+    if irregular.search(block):
+        return UNKNOWN  # a key that is not plain (quoted, complex, merge key) or a line out of place
     result: list[str | None] = []
-    for key in (b"name", b"namespace"):
-        lines = re.findall(rb"^" + indent + key + rb":(.*)$", data[block_start:block_end], re.M)
+    for pattern in (name_line, namespace_line):
+        lines = list(pattern.finditer(block))
         if not lines:
             result.append(None)
             continue
-        value = _simple_value(lines[0]) if len(lines) == 1 else None
-        if value is None:
+        value = _simple_value(lines[0].group(1)) if len(lines) == 1 else None
+        if value is None or _continued(block, lines[0].end(), indent):
             return UNKNOWN
         result.append(value)
     return result[0], result[1]

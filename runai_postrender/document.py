@@ -240,8 +240,7 @@ def check_expansion(tree: Any, where: str) -> None:
             total += size(child, depth + 1)
             if total > MAX_EXPANDED_NODES:
                 raise InputError(
-                    f"{where}: its aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
-                    "(an alias bomb?); refused"
+                    f"{where}: its aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?); refused"
                 )
         sizes[id(node)] = total
         return total

@@ -103,9 +103,7 @@ def kustomize_patches() -> list[dict[str, object]]:
     thanos_query = resources({"cpu": "1", "memory": "3G"}, {"cpu": "1", "memory": "3G"})
     thanos_receive = resources({"cpu": "1", "memory": "6G"}, {"cpu": "1", "memory": "6G"})
     service_group = resources({"cpu": "1", "memory": "1Gi"}, {"cpu": "2", "memory": "2Gi"})
-    workload_group = resources(
-        {"cpu": "100m", "memory": "512Mi"}, {"cpu": "1000m", "memory": "1Gi"}
-    )  # small's
+    workload_group = resources({"cpu": "100m", "memory": "512Mi"}, {"cpu": "1000m", "memory": "1Gi"})  # small's
     queue = {"capacity": 5000, "maxSamplesPerSend": 1000, "maxShards": 100}
     # query and receive are the only containers of their pods (see _thanos), hence index 0.
     container = "/spec/template/spec/containers/0/resources"
@@ -223,9 +221,7 @@ def _env(rng: random.Random, count: int) -> str:
     return "env:\n" + "".join(entries)
 
 
-def _container(
-    rng: random.Random, name: str, image: str, port: int, env: str, resources: tuple[str, str, str]
-) -> str:
+def _container(rng: random.Random, name: str, image: str, port: int, env: str, resources: tuple[str, str, str]) -> str:
     """One entry of a ``containers:`` list, indented as in spec.template.spec (Helm 3 style)."""
     cpu, memory, memory_limit = resources
     body = _block(f"""
@@ -371,9 +367,7 @@ def _configmap(rng: random.Random, index: int) -> Document:
     chart, component, name = _filler_name(rng, index)
     data = []
     for n in range(rng.randint(1, 3)):
-        features = "".join(
-            f"  feature{k}: {rng.choice(('true', 'false'))}\n" for k in range(rng.randint(5, 30))
-        )
+        features = "".join(f"  feature{k}: {rng.choice(('true', 'false'))}\n" for k in range(rng.randint(5, 30)))
         upstreams = "".join(
             f"  - name: {up}\n    url: http://{chart}-{up}.{NAMESPACE}.svc.cluster.local:8080\n"
             for up in rng.sample(_COMPONENTS, rng.randint(2, 8))
@@ -413,18 +407,14 @@ def _role(rng: random.Random, index: int, kind: str) -> Document:
         verbs = "".join(f"      - {v}\n" for v in rng.sample(_VERBS, rng.randint(1, 5)))
         rules.append(f"  - apiGroups:\n{groups}    resources:\n{resources}    verbs:\n{verbs}")
     namespace = NAMESPACE if kind == "Role" else None
-    text = _header(
-        chart, f"{component}/{kind.lower()}", "rbac.authorization.k8s.io/v1", kind, name, namespace
-    )
+    text = _header(chart, f"{component}/{kind.lower()}", "rbac.authorization.k8s.io/v1", kind, name, namespace)
     return Document(kind, name, text + "rules:\n" + "".join(rules))
 
 
 def _binding(rng: random.Random, index: int, kind: str) -> Document:
     chart, component, name = _filler_name(rng, index)
     namespace = NAMESPACE if kind == "RoleBinding" else None
-    text = _header(
-        chart, f"{component}/{kind.lower()}", "rbac.authorization.k8s.io/v1", kind, name, namespace
-    )
+    text = _header(chart, f"{component}/{kind.lower()}", "rbac.authorization.k8s.io/v1", kind, name, namespace)
     text += _block(f"""
         roleRef:
           apiGroup: rbac.authorization.k8s.io

@@ -52,9 +52,7 @@ def scripts_dir() -> Path:
     """The bin folder of the Python running the tests, where pip put the `runai-size` console script."""
     folder = Path(sysconfig.get_path("scripts"))
     if not (folder / "runai-size").is_file():
-        pytest.fail(
-            f"no runai-size console script in {folder} (Python {sys.executable}): {SETUP}", pytrace=False
-        )
+        pytest.fail(f"no runai-size console script in {folder} (Python {sys.executable}): {SETUP}", pytrace=False)
     return folder
 
 
@@ -195,9 +193,7 @@ class Renders:
         helm = self.helms[major]
         return self._once(
             ("baseline", major, variant),
-            lambda: (
-                helm.template(variant.chart, variant.release, variant.namespace, sets=variant.sets).stdout
-            ),
+            lambda: helm.template(variant.chart, variant.release, variant.namespace, sets=variant.sets).stdout,
         )
 
     def sized(self, major: int, variant: Variant, profile: str) -> str:
@@ -241,9 +237,7 @@ class Renders:
         return self._once(("captured", major, variant, profile), make)
 
 
-def run_runai_size(
-    args: Iterable[str], data: bytes, env: Mapping[str, str]
-) -> subprocess.CompletedProcess[bytes]:
+def run_runai_size(args: Iterable[str], data: bytes, env: Mapping[str, str]) -> subprocess.CompletedProcess[bytes]:
     """The real console script, as a subprocess."""
     command = [str(scripts_dir() / "runai-size"), *args]
     proc = subprocess.run(command, input=data, env=dict(env), capture_output=True, timeout=60, check=False)

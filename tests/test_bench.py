@@ -165,9 +165,7 @@ def test_kustomize_comparison_makes_the_same_changes_as_the_large_profile(tmp_pa
     (tmp_path / "kustomization.yaml").write_text(json.dumps(kustomization))
     kustomize = [kubectl, "kustomize", str(tmp_path)]
     kustomized = subprocess.run(kustomize, capture_output=True, text=True, check=True)
-    rendered = subprocess.run(
-        [runai_size, "--profile", "large"], input=stream, capture_output=True, text=True
-    )
+    rendered = subprocess.run([runai_size, "--profile", "large"], input=stream, capture_output=True, text=True)
     assert rendered.returncode == 0, rendered.stderr
     expected, actual = by_id(load_all(rendered.stdout)), by_id(load_all(kustomized.stdout))
     assert set(actual) == set(expected)

@@ -104,9 +104,7 @@ def renders(helms: Helms, tmp_path_factory: pytest.TempPathFactory) -> Renders:
 @cache
 def _values(profile: str) -> dict[str, Any]:
     loaded: dict[str, Any] = dict(load_profile(profile).values)
-    assert ("controlPlane" in loaded) == (profile in SCALING), (
-        f"profile {profile!r} changed shape; update SCALING"
-    )
+    assert ("controlPlane" in loaded) == (profile in SCALING), f"profile {profile!r} changed shape; update SCALING"
     return loaded
 
 
@@ -124,9 +122,7 @@ def cpu_metric(utilization: int) -> list[dict[str, Any]]:
 
 
 def container(obj: dict[str, Any], name: str) -> dict[str, Any]:
-    found: list[dict[str, Any]] = [
-        c for c in obj["spec"]["template"]["spec"]["containers"] if c["name"] == name
-    ]
+    found: list[dict[str, Any]] = [c for c in obj["spec"]["template"]["spec"]["containers"] if c["name"] == name]
     assert len(found) == 1, f"{len(found)} containers named {name!r}"
     return found[0]
 
@@ -163,17 +159,13 @@ def expected_objects(
         if "thanos" in settings:
             for kind, suffix, name in THANOS:
                 amounts = settings["thanos"][name]
-                resources = container(objects[(kind, ns, f"{release}-{suffix}")], name).setdefault(
-                    "resources", {}
-                )
+                resources = container(objects[(kind, ns, f"{release}-{suffix}")], name).setdefault("resources", {})
                 for section in ("requests", "limits"):
                     resources.setdefault(section, {}).update(cpu=amounts["cpu"], memory=amounts["memory"])
     if variant.chart == "runai-cluster":
         config = objects[("RunaiConfig", ns, "runai")]
         for group in SERVICE_GROUPS:
-            resources = (
-                config["spec"]["global"].setdefault(f"{group}Services", {}).setdefault("resources", {})
-            )
+            resources = config["spec"]["global"].setdefault(f"{group}Services", {}).setdefault("resources", {})
             for section, amounts in settings["serviceGroups"][group].items():
                 resources.setdefault(section, {}).update(amounts)
         if "prometheus" in settings:
@@ -258,9 +250,7 @@ def test_output_is_the_chart_with_exactly_the_profiles_changes(
     expected, added = expected_objects(baseline, profile, variant)
     assert sorted(sized, key=str) == sorted([*expected, *added], key=str)
     for key, obj in expected.items():
-        assert quantities(sized[key]) == quantities(obj), (
-            f"{key} differs from the chart's with the profile applied"
-        )
+        assert quantities(sized[key]) == quantities(obj), f"{key} differs from the chart's with the profile applied"
     for key, spec in added.items():
         hpa = sized[key]
         assert hpa["apiVersion"] == "autoscaling/v2"
@@ -271,9 +261,7 @@ def test_output_is_the_chart_with_exactly_the_profiles_changes(
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize("variant", BACKENDS, ids=ids)
 @pytest.mark.parametrize("major", MAJORS)
-def test_one_hpa_per_autoscaled_deployment(
-    renders: Renders, major: int, variant: Variant, profile: str
-) -> None:
+def test_one_hpa_per_autoscaled_deployment(renders: Renders, major: int, variant: Variant, profile: str) -> None:
     sized, baseline = sized_and_baseline(renders, major, variant, profile)
     ns, release = variant.namespace, variant.release
     hpas, chart_hpas = hpas_by_target(sized), hpas_by_target(baseline)
@@ -282,16 +270,10 @@ def test_one_hpa_per_autoscaled_deployment(
         name = f"{release}-{component}"
         deployment = sized[("Deployment", ns, name)]
         if group not in settings:
-            assert hpas.get((ns, name), []) == chart_hpas.get((ns, name), []), (
-                "small must not touch autoscaling"
-            )
-            assert deployment["spec"].get("replicas") == baseline[("Deployment", ns, name)]["spec"].get(
-                "replicas"
-            )
+            assert hpas.get((ns, name), []) == chart_hpas.get((ns, name), []), "small must not touch autoscaling"
+            assert deployment["spec"].get("replicas") == baseline[("Deployment", ns, name)]["spec"].get("replicas")
             continue
-        assert len(hpas.get((ns, name), [])) == 1, (
-            f"{len(hpas.get((ns, name), []))} HPAs scale Deployment {name}"
-        )
+        assert len(hpas.get((ns, name), [])) == 1, f"{len(hpas.get((ns, name), []))} HPAs scale Deployment {name}"
         hpa = hpas[(ns, name)][0]
         assert hpa["apiVersion"] == "autoscaling/v2"
         assert hpa["metadata"]["namespace"] == ns
@@ -303,9 +285,7 @@ def test_one_hpa_per_autoscaled_deployment(
     # Only those three: thanos-query keeps its replicas and gets no HPA.
     assert set(hpas) <= {(ns, f"{release}-{component}") for component, _ in AUTOSCALED}
     assert sized[("Deployment", ns, f"{release}-thanos-query")]["spec"]["replicas"] == 1
-    assert len([key for key in sized if key[0] == HPA]) == (
-        3 if profile in SCALING or variant is BACKEND_HPAS else 0
-    )
+    assert len([key for key in sized if key[0] == HPA]) == (3 if profile in SCALING or variant is BACKEND_HPAS else 0)
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -412,9 +392,7 @@ def test_helm4_files_added_hpa_with_its_deployment(renders: Renders, variant: Va
 def test_helm3_prints_what_runai_size_returned(renders: Renders, chart: str, profile: str) -> None:
     capture = renders.captured(3, GOLDEN_VARIANTS[chart], profile)
     assert capture.final == renders.sized(3, GOLDEN_VARIANTS[chart], profile)
-    assert capture.final.startswith(
-        capture.output.decode()
-    )  # then the hooks, which Helm 3 does not post-render
+    assert capture.final.startswith(capture.output.decode())  # then the hooks, which Helm 3 does not post-render
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -483,9 +461,7 @@ def test_helm3_shows_the_error(helms: Helms, profile: str | None, message: str) 
     assert message in stderr
 
 
-def test_helm4_report_says_an_unknown_profile_came_from_runai_size_profile(
-    helms: Helms, tmp_path: Path
-) -> None:
+def test_helm4_report_says_an_unknown_profile_came_from_runai_size_profile(helms: Helms, tmp_path: Path) -> None:
     report = tmp_path / "report.txt"
     _failing(helms[4], {"RUNAI_SIZE_PROFILE": "nonexistent", "RUNAI_SIZE_REPORT": str(report)})
     assert "RUNAI_SIZE_PROFILE" in report.read_text()
@@ -521,9 +497,7 @@ def test_profile_from_post_renderer_args(helms: Helms, renders: Renders, major: 
 def test_profile_file_relative_to_the_working_directory(helms: Helms, major: int, tmp_path: Path) -> None:
     custom = tmp_path / "custom.yaml"
     custom.write_text(
-        "description: large, with more API replicas\n"
-        "extends: large\n"
-        "values:\n  controlPlane:\n    maxReplicas: 6\n"
+        "description: large, with more API replicas\nextends: large\nvalues:\n  controlPlane:\n    maxReplicas: 6\n"
     )
     settings = load_profile(str(custom)).values
     done = helms[major].template(
@@ -552,9 +526,7 @@ def unified(before: bytes, after: bytes, chart: str, profile: str, major: int) -
         tofile=f"b/{chart}.helm{major}.{profile}.yaml",
         n=3,
     )
-    return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def golden_cases() -> Iterator[Any]:
@@ -575,26 +547,18 @@ def test_golden_diff(helms: Helms, renders: Renders, major: int, chart: str, pro
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(diff, encoding="utf-8")
         return
-    assert path.is_file(), (
-        f"{path.relative_to(ROOT)} is missing: run UPDATE_GOLDEN=1 pytest tests/test_helm.py"
-    )
+    assert path.is_file(), f"{path.relative_to(ROOT)} is missing: run UPDATE_GOLDEN=1 pytest tests/test_helm.py"
     golden = path.read_text(encoding="utf-8")
     if diff != golden:
-        changes = "".join(
-            difflib.unified_diff(golden.splitlines(True), diff.splitlines(True), "golden", "now")
-        )
+        changes = "".join(difflib.unified_diff(golden.splitlines(True), diff.splitlines(True), "golden", "now"))
         pytest.fail(
-            f"{path.relative_to(ROOT)} differs (if the change is right, UPDATE_GOLDEN=1 rewrites it):\n"
-            + changes,
+            f"{path.relative_to(ROOT)} differs (if the change is right, UPDATE_GOLDEN=1 rewrites it):\n" + changes,
             pytrace=False,
         )
 
 
 def test_no_stray_golden_files() -> None:
-    expected = {
-        golden_path(chart, profile, major).name
-        for major, chart, profile in (p.values for p in golden_cases())
-    }
+    expected = {golden_path(chart, profile, major).name for major, chart, profile in (p.values for p in golden_cases())}
     present = {path.name for path in GOLDEN.glob("*")} if GOLDEN.is_dir() else set()
     assert present <= expected, f"golden files no test checks: {sorted(present - expected)}"
 

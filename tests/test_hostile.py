@@ -178,9 +178,7 @@ BAD_INPUTS = {
         r"spec is a \w+, not a mapping",
     ),
     "resources not a mapping": (
-        THANOS_QUERY.replace(
-            b"resources:\n            limits:\n              memory: 1Gi", b"resources: [1Gi]"
-        ),
+        THANOS_QUERY.replace(b"resources:\n            limits:\n              memory: 1Gi", b"resources: [1Gi]"),
         r"rule 'thanos-query': document 1 \(Deployment/runai-backend-thanos-query\): cannot set ",
     ),
     "UTF-16": (
@@ -218,12 +216,8 @@ def test_bad_input_writes_nothing_and_one_line_naming_the_document(data: bytes, 
         pytest.param(THANOS_QUERY.replace(b"thanos\n", b"th\xe2\x28nos\n"), InputError, id="invalid UTF-8"),
         pytest.param(THANOS_QUERY + b"\x00", InputError, id="NUL byte"),
         pytest.param(THANOS_QUERY + b"spec: {}\n", InputError, id="duplicate top-level key"),
-        pytest.param(
-            THANOS_QUERY.replace(b"- name: query", b"- name: query\n          name: q"), InputError, id="dup"
-        ),
-        pytest.param(
-            THANOS_QUERY.split(b"      containers:")[0] + b"      containers: 7\n", PatchError, id="shape"
-        ),
+        pytest.param(THANOS_QUERY.replace(b"- name: query", b"- name: query\n          name: q"), InputError, id="dup"),
+        pytest.param(THANOS_QUERY.split(b"      containers:")[0] + b"      containers: 7\n", PatchError, id="shape"),
     ],
 )
 def test_the_core_raises_only_its_own_errors(data: bytes, error: type[RunaiSizeError]) -> None:
@@ -349,14 +343,10 @@ def test_a_targeted_document_changes_only_at_the_patched_lines() -> None:
     "variant",
     [
         pytest.param(THANOS_QUERY + b"...\n", id="end marker"),
-        pytest.param(
-            THANOS_QUERY + b"... # the end\n# about the next document\n", id="end marker and comment"
-        ),
+        pytest.param(THANOS_QUERY + b"... # the end\n# about the next document\n", id="end marker and comment"),
         pytest.param(b"%YAML 1.2\n" + THANOS_QUERY, id="YAML directive"),
         pytest.param(BOM + THANOS_QUERY, id="byte-order mark"),
-        pytest.param(
-            THANOS_QUERY.replace(b"image: thanos", '"image": "thänos\t✓"'.encode()), id="tabs, non-ASCII"
-        ),
+        pytest.param(THANOS_QUERY.replace(b"image: thanos", '"image": "thänos\t✓"'.encode()), id="tabs, non-ASCII"),
         pytest.param(THANOS_QUERY + b"# a comment after the last line\n", id="trailing comment"),
         pytest.param(
             THANOS_QUERY + b"# about the next container\n        - name: after\n          image: after\n",
@@ -378,9 +368,7 @@ def test_a_targeted_document_changes_only_at_the_patched_lines() -> None:
             id="block scalar with --- and ...",
         ),
         pytest.param(
-            THANOS_QUERY.replace(
-                b"metadata:\n", b"metadata:\n  annotations:\n    big: " + b"x" * 300_000 + b"\n"
-            ),
+            THANOS_QUERY.replace(b"metadata:\n", b"metadata:\n  annotations:\n    big: " + b"x" * 300_000 + b"\n"),
             id="300 kB line",
         ),
     ],
@@ -464,9 +452,7 @@ def test_a_workload_without_its_containers_is_left_alone_with_a_note() -> None:
 
 
 def test_a_byte_order_mark_then_kind_on_the_first_line_is_still_found() -> None:
-    variant = (
-        BOM + b"kind: Deployment\n" + THANOS_QUERY.replace(b"kind: Deployment\n", b"").split(b"\n", 2)[2]
-    )
+    variant = BOM + b"kind: Deployment\n" + THANOS_QUERY.replace(b"kind: Deployment\n", b"").split(b"\n", 2)[2]
     output = sized(variant)
     assert output.startswith(BOM)
     assert query_of(output)["resources"] == SIZED
@@ -579,12 +565,9 @@ def test_documents_that_are_not_mappings_sit_next_to_targeted_ones() -> None:
     [
         pytest.param(bomb(9), "expand to more than", id="billion laughs"),
         pytest.param(bomb(30, width=2), "expand to more than", id="deep and narrow"),
+        pytest.param(bomb(5, leaf="[]"), "more than 100,000 copied nodes", id="just under the expansion limit"),
         pytest.param(
-            bomb(5, leaf="[]"), "more than 100,000 copied nodes", id="just under the expansion limit"
-        ),
-        pytest.param(
-            "m0: &m0 {a: 1}\n"
-            + "".join(f"m{i}: &m{i} {{a: *m{i - 1}, b: *m{i - 1}}}\n" for i in range(1, 40)),
+            "m0: &m0 {a: 1}\n" + "".join(f"m{i}: &m{i} {{a: *m{i - 1}, b: *m{i - 1}}}\n" for i in range(1, 40)),
             "expand to more than",
             id="mappings",
         ),
@@ -632,11 +615,7 @@ def test_many_tiny_documents_pass_and_too_many_are_refused() -> None:
 def test_a_100_mb_stream_is_processed_in_memory_bounded_by_a_small_multiple_of_its_size(
     tmp_path: Path,
 ) -> None:
-    secret = (
-        b"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: big\ndata:\n  blob: "
-        + b"QUJD" * 7_500_000
-        + b"\n"
-    )
+    secret = b"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: big\ndata:\n  blob: " + b"QUJD" * 7_500_000 + b"\n"
     filler = CONFIGMAP.replace(b'"value"', b"x" * 2000)
     count = (100_000_000 - len(secret)) // len(filler)
     data = secret + (filler * 49 + THANOS_QUERY) * (count // 50)
@@ -737,9 +716,7 @@ BAD_PROFILES = {
 
 
 @pytest.mark.parametrize(("text", "message"), list(BAD_PROFILES.values()), ids=list(BAD_PROFILES))
-def test_a_bad_profile_file_gets_one_clear_line_naming_the_file(
-    tmp_path: Path, text: str, message: str
-) -> None:
+def test_a_bad_profile_file_gets_one_clear_line_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
     marker = tmp_path / "pwned"
     path = profile_file(tmp_path, text.replace("{marker}", str(marker)))
     result = cli(["--profile", path], THANOS_QUERY)
@@ -758,9 +735,7 @@ def test_an_extends_cycle_through_two_files_names_the_cycle(tmp_path: Path) -> N
 def test_a_profile_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "binary.yaml"
     path.write_bytes(b"\xff\xfe\x00r\x00u\x00l\x00e\x00s\x00")
-    assert_failed_cleanly(
-        cli(["--profile", str(path)], THANOS_QUERY), re.escape(f"cannot read profile file '{path}'")
-    )
+    assert_failed_cleanly(cli(["--profile", str(path)], THANOS_QUERY), re.escape(f"cannot read profile file '{path}'"))
 
 
 @pytest.mark.xfail(
@@ -773,9 +748,7 @@ def test_a_profile_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     [
         pytest.param(
             "values:\n  l0: &a0 {k0: 1, k1: 1, k2: 1, k3: 1, k4: 1, k5: 1, k6: 1, k7: 1, k8: 1}\n"
-            + "".join(
-                f"  l{i}: &a{i} {{{', '.join(f'k{j}: *a{i - 1}' for j in range(9))}}}\n" for i in range(1, 9)
-            ),
+            + "".join(f"  l{i}: &a{i} {{{', '.join(f'k{j}: *a{i - 1}' for j in range(9))}}}\n" for i in range(1, 9)),
             id="in values",
         ),
         pytest.param(
@@ -795,9 +768,7 @@ def test_an_alias_bomb_in_a_profile_file_is_refused_quickly(tmp_path: Path, text
     assert_failed_cleanly(result, ".*" + re.escape(path))
 
 
-@pytest.mark.xfail(
-    reason="profiles.py lets RecursionError through: an 'internal error', exit 70", strict=True
-)
+@pytest.mark.xfail(reason="profiles.py lets RecursionError through: an 'internal error', exit 70", strict=True)
 def test_deep_nesting_in_a_profile_file_is_a_profile_error(tmp_path: Path) -> None:
     path = profile_file(tmp_path, "values:\n  a: " + "[" * 1000 + "]" * 1000 + "\n")
     result = cli(["--profile", path], THANOS_QUERY)
@@ -866,14 +837,10 @@ def test_the_report_file_is_replaced_whole_and_no_temporary_file_is_left(tmp_pat
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_on_an_error_the_report_file_holds_the_error(tmp_path: Path, how: str) -> None:
     report = tmp_path / "report.txt"
-    args, env = (
-        (["--report", str(report)], {}) if how == "option" else ([], {"RUNAI_SIZE_REPORT": str(report)})
-    )
+    args, env = (["--report", str(report)], {}) if how == "option" else ([], {"RUNAI_SIZE_REPORT": str(report)})
     result = cli(["--profile", "large", *args], THANOS_QUERY + bomb(9).encode(), env=env)
     assert_failed_cleanly(result, "document 1")
-    assert (
-        "error: document 1 (Deployment/runai-backend-thanos-query): its aliases expand" in report.read_text()
-    )
+    assert "error: document 1 (Deployment/runai-backend-thanos-query): its aliases expand" in report.read_text()
     assert sorted(tmp_path.iterdir()) == [report]
 
 
@@ -964,8 +931,7 @@ def test_a_deployment_autoscaled_twice_gets_no_hpa_fields(tmp_path: Path, case: 
 
 
 @pytest.mark.xfail(
-    reason="pipeline.py separates an added HPA from a document without a final newline by LF, even in a "
-    "CRLF stream",
+    reason="pipeline.py separates an added HPA from a document without a final newline by LF, even in a CRLF stream",
     strict=True,
 )
 def test_an_hpa_added_after_a_crlf_document_without_a_final_newline_keeps_crlf() -> None:

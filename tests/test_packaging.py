@@ -113,10 +113,14 @@ def test_helm4_installs_a_plugin_tarball_only_with_a_signature_or_verify_false(t
     tarball = next(tmp_path.glob("runai-size-*.tgz"))
     refused = subprocess.run([helm, "plugin", "install", str(tarball)], env=env, capture_output=True, text=True)
     assert refused.returncode != 0 and ".prov" in refused.stderr + refused.stdout
-    subprocess.run([helm, "plugin", "install", "--verify=false", str(tarball)], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [helm, "plugin", "install", "--verify=false", str(tarball)], env=env, check=True, capture_output=True
+    )
     rendered = subprocess.run(
         [helm, "template", "acme", str(ROOT / "tests" / "charts" / "runai-backend"), "--post-renderer", "runai-size"],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout.count("kind: HorizontalPodAutoscaler") == 3

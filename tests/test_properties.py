@@ -35,9 +35,7 @@ LARGE = load_profile("large")
 # More examples for a deeper search: RUNAI_SIZE_EXAMPLES=2000 pytest tests/test_properties.py
 EXAMPLES = int(os.environ.get("RUNAI_SIZE_EXAMPLES", "100"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-CHEAP = settings(
-    max_examples=3 * EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.filter_too_much]
-)
+CHEAP = settings(max_examples=3 * EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 SIZED = {"requests": {"cpu": 1, "memory": "3G"}, "limits": {"cpu": 1, "memory": "3G"}}
 
 
@@ -91,9 +89,7 @@ def block_scalar(draw: st.DrawFn, column: int) -> list[str]:
     pad = " " * (column + 2)
     lines = draw(
         st.lists(
-            st.sampled_from(
-                ["echo start", "---", "...", "--- not a document", "# not a comment", "key: value", ""]
-            ),
+            st.sampled_from(["echo start", "---", "...", "--- not a document", "# not a comment", "key: value", ""]),
             min_size=1,
             max_size=4,
         )
@@ -383,9 +379,7 @@ def test_mangled_input_raises_nothing_but_runai_size_errors(
 
 
 # An end marker, then (after comments) a document that does not start with `---` or a directive.
-BARE_AFTER_END = re.compile(
-    rb"^\.\.\.(?:[ \t][^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?!---|%|\.\.\.)[^\s#]", re.M
-)
+BARE_AFTER_END = re.compile(rb"^\.\.\.(?:[ \t][^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?!---|%|\.\.\.)[^\s#]", re.M)
 
 
 def parses(data: bytes) -> bool:

@@ -68,9 +68,7 @@ def assert_agrees_with_parser(data: bytes) -> None:
         assert span.start <= start <= span.end, (span, start)
         before = data[span.start : start].removeprefix(BOM)
         assert all(_PREFIX_LINE.fullmatch(line) for line in before.splitlines(keepends=True)), before
-    assert spans[len(holding) :] == [
-        span for span in spans if span not in holding
-    ]  # comments only at the end
+    assert spans[len(holding) :] == [span for span in spans if span not in holding]  # comments only at the end
 
 
 CASES = {

@@ -27,11 +27,22 @@ _LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*")
 
 @dataclass
 class NewDocument:
-    """A document a profile adds, written right after the document of `after` (1-based)."""
+    """A document a profile adds, written right after the document of `after` (1-based).
+
+    It stays data until the end of the run, so that a later rule for the same Deployment patches
+    it rather than adding a second one.
+    """
 
     after: int
-    text: bytes
+    tree: dict[str, Any]
+    header: str  # the comment lines it shares with its Deployment (Helm 3's `# Source:`)
+    style: emit.Style
     description: str
+
+    @property
+    def text(self) -> bytes:
+        body = "---\n" + self.header + emit.document(self.tree, emit.Style(self.style.mapping, self.style.offset))
+        return body.replace("\n", self.style.newline).encode("utf-8")
 
 
 def hpa_target(resource: Resource) -> tuple[str | None, str] | None:
@@ -99,11 +110,11 @@ def new_hpa(deployment: Resource, spec: Autoscale) -> NewDocument:
     if metrics(spec):
         hpa["spec"]["metrics"] = CommentedSeq(metrics(spec))
     header = _LEADING_COMMENTS.match(_after_marker(source.text))
-    body = emit.document(hpa, emit.Style(source.style.mapping, source.style.offset))
-    text = "---\n" + (header.group(0) if header else "") + body
     return NewDocument(
         after=source.index,
-        text=text.replace("\n", source.style.newline).encode("utf-8"),
+        tree=hpa,
+        header=header.group(0) if header else "",
+        style=emit.Style(source.style.mapping, source.style.offset, source.style.newline),
         description=f"{HPA_KIND}/{deployment.name}",
     )
 

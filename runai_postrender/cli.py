@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, NoReturn
 import click
 
 from runai_postrender import __version__
-from runai_postrender.errors import InputError, ProfileError, RunaiSizeError, VerifyError
+from runai_postrender.errors import InputError, ProfileError, ReportError, RunaiSizeError, VerifyError
 from runai_postrender.profiles import PROFILE_ENV, SET_ENV, Profile, builtin_names, load_profile, parse_overrides
 from runai_postrender.report import Report
 
@@ -89,11 +89,20 @@ def _write_report_file(path: str, report: Report) -> None:
     """Write the report next to where it goes, then move it in place: a reader never sees half of it."""
     text = report.to_json() if path.endswith(".json") else report.to_text()
     target = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
     try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {path}: {exc.strerror or exc}") from exc
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # as any file the user creates, not mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ReportError(f"cannot write the report to {path}: {exc.strerror or exc}") from exc
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
@@ -105,9 +114,11 @@ def _write_pieces(out: BinaryIO, pieces: Iterable[bytes | memoryview]) -> None:
     out.flush()
 
 
-def _fail(message: str, code: int, options: Options | None, report: Report | None) -> NoReturn:
+def _fail(
+    message: str, code: int, options: Options | None, report: Report | None, write_report: bool = True
+) -> NoReturn:
     click.echo(f"runai-size: error: {message}", err=True)
-    if options is not None and options.report_path:
+    if write_report and options is not None and options.report_path:
         report = report or Report(profile=options.profile or os.environ.get(PROFILE_ENV, "") or "?")
         report.error = message
         try:
@@ -125,7 +136,7 @@ def _guarded(options: Options, action: Callable[[], Report | None]) -> None:
     except RunaiSizeError as exc:
         if options.debug:
             traceback.print_exc()
-        _fail(str(exc), exc.exit_code, options, exc.report)
+        _fail(str(exc), exc.exit_code, options, exc.report, write_report=not isinstance(exc, ReportError))
     except BrokenPipeError:
         # The reader went away (`runai-size ... | head -1`): end quietly, as `cat` does.
         _quiet_stdout()
@@ -202,7 +213,7 @@ def main(
     if ctx.invoked_subcommand is not None:
         return
 
-    def post_render() -> Report:
+    def post_render() -> Report | None:
         from runai_postrender.pipeline import run  # the core: imported only where it is used
 
         chosen = _resolve_profile(options)
@@ -212,10 +223,12 @@ def main(
         except RunaiSizeError as exc:
             exc.report = Report(profile=chosen.name)
             raise
+        if options.report_path:  # first: a report that cannot be written stops the run before any output
+            _write_report_file(options.report_path, result.report)
         _write_pieces(sys.stdout.buffer, result.pieces)
         if not options.quiet:
             click.echo(result.report.to_text(), err=True, nl=False)
-        return result.report
+        return None
 
     _guarded(options, post_render)
 

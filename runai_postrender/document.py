@@ -33,7 +33,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 from ruamel.yaml.tag import Tag
 
-from runai_postrender.errors import InputError, describe
+from runai_postrender.errors import InputError, RunaiSizeError, describe
 
 # A targeted document whose aliases would expand past this many nodes is refused ("billion laughs"):
 # walking or comparing it would take forever, and no real manifest comes near.
@@ -223,8 +223,10 @@ def parse(
     return document
 
 
-def check_expansion(tree: Any, where: str) -> None:
-    """Refuse a tree whose aliases expand past MAX_EXPANDED_NODES, counting each shared node once."""
+def check_expansion(
+    tree: Any, where: str, limit: int = MAX_EXPANDED_NODES, error: type[RunaiSizeError] = InputError
+) -> None:
+    """Refuse a tree whose aliases expand past `limit` nodes, counting each shared node once."""
     sizes: dict[int, int] = {}
 
     def size(node: Any, depth: int) -> int:
@@ -238,17 +240,15 @@ def check_expansion(tree: Any, where: str) -> None:
         total = 1
         for child in children:
             total += size(child, depth + 1)
-            if total > MAX_EXPANDED_NODES:
-                raise InputError(
-                    f"{where}: its aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?); refused"
-                )
+            if total > limit:
+                raise error(f"{where}: its aliases expand to more than {limit:,} nodes (an alias bomb?); refused")
         sizes[id(node)] = total
         return total
 
     try:
         size(tree, 0)
     except RecursionError as exc:
-        raise InputError(f"{where}: nested too deeply to process") from exc
+        raise error(f"{where}: nested too deeply to process") from exc
 
 
 # ---------------------------------------------------------------- anchors, aliases and merge keys

@@ -265,9 +265,14 @@ def _same(old: Any, new: Any) -> bool:
 
 def rewrite(text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style) -> str:
     """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`."""
-    editor = _Editor(text, style)
+    # Without a final line break, lines added at the end would each bring one: edit the text as if it
+    # had one, and take it off again.
+    unterminated = bool(text) and not text.endswith("\n")
+    editor = _Editor(text + style.newline if unterminated else text, style)
     editor.diff(node, old, new, None)
     result = editor.apply()
+    if unterminated and result.endswith(style.newline):
+        result = result[: -len(style.newline)]
     try:
         node_after = compose(result) if result.strip() else None
         check = construct(node_after) if node_after is not None else None

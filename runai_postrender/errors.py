@@ -29,6 +29,10 @@ class PatchError(RunaiSizeError):
     """A rule of the profile cannot be applied to a document it targets."""
 
 
+class ReportError(RunaiSizeError):
+    """The report file that was asked for cannot be written."""
+
+
 class VerifyError(RunaiSizeError):
     """`runai-size verify` found settings that are not at the profile's values."""
 

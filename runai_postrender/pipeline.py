@@ -15,7 +15,7 @@ from typing import Any
 from runai_postrender import autoscale, select, sniff, targets
 from runai_postrender.autoscale import NewDocument
 from runai_postrender.document import Document
-from runai_postrender.errors import InputError, PatchError, yaml_type
+from runai_postrender.errors import InputError, PatchError, describe, yaml_type
 from runai_postrender.patch import Change, apply_operation, expand, set_value
 from runai_postrender.profiles import Profile, Rule
 from runai_postrender.report import Entry, Report
@@ -57,8 +57,8 @@ def _check_text(data: bytes | bytearray, spans: list[Span]) -> None:
     if binary is not None:
         span = _span_at(spans, binary.start())
         raise InputError(
-            f"document {span.index}: byte {binary.start()} is control character 0x{data[binary.start()]:02x}; "
-            "the input is binary data, not a YAML stream"
+            f"{_describe_span(data, span)}: byte {binary.start()} is control character "
+            f"0x{data[binary.start()]:02x}; the input is binary data, not a YAML stream"
         )
     if data.isascii():
         return
@@ -66,7 +66,20 @@ def _check_text(data: bytes | bytearray, spans: list[Span]) -> None:
         try:
             bytes(data[span.start : span.end]).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"document {span.index}: not valid UTF-8 text (byte {span.start + exc.start})") from exc
+            where = _describe_span(data, span)
+            raise InputError(f"{where}: not valid UTF-8 text (byte {span.start + exc.start})") from exc
+
+
+def _describe_span(data: bytes | bytearray, span: Span) -> str:
+    """A document named by number, and by kind and name where its bytes tell them."""
+    kind = name = None
+    if sniff.is_regular(data, span.start, span.end):
+        sniffed = sniff.sniff_kind(data, span.start, span.end)
+        kind = None if sniffed == sniff.UNKNOWN else sniffed
+        metadata = sniff.sniff_metadata(data, span.start, span.end)
+        if isinstance(metadata, tuple):
+            name = metadata[0]
+    return describe(span.index, kind, name)
 
 
 def _kinds(profile: Profile) -> tuple[str, ...]:
@@ -120,7 +133,7 @@ def _str(value: object) -> str | None:
 
 def _apply_rules(profile: Profile, targeted: list[Document], report: Report) -> list[NewDocument]:
     resources = [resource for doc in targeted for resource in select.resources_of(doc)]
-    hpas: dict[tuple[str | None, str], select.Resource] = {}
+    hpas: dict[tuple[str | None, str], select.Resource | NewDocument] = {}
     for resource in resources:
         if resource.kind == select.HPA_KIND:
             target = autoscale.hpa_target(resource)
@@ -144,7 +157,7 @@ def _apply_rules(profile: Profile, targeted: list[Document], report: Report) -> 
 def _apply_rule(
     rule: Rule,
     resource: select.Resource,
-    hpas: dict[tuple[str | None, str], select.Resource],
+    hpas: dict[tuple[str | None, str], select.Resource | NewDocument],
     added: list[NewDocument],
     report: Report,
 ) -> list[Change]:
@@ -169,7 +182,12 @@ def _apply_rule(
     if rule.autoscale is not None:
         key = (resource.namespace, str(resource.name))
         existing = hpas.get(key)
-        if existing is not None:
+        if isinstance(existing, NewDocument):  # added by an earlier rule, or for a twin of this Deployment
+            label = f"new {existing.description}"
+            hpa = select.Resource(resource.document, "", existing.tree)
+            for c in autoscale.patch_hpa(hpa, rule.autoscale, f"rule {rule.name!r}: {label}"):
+                report.changes.append(Entry(rule.name, label, c.pointer, c.old, c.new, c.pointer.lstrip("/")))
+        elif existing is not None:
             hpa_changes = autoscale.patch_hpa(existing, rule.autoscale, f"rule {rule.name!r}: {existing.describe()}")
             if hpa_changes:
                 existing.document.changed = True
@@ -181,8 +199,7 @@ def _apply_rule(
             new = autoscale.new_hpa(resource, rule.autoscale)
             added.append(new)
             report.added.append(f"{new.description}, filed with {resource.describe()} (rule {rule.name})")
-            # Later rules (and a second run) find this one and patch it instead of adding another.
-            hpas[key] = resource
+            hpas[key] = new  # later rules, and a second run, patch this one instead of adding another
         changes += autoscale.drop_replicas(resource, where)
     return [Change(resource.pointer + c.pointer, c.old, c.new, c.op, c.field or c.pointer.lstrip("/")) for c in changes]
 
@@ -192,12 +209,11 @@ def _assemble(
 ) -> list[bytes | memoryview]:
     """The output in order: untouched runs of the input as views, rendered documents, added documents."""
     view = memoryview(data)
-    extra: dict[int, list[bytes]] = {}
+    extra: dict[int, list[NewDocument]] = {}
     for new in added:
-        extra.setdefault(new.after, []).append(new.text)
+        extra.setdefault(new.after, []).append(new)
     pieces: list[bytes | memoryview] = []
     run_start: int | None = None
-    last_byte = b"\n"
     for span in spans:
         replacement = rendered.get(span.index)
         if replacement is None:
@@ -212,10 +228,16 @@ def _assemble(
             if run_start is not None:
                 pieces.append(view[run_start : span.end])
                 run_start = None
-            last_byte = bytes(pieces[-1][-1:]) if pieces and len(pieces[-1]) else b"\n"
-            for text in extra[span.index]:
-                pieces.append(text if last_byte == b"\n" else b"\n" + text)
-                last_byte = b"\n"
+            ends_line = not pieces or bytes(pieces[-1][-1:]) in (b"", b"\n")
+            following = spans[span.index] if span.index < len(spans) else None
+            for new in extra[span.index]:
+                newline = new.style.newline.encode()
+                text = new.text if ends_line else newline + new.text
+                if following is not None and not data.startswith(b"---", following.start):
+                    # The next document has no `---` of its own (it follows a `...`): end ours first.
+                    text += b"..." + newline
+                pieces.append(text)
+                ends_line = True
     if run_start is not None:
         pieces.append(view[run_start:])
     return pieces

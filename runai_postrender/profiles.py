@@ -15,12 +15,15 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from runai_postrender import quantity
+from runai_postrender.document import check_expansion
 from runai_postrender.errors import ProfileError
 
 PROFILE_ENV = "RUNAI_SIZE_PROFILE"
 SET_ENV = "RUNAI_SIZE_SET"
 _REFERENCE = re.compile(r"^\$\{([A-Za-z0-9_.-]+)\}$")
 _BUILTIN_PACKAGE = "runai_postrender.builtin_profiles"
+# A profile is a page of settings; one whose aliases expand past this many nodes is refused.
+MAX_PROFILE_NODES = 100_000
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,10 @@ def _parse(source: _Source) -> dict[str, Any]:
         raise ProfileError(f"{where}: {exc.problem or exc.context}") from exc
     except YAMLError as exc:
         raise ProfileError(f"{source.label}: {exc}") from exc
+    except RecursionError as exc:
+        raise ProfileError(f"{source.label}: nested too deeply to read") from exc
+    # Everything below walks the data; a few aliases must not make that walk endless.
+    check_expansion(data, source.label, limit=MAX_PROFILE_NODES, error=ProfileError)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -145,7 +152,7 @@ def _line_of(source: _Source, path: Sequence[str | int]) -> int | None:
     """The line (1-based) where `path` sits in the profile's text, for error messages."""
     try:
         node = YAML(typ="safe", pure=True).compose(source.text)
-    except YAMLError:
+    except (YAMLError, RecursionError):
         return None
     line = None
     for step in path:

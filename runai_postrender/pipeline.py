@@ -39,7 +39,8 @@ def run(data: bytes | bytearray, profile: Profile) -> Result:
     spans = split_stream(data)
     report = Report(profile=profile.name, documents=len(spans))
     _check_text(data, spans)
-    targeted = [doc for doc in (_parse_if_targeted(data, span, profile) for span in spans) if doc is not None]
+    finder = _Finder.of(profile)
+    targeted = [doc for doc in (_parse_if_targeted(data, span, finder) for span in spans) if doc is not None]
     added = _apply_rules(profile, targeted, report)
     rendered = {doc.index: targets.render(doc) for doc in targeted if doc.changed}
     changed = [(doc.describe(), doc.original, rendered[doc.index]) for doc in targeted if doc.changed]
@@ -82,18 +83,40 @@ def _describe_span(data: bytes | bytearray, span: Span) -> str:
     return describe(span.index, kind, name)
 
 
-def _kinds(profile: Profile) -> tuple[str, ...]:
-    kinds = [kind for rule in profile.rules for kind in rule.match.kinds]
-    if any(rule.autoscale for rule in profile.rules):
-        kinds.append(select.HPA_KIND)
-    return (*dict.fromkeys(kinds), "List")
+@dataclass(frozen=True)
+class _Finder:
+    """What to look for in a stream, worked out once per run from the profile's rules."""
+
+    rules: tuple[Rule, ...]
+    kinds: frozenset[str]  # kinds written out in full
+    patterns: tuple[str, ...]  # kinds given as globs
+    spelled: tuple[bytes, ...]  # every kind as bytes, when none is a glob
+
+    @classmethod
+    def of(cls, profile: Profile) -> _Finder:
+        kinds = [kind for rule in profile.rules for kind in rule.match.kinds]
+        if any(rule.autoscale for rule in profile.rules):
+            kinds.append(select.HPA_KIND)
+        if kinds:
+            kinds.append("List")
+        patterns = tuple(kind for kind in kinds if _GLOB.search(kind))
+        spelled = () if patterns else tuple(kind.encode() for kind in dict.fromkeys(kinds))
+        return cls(profile.rules, frozenset(kinds) - set(patterns), patterns, spelled)
+
+    def wants_kind(self, kind: str) -> bool:
+        return kind in self.kinds or any(fnmatchcase(kind, pattern) for pattern in self.patterns)
+
+    def may_hold_a_kind(self, data: bytes | bytearray, start: int, end: int) -> bool:
+        """Whether an unsniffable document could be of a wanted kind at all: it must spell one, or escape."""
+        if not self.spelled or data.find(b"\\", start, end) >= 0:
+            return True
+        return any(data.find(kind, start, end) >= 0 for kind in self.spelled)
 
 
-def _parse_if_targeted(data: bytes | bytearray, span: Span, profile: Profile) -> Document | None:
+def _parse_if_targeted(data: bytes | bytearray, span: Span, finder: _Finder) -> Document | None:
     """Parse a document only if a rule may target it; most are decided from their bytes alone."""
-    if not profile.rules:
+    if not finder.rules:
         return None
-    kinds = _kinds(profile)
     start, end = span.start, span.end
     if start == 0 and data.startswith(b"\xef\xbb\xbf"):
         start = 3
@@ -102,21 +125,16 @@ def _parse_if_targeted(data: bytes | bytearray, span: Span, profile: Profile) ->
     if kind is None:
         return None  # a regular document without a kind is no Kubernetes object
     if kind == sniff.UNKNOWN:
-        literal = [k.encode() for k in kinds if not _GLOB.search(k)]
-        if (
-            len(literal) == len(kinds)
-            and b"\\" not in data[start:end]
-            and not any(k in data[start:end] for k in literal)
-        ):
+        if not finder.may_hold_a_kind(data, start, end):
             return None  # whatever it is, none of the kinds we look for is even spelled in it
     else:
-        if not any(fnmatchcase(kind, pattern) for pattern in kinds):
+        if not finder.wants_kind(kind):
             return None
         if kind not in (select.HPA_KIND, "List"):
             metadata = sniff.sniff_metadata(data, start, end)
             if isinstance(metadata, tuple):
                 name, namespace = metadata
-                if not any(select.could_match(rule.match, kind, name, namespace) for rule in profile.rules):
+                if not any(select.could_match(rule.match, kind, name, namespace) for rule in finder.rules):
                     return None
     parsed = targets.load(data, span.start, span.end, span.index, None if kind == sniff.UNKNOWN else kind, name)
     if isinstance(parsed.tree, dict):

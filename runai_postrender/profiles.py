@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 
 from runai_postrender import quantity
 from runai_postrender.document import check_expansion
@@ -130,7 +131,10 @@ def _parse(source: _Source) -> dict[str, Any]:
     # included): a profile is data, never code.
     yaml = YAML(typ="safe", pure=True)
     try:
-        data = yaml.load(source.text)
+        with warnings.catch_warnings():
+            # ruamel warns at length (on stderr) about valid YAML it frowns upon, such as YAML 1.1 floats.
+            warnings.simplefilter("ignore", YAMLWarning)
+            data = yaml.load(source.text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source.label}, line {mark.line + 1}" if mark else source.label

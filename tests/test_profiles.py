@@ -231,3 +231,9 @@ def test_plugin_and_package_versions_agree() -> None:
     plugin = YAML(typ="safe", pure=True).load((ROOT / "plugin.yaml").read_text())
     assert plugin["version"] == __version__
     assert plugin["name"] == "runai-size" and plugin["type"] == "postrenderer/v1"
+
+
+def test_no_warning_of_the_yaml_library_reaches_stderr(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "mine.yaml", "extends: large\nvalues:\n  x: 1e3\n  y: &a 1\n  z: &a 2\n")
+    assert flatten_values(load_profile(path).values)["x"] == 1000.0
+    assert capfd.readouterr().err == ""

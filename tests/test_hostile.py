@@ -18,6 +18,7 @@ docs/hostile-inputs.md tabulates every input tried, its outcome and the test bel
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import shutil
@@ -39,6 +40,7 @@ from runai_postrender.errors import InputError, PatchError, RunaiSizeError
 from runai_postrender.pipeline import run
 from runai_postrender.profiles import load_profile
 from runai_postrender.stream import BOM
+from tests.conftest import ROOT
 
 RUNAI_SIZE = shutil.which("runai-size", path=str(Path(sys.executable).parent)) or "runai-size"
 LARGE = load_profile("large")
@@ -952,3 +954,58 @@ def test_no_stream_on_stdin_is_one_line_not_a_traceback(stdin: str) -> None:
 def test_an_encoding_error_names_the_kind_and_name_of_its_document(data: bytes) -> None:
     with pytest.raises(InputError, match=r"^document 1 \(Deployment/runai-backend-thanos-query\)"):
         run(data, LARGE)
+
+
+PROBE = """\
+import json, os, sys
+opened, network, variables = [], [], set()
+
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str):
+        opened.append(args[0])
+    elif event.startswith("socket."):
+        network.append(event)
+
+sys.addaudithook(hook)
+read = type(os.environ).__getitem__
+def recording(self, key):
+    variables.add(key)
+    return read(self, key)
+type(os.environ).__getitem__ = recording
+from runai_postrender.cli import main
+try:
+    main(sys.argv[1:], prog_name="runai-size")
+except SystemExit:
+    pass
+sys.stderr.write("\\nPROBE " + json.dumps({"opened": opened, "network": network, "variables": sorted(variables)}))
+"""
+
+
+def test_the_tool_reads_only_its_profiles_writes_only_stdout_and_the_report_and_uses_no_network(
+    tmp_path: Path,
+) -> None:
+    import runai_postrender
+
+    profile = profile_file(tmp_path, "extends: large\nvalues: {thanos: {query: {memory: 4G}}}\n", "profile.yaml")
+    report = tmp_path / "report.txt"
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    env = {"PATH": os.environ["PATH"], "RUNAI_SIZE_REPORT": str(report), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, str(probe), "--profile", profile], input=THANOS_QUERY, capture_output=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stderr.decode().rsplit("PROBE ", 1)[1])
+    package = Path(runai_postrender.__file__).parent
+    builtins = [str(path) for path in (ROOT / "profiles").iterdir()] + [str(path) for path in package.iterdir()]
+    python = (sys.prefix, sys.base_prefix, str(package), str(ROOT / "profiles" / "__pycache__"))
+    others = [path for path in seen["opened"] if not path.startswith(python) and path not in builtins]
+    assert [Path(path).name for path in others if not path.startswith(str(tmp_path / ".report.txt."))] == [
+        "profile.yaml"
+    ]
+    assert sorted(tmp_path.iterdir()) == sorted([Path(profile), report, probe])
+    assert seen["network"] == []
+    ours = {name for name in seen["variables"] if name.startswith("RUNAI_SIZE")}
+    assert ours <= {"RUNAI_SIZE_PROFILE", "RUNAI_SIZE_SET", "RUNAI_SIZE_REPORT"}
+    libraries = {"LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "RUAMEL_DEBUG", "YAMLDEBUG", "_RUNAI_SIZE_COMPLETE"}
+    assert set(seen["variables"]) - ours <= libraries

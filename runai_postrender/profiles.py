@@ -227,12 +227,16 @@ def _merge_rules(base: list[dict[str, Any]], override: list[dict[str, Any]]) -> 
     return list(merged.values())
 
 
+class _ExtendsCycle(ProfileError):
+    """A profile that extends itself, directly or through others; the message names the chain."""
+
+
 def _load_chain(ref: str, relative_to: Path | None, seen: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
     source = _read(ref, relative_to)
     key = str(source.path.resolve()) if source.path else f"builtin:{source.name}"
     label = str(source.path) if source.path else source.name
     if key in seen:
-        raise ProfileError(f"profile extends itself: {' -> '.join([*seen_labels(seen), label])}")
+        raise _ExtendsCycle(f"profile extends itself: {' -> '.join([*seen_labels(seen), label])}")
     data = _parse(source)
     if source.path is not None:
         _check_schema(source, data)
@@ -248,8 +252,8 @@ def _load_chain(ref: str, relative_to: Path | None, seen: tuple[str, ...]) -> tu
     try:
         parent, parent_chain = _load_chain(parent_ref, source.path.parent if source.path else None, (*seen, key))
     except ProfileError as exc:
-        if "extends itself" in str(exc):
-            raise
+        if isinstance(exc, _ExtendsCycle):
+            raise  # already names the whole chain
         raise ProfileError(f"{source.label} extends {parent_ref!r}: {exc}") from exc
     merged = {
         key: value for key, value in parent.items() if key not in ("description", "clusterSize", "recommendedFrom")

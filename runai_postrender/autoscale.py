@@ -10,7 +10,7 @@ number of pods the HPA chose.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -41,7 +41,7 @@ class NewDocument:
 
     @property
     def text(self) -> bytes:
-        body = "---\n" + self.header + emit.document(self.tree, emit.Style(self.style.mapping, self.style.offset))
+        body = "---\n" + self.header + emit.document(self.tree, replace(self.style, newline="\n"))
         return body.replace("\n", self.style.newline).encode("utf-8")
 
 
@@ -114,7 +114,7 @@ def new_hpa(deployment: Resource, spec: Autoscale) -> NewDocument:
         after=source.index,
         tree=hpa,
         header=header.group(0) if header else "",
-        style=emit.Style(source.style.mapping, source.style.offset, source.style.newline),
+        style=source.style,
         description=f"{HPA_KIND}/{deployment.name}",
     )
 

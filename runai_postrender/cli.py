@@ -428,7 +428,7 @@ def _value(value: Any) -> str:
     if isinstance(value, dict | list):
         import json
 
-        from runai_postrender.report import _plain
+        from runai_postrender.report import plain
 
-        return json.dumps(_plain(value))
+        return json.dumps(plain(value))
     return repr(str(value)) if isinstance(value, str) else str(value)

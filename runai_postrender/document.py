@@ -33,6 +33,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 from ruamel.yaml.tag import Tag
 
+from runai_postrender.emit import Style
 from runai_postrender.errors import InputError, RunaiSizeError, describe
 
 # A targeted document whose aliases would expand past this many nodes is refused ("billion laughs"):
@@ -44,16 +45,6 @@ MAX_ALIAS_COPIES = 100_000
 # Flow collections (`[` and `{`) nested deeper than this are refused before ruamel's scanner, whose cost
 # grows with the square of the depth, spends seconds on them. Manifests nest a handful deep.
 MAX_FLOW_DEPTH = 100
-
-
-@dataclass(frozen=True)
-class Style:
-    """How a document indents: ruamel's mapping indent, sequence indent and dash offset, line ending."""
-
-    mapping: int = 2
-    sequence: int = 2
-    offset: int = 0
-    newline: str = "\n"
 
 
 @dataclass
@@ -98,7 +89,6 @@ class Document:
     changed: bool = False
     kind: str | None = None
     name: str | None = None
-    notes: list[str] = field(default_factory=list)
     sharing: Sharing | None = None  # set when the document uses anchors or merge keys
     node: Any = None  # the libyaml node tree, on the fast path (runai_postrender.targets)
     old: Any = None  # the data as parsed, on the fast path
@@ -134,7 +124,7 @@ def detect_style(text: str, newline: str) -> Style:
             break
     mapping = mapping or 2
     offset = offset or 0
-    return Style(mapping=mapping, sequence=offset + 2, offset=offset, newline=newline)
+    return Style(mapping=mapping, offset=offset, newline=newline)
 
 
 class _Scanner(RoundTripScanner):
@@ -155,7 +145,7 @@ def _yaml(style: Style) -> YAML:
     yaml.preserve_quotes = True
     yaml.width = 1 << 30  # never wrap long lines
     yaml.allow_unicode = True
-    yaml.indent(mapping=style.mapping, sequence=style.sequence, offset=style.offset)
+    yaml.indent(mapping=style.mapping, sequence=style.offset + 2, offset=style.offset)  # `- ` then the item
     return yaml
 
 

@@ -43,9 +43,10 @@ def run(data: bytes | bytearray, profile: Profile) -> Result:
     targeted = [doc for doc in (_parse_if_targeted(data, span, finder) for span in spans) if doc is not None]
     added = _apply_rules(profile, targeted, report)
     rendered = {doc.index: targets.render(doc) for doc in targeted if doc.changed}
+    new_texts = [(new, new.text) for new in added]  # rendered once the last rule is through with them
     changed = [(doc.describe(), doc.original, rendered[doc.index]) for doc in targeted if doc.changed]
-    changed += [(f"new {new.description}", b"", new.text) for new in added]
-    return Result(_assemble(data, spans, rendered, added), report, changed)
+    changed += [(f"new {new.description}", b"", text) for new, text in new_texts]
+    return Result(_assemble(data, spans, rendered, new_texts), report, changed)
 
 
 def _span_at(spans: list[Span], offset: int) -> Span:
@@ -183,12 +184,12 @@ def _apply_rule(
     if not isinstance(resource.obj.get("spec", {}), dict | type(None)):
         raise PatchError(f"{where}: spec is {yaml_type(resource.obj['spec'])}, not a mapping")
     changes: list[Change] = []
-    targets: list[tuple[str, Any]] = [("", resource.obj)]
+    objects: list[tuple[str, Any]] = [("", resource.obj)]  # the resource, or the containers the rule names
     if rule.containers:
-        targets, missing = select.containers(resource, rule.containers, rule.name)
+        objects, missing = select.containers(resource, rule.containers, rule.name)
         for name in missing:
             report.notes.append(f"rule {rule.name!r}: {resource.describe()} has no container {name!r}")
-    for prefix, obj in targets:
+    for prefix, obj in objects:
         label = f"container {obj['name']}: " if prefix else ""
         found: list[Change] = []
         for pointer, value in rule.set.items():
@@ -200,19 +201,17 @@ def _apply_rule(
     if rule.autoscale is not None:
         key = (resource.namespace, str(resource.name))
         existing = hpas.get(key)
-        if isinstance(existing, NewDocument):  # added by an earlier rule, or for a twin of this Deployment
-            label = f"new {existing.description}"
-            hpa = select.Resource(resource.document, "", existing.tree)
-            for c in autoscale.patch_hpa(hpa, rule.autoscale, f"rule {rule.name!r}: {label}"):
-                report.changes.append(Entry(rule.name, label, c.pointer, c.old, c.new, c.pointer.lstrip("/")))
-        elif existing is not None:
-            hpa_changes = autoscale.patch_hpa(existing, rule.autoscale, f"rule {rule.name!r}: {existing.describe()}")
-            if hpa_changes:
+        if existing is not None:
+            if isinstance(existing, NewDocument):  # added by an earlier rule, or for a twin of this Deployment
+                hpa, label = select.Resource(resource.document, "", existing.tree), f"new {existing.description}"
+            else:
+                hpa, label = existing, existing.describe()
+            hpa_changes = autoscale.patch_hpa(hpa, rule.autoscale, f"rule {rule.name!r}: {label}")
+            if hpa_changes and not isinstance(existing, NewDocument):
                 existing.document.changed = True
-                report.changes.extend(
-                    Entry(rule.name, existing.describe(), c.pointer, c.old, c.new, c.pointer.lstrip("/"))
-                    for c in hpa_changes
-                )
+            report.changes.extend(
+                Entry(rule.name, label, c.pointer, c.old, c.new, c.pointer.lstrip("/")) for c in hpa_changes
+            )
         else:
             new = autoscale.new_hpa(resource, rule.autoscale)
             added.append(new)
@@ -223,13 +222,13 @@ def _apply_rule(
 
 
 def _assemble(
-    data: bytes | bytearray, spans: list[Span], rendered: dict[int, bytes], added: list[NewDocument]
+    data: bytes | bytearray, spans: list[Span], rendered: dict[int, bytes], added: list[tuple[NewDocument, bytes]]
 ) -> list[bytes | memoryview]:
     """The output in order: untouched runs of the input as views, rendered documents, added documents."""
     view = memoryview(data)
-    extra: dict[int, list[NewDocument]] = {}
-    for new in added:
-        extra.setdefault(new.after, []).append(new)
+    extra: dict[int, list[tuple[NewDocument, bytes]]] = {}
+    for new, text in added:
+        extra.setdefault(new.after, []).append((new, text))
     pieces: list[bytes | memoryview] = []
     run_start: int | None = None
     for span in spans:
@@ -248,9 +247,10 @@ def _assemble(
                 run_start = None
             ends_line = not pieces or bytes(pieces[-1][-1:]) in (b"", b"\n")
             following = spans[span.index] if span.index < len(spans) else None
-            for new in extra[span.index]:
+            for new, text in extra[span.index]:
                 newline = new.style.newline.encode()
-                text = new.text if ends_line else newline + new.text
+                if not ends_line:
+                    text = newline + text
                 if following is not None and not data.startswith(b"---", following.start):
                     # The next document has no `---` of its own (it follows a `...`): end ours first.
                     text += b"..." + newline

@@ -55,16 +55,16 @@ class Report:
 
     def to_json(self) -> str:
         data = asdict(self)
-        data["changes"] = [{k: _plain(v) for k, v in asdict(entry).items()} for entry in self.changes]
+        data["changes"] = [{k: plain(v) for k, v in asdict(entry).items()} for entry in self.changes]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Round-trip scalars and containers as plain JSON values."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
@@ -84,5 +84,5 @@ def _change(entry: Entry) -> str:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(_plain(value), ensure_ascii=False)
+    text = json.dumps(plain(value), ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -14,15 +14,11 @@ from typing import Any
 import yaml
 from ruamel.yaml.comments import CommentedMap
 
-from runai_postrender import document, edit, emit
+from runai_postrender import document, edit
 from runai_postrender.document import Document
 from runai_postrender.errors import InputError, describe
 
 _BOM = b"\xef\xbb\xbf"
-
-
-def emit_style(style: document.Style) -> emit.Style:
-    return emit.Style(mapping=style.mapping, offset=style.offset, newline=style.newline)
 
 
 def load(data: bytes | bytearray, start: int, end: int, index: int, kind: str | None, name: str | None) -> Document:
@@ -64,9 +60,7 @@ def render(target: Document) -> bytes:
         bom = _BOM if target.original.startswith(_BOM) else b""
         text = target.original[len(bom) :].decode("utf-8")
         try:
-            return bom + edit.rewrite(text, target.node, target.old, target.tree, emit_style(target.style)).encode(
-                "utf-8"
-            )
+            return bom + edit.rewrite(text, target.node, target.old, target.tree, target.style).encode("utf-8")
         except edit.Unsupported:
             return _round_trip(target)
     return document.render(target)

@@ -34,17 +34,8 @@ from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 from ruamel.yaml.tag import Tag
 
 from runai_postrender.emit import Style
-from runai_postrender.errors import InputError, RunaiSizeError, describe
-
-# A targeted document whose aliases would expand past this many nodes is refused ("billion laughs"):
-# walking or comparing it would take forever, and no real manifest comes near.
-MAX_EXPANDED_NODES = 1_000_000
-# Unsharing copies each aliased node to every place that uses it; a document whose aliases would need
-# more copied nodes than this is refused as well (real manifests share a few small blocks, if any).
-MAX_ALIAS_COPIES = 100_000
-# Flow collections (`[` and `{`) nested deeper than this are refused before ruamel's scanner, whose cost
-# grows with the square of the depth, spends seconds on them. Manifests nest a handful deep.
-MAX_FLOW_DEPTH = 100
+from runai_postrender.errors import InputError, describe
+from runai_postrender.limits import MAX_ALIAS_COPIES, MAX_FLOW_DEPTH, check_expansion
 
 
 @dataclass
@@ -211,34 +202,6 @@ def parse(
     except RecursionError as exc:
         raise InputError(f"{where}: nested too deeply to process") from exc
     return document
-
-
-def check_expansion(
-    tree: Any, where: str, limit: int = MAX_EXPANDED_NODES, error: type[RunaiSizeError] = InputError
-) -> None:
-    """Refuse a tree whose aliases expand past `limit` nodes, counting each shared node once."""
-    sizes: dict[int, int] = {}
-
-    def size(node: Any, depth: int) -> int:
-        if not isinstance(node, dict | list):
-            return 1
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        sizes[id(node)] = 1  # a node that contains itself counts once
-        children = node.values() if isinstance(node, dict) else node
-        total = 1
-        for child in children:
-            total += size(child, depth + 1)
-            if total > limit:
-                raise error(f"{where}: its aliases expand to more than {limit:,} nodes (an alias bomb?); refused")
-        sizes[id(node)] = total
-        return total
-
-    try:
-        size(tree, 0)
-    except RecursionError as exc:
-        raise error(f"{where}: nested too deeply to process") from exc
 
 
 # ---------------------------------------------------------------- anchors, aliases and merge keys

@@ -35,9 +35,12 @@ class Result:
     changed: list[tuple[str, bytes, bytes]]  # (document, before, after) for each changed or added document
 
 
-def run(data: bytes | bytearray, profile: Profile) -> Result:
+def run(data: bytes | bytearray, profile: Profile, report: Report | None = None) -> Result:
+    """Apply `profile` to the stream `data`. The caller may hand in the report to fill: after an error it
+    still holds what the run had found (the caller owns it and writes it)."""
+    report = report if report is not None else Report(profile=profile.name)
     spans = split_stream(data)
-    report = Report(profile=profile.name, documents=len(spans))
+    report.documents = len(spans)
     _check_text(data, spans)
     finder = _Finder.of(profile)
     targeted = [doc for doc in (_parse_if_targeted(data, span, finder) for span in spans) if doc is not None]

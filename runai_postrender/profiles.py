@@ -16,15 +16,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 
 from runai_postrender import quantity
-from runai_postrender.document import check_expansion
 from runai_postrender.errors import ProfileError
+from runai_postrender.limits import MAX_PROFILE_NODES, check_expansion
 
 PROFILE_ENV = "RUNAI_SIZE_PROFILE"
 SET_ENV = "RUNAI_SIZE_SET"
 _REFERENCE = re.compile(r"^\$\{([A-Za-z0-9_.-]+)\}$")
 _BUILTIN_PACKAGE = "runai_postrender.builtin_profiles"
-# A profile is a page of settings; one whose aliases expand past this many nodes is refused.
-MAX_PROFILE_NODES = 100_000
 
 
 @dataclass(frozen=True)

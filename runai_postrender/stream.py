@@ -16,13 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from runai_postrender import limits
 from runai_postrender.errors import InputError
 
 BOM = b"\xef\xbb\xbf"
-# A stream of more documents than this is refused: each costs some 150 bytes and a few microseconds
-# however small it is (a stream of bare `---` lines would take 40 times its size in memory), and no
-# Helm release comes near.
-MAX_DOCUMENTS = 1_000_000
 _MARKER = re.compile(rb"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.M)
 # A line with something other than blanks, a comment or a directive on it.
 _CONTENT = re.compile(rb"^[ \t]*[^ \t\r\n#%]", re.M)
@@ -46,7 +43,7 @@ class Span:
 def split_stream(data: bytes | bytearray) -> list[Span]:
     """Cut `data` into consecutive spans that cover it completely, one per YAML document.
 
-    Raises InputError past MAX_DOCUMENTS documents."""
+    Raises InputError past limits.MAX_DOCUMENTS documents."""
     spans: list[Span] = []
     start = 0
     explicit = False  # the current span began with its own `---` line
@@ -56,8 +53,8 @@ def split_stream(data: bytes | bytearray) -> list[Span]:
 
     def close(end: int) -> None:
         if end > start:
-            if len(spans) == MAX_DOCUMENTS:
-                raise InputError(f"the stream holds more than {MAX_DOCUMENTS:,} documents; refused")
+            if len(spans) == limits.MAX_DOCUMENTS:
+                raise InputError(f"the stream holds more than {limits.MAX_DOCUMENTS:,} documents; refused")
             spans.append(Span(len(spans) + 1, start, end))
 
     lone_cr = b"\r" in data and _LONE_CR.search(data) is not None

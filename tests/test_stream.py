@@ -13,7 +13,7 @@ import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.events import DocumentStartEvent
 
-from runai_postrender import stream
+from runai_postrender import limits
 from runai_postrender.errors import InputError
 from runai_postrender.stream import BOM, Span, split_stream
 
@@ -191,7 +191,7 @@ def test_a_multi_megabyte_line_is_one_span_and_fast() -> None:
 
 
 def test_a_stream_of_too_many_documents_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stream, "MAX_DOCUMENTS", 3)
+    monkeypatch.setattr(limits, "MAX_DOCUMENTS", 3)
     assert len(split_stream(b"---\n" * 3)) == 3
     with pytest.raises(InputError, match=r"^the stream holds more than 3 documents; refused$"):
         split_stream(b"---\n" * 4)

@@ -1,4 +1,4 @@
-"""Give a Deployment a HorizontalPodAutoscaler: patch the one the stream has, or write a new document.
+"""Give a Deployment a HorizontalPodAutoscaler: patch the one the stream has, or add a new document.
 
 An HPA that the chart already renders (`autoscaling.enabled=true`) is patched, never doubled. A new
 one is filed with its Deployment: it copies the Deployment's leading comments (Helm 3's `# Source:`)
@@ -14,44 +14,70 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from runai_postrender import emit
+from runai_postrender import emit, pointer
 from runai_postrender.patch import Change, apply_operation, set_value
 from runai_postrender.profiles import Autoscale
-from runai_postrender.select import HPA_KIND, Resource
+from runai_postrender.selection import HPA_KIND, Resource
 
 HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
 _LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*")
+_MARKER_LINE = re.compile(r"^---[ \t]*(?:#[^\n]*)?\n", re.M)
 
 
 @dataclass
 class NewDocument:
-    """A document a profile adds, written right after the document of `after` (1-based).
-
-    It stays data until the end of the run, so that a later rule for the same Deployment patches
-    it rather than adding a second one.
-    """
+    """A document a profile adds, written right after the document `after` (1-based). It stays data until
+    the last rule is through with it, so that a later rule for the same Deployment patches it."""
 
     after: int
-    tree: dict[str, Any]
+    data: dict[str, Any]
     header: str  # the comment lines it shares with its Deployment (Helm 3's `# Source:`)
     style: emit.Style
-    description: str
-
-    @property
-    def text(self) -> bytes:
-        body = "---\n" + self.header + emit.document(self.tree, replace(self.style, newline="\n"))
-        return body.replace("\n", self.style.newline).encode("utf-8")
+    description: str  # "HorizontalPodAutoscaler/runai-backend-backend"
 
 
-def hpa_target(resource: Resource) -> tuple[str | None, str] | None:
-    """(namespace, Deployment name) that an HPA scales, or None if it scales something else."""
-    spec = resource.obj.get("spec")
+def render(new: NewDocument) -> bytes:
+    """The added document's text, `---` line first, in its Deployment's style and line endings."""
+    body = "---\n" + new.header + emit.document(new.data, replace(new.style, newline="\n"))
+    return body.replace("\n", new.style.newline).encode("utf-8")
+
+
+Hpa = Resource | NewDocument
+
+
+class HpaIndex:
+    """The HPAs of a run by the Deployment they scale: those the stream has, and those the run adds.
+
+    A namespace that an HPA or a Deployment leaves out is the release's, as Helm installs it: such an
+    object pairs with one of the same name in any namespace, never with a second HPA.
+    """
+
+    def __init__(self, resources: list[Resource]) -> None:
+        self._by_name: dict[str, list[tuple[str | None, Hpa]]] = {}
+        for resource in resources:
+            if resource.kind == HPA_KIND:
+                target = _target(resource)
+                if target is not None:
+                    self._by_name.setdefault(target, []).append((resource.namespace, resource))
+
+    def find(self, deployment: Resource) -> Hpa | None:
+        found = self._by_name.get(str(deployment.name), [])
+        exact = [hpa for namespace, hpa in found if namespace == deployment.namespace]
+        loose = [hpa for namespace, hpa in found if namespace is None or deployment.namespace is None]
+        return (exact or loose)[0] if exact or loose else None
+
+    def add(self, deployment: Resource, hpa: NewDocument) -> None:
+        self._by_name.setdefault(str(deployment.name), []).append((deployment.namespace, hpa))
+
+
+def _target(hpa: Resource) -> str | None:
+    """The name of the Deployment an HPA scales, or None if it scales something else."""
+    spec = hpa.obj.get("spec")
     ref = spec.get("scaleTargetRef") if isinstance(spec, dict) else None
     if not isinstance(ref, dict) or ref.get("kind") != "Deployment" or ref.get("name") is None:
         return None
-    return resource.namespace, str(ref["name"])
+    return str(ref["name"])
 
 
 def metrics(spec: Autoscale) -> list[dict[str, Any]]:
@@ -67,16 +93,17 @@ def metrics(spec: Autoscale) -> list[dict[str, Any]]:
     return found
 
 
-def patch_hpa(hpa: Resource, spec: Autoscale, where: str) -> list[Change]:
-    base = hpa.pointer
-    changes = set_value(hpa.obj, "/spec/minReplicas", spec.min_replicas, where)
-    changes += set_value(hpa.obj, "/spec/maxReplicas", spec.max_replicas, where)
-    if str(hpa.api_version).endswith("/v1"):  # autoscaling/v1 knows only a CPU target
+def patch_hpa(hpa: Hpa, spec: Autoscale, where: str) -> list[Change]:
+    """Bring an HPA to the profile's numbers; changes are pointers within the HPA object."""
+    obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
+    changes = set_value(obj, "/spec/minReplicas", spec.min_replicas, where)
+    changes += set_value(obj, "/spec/maxReplicas", spec.max_replicas, where)
+    if str(obj.get("apiVersion")).endswith("/v1"):  # autoscaling/v1 knows only a CPU target
         if spec.cpu_utilization is not None:
-            changes += set_value(hpa.obj, "/spec/targetCPUUtilizationPercentage", spec.cpu_utilization, where)
+            changes += set_value(obj, "/spec/targetCPUUtilizationPercentage", spec.cpu_utilization, where)
     elif metrics(spec):
-        changes += set_value(hpa.obj, "/spec/metrics", metrics(spec), where)
-    return [Change(base + c.pointer, c.old, c.new, c.op) for c in changes]
+        changes += set_value(obj, "/spec/metrics", metrics(spec), where)
+    return changes
 
 
 def drop_replicas(deployment: Resource, where: str) -> list[Change]:
@@ -86,66 +113,48 @@ def drop_replicas(deployment: Resource, where: str) -> list[Change]:
 def new_hpa(deployment: Resource, spec: Autoscale) -> NewDocument:
     """A new autoscaling/v2 HPA document, in the style of the Deployment's document."""
     source = deployment.document
-    metadata = CommentedMap()
-    metadata["name"] = deployment.name
+    metadata: dict[str, Any] = {"name": deployment.name}
     if deployment.namespace is not None:
         metadata["namespace"] = deployment.namespace
-    labels = deployment.metadata.get("labels")
-    if isinstance(labels, dict) and labels:
+    if deployment.labels:
         quotes = _label_quotes(deployment)
-        metadata["labels"] = {str(k): emit.Quoted(str(v), quotes.get(str(k))) for k, v in labels.items()}
+        metadata["labels"] = {str(k): emit.Quoted(str(v), quotes.get(str(k))) for k, v in deployment.labels.items()}
     annotations = deployment.metadata.get("annotations")
     if isinstance(annotations, dict) and HELM4_FILENAME in annotations:
-        metadata["annotations"] = CommentedMap([(HELM4_FILENAME, str(annotations[HELM4_FILENAME]))])
-    hpa = CommentedMap()
-    hpa["apiVersion"] = "autoscaling/v2"
-    hpa["kind"] = HPA_KIND
-    hpa["metadata"] = metadata
-    hpa["spec"] = CommentedMap()
-    hpa["spec"]["scaleTargetRef"] = CommentedMap(
-        [("apiVersion", deployment.api_version or "apps/v1"), ("kind", "Deployment"), ("name", deployment.name)]
-    )
-    hpa["spec"]["minReplicas"] = spec.min_replicas
-    hpa["spec"]["maxReplicas"] = spec.max_replicas
+        metadata["annotations"] = {HELM4_FILENAME: str(annotations[HELM4_FILENAME])}
+    hpa_spec: dict[str, Any] = {
+        "scaleTargetRef": {
+            "apiVersion": deployment.api_version or "apps/v1",
+            "kind": "Deployment",
+            "name": deployment.name,
+        },
+        "minReplicas": spec.min_replicas,
+        "maxReplicas": spec.max_replicas,
+    }
     if metrics(spec):
-        hpa["spec"]["metrics"] = CommentedSeq(metrics(spec))
-    header = _LEADING_COMMENTS.match(_after_marker(source.text))
+        hpa_spec["metrics"] = metrics(spec)
+    text = source.text.replace("\r\n", "\n")
+    marker = _MARKER_LINE.search(text)
+    header = _LEADING_COMMENTS.match(text[marker.end() :] if marker else text)
     return NewDocument(
         after=source.index,
-        tree=hpa,
+        data={"apiVersion": "autoscaling/v2", "kind": HPA_KIND, "metadata": metadata, "spec": hpa_spec},
         header=header.group(0) if header else "",
         style=source.style,
         description=f"{HPA_KIND}/{deployment.name}",
     )
 
 
-def _after_marker(text: str) -> str:
-    """The document's text after its `---` line (and any directives before it)."""
-    match = re.search(r"^---[ \t]*(?:#[^\n]*)?\n", text, re.M)
-    return text[match.end() :] if match else text
-
-
 def _label_quotes(deployment: Resource) -> dict[str, str | None]:
     """How the Deployment quotes its label values, so that the HPA's copies look the same."""
-    labels = deployment.metadata.get("labels")
-    if not isinstance(labels, dict):
-        return {}
     node = deployment.document.node
-    if node is None:  # the round-trip path: ruamel keeps quoting in the string's type
-        return {
-            str(k): getattr(v, "style", None) if getattr(v, "style", None) in ("'", '"') else None
-            for k, v in labels.items()
-        }
-    for step in [*(p for p in deployment.pointer.split("/")[1:]), "metadata", "labels"]:
-        node = _child(node, step)
-        if node is None:
+    for step in [*pointer.split(deployment.pointer), "metadata", "labels"]:
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == step), None)
+        elif isinstance(node, yaml.SequenceNode) and step.isdigit() and int(step) < len(node.value):
+            node = node.value[int(step)]
+        else:
             return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
     return {key.value: value.style if value.style in ("'", '"') else None for key, value in node.value}
-
-
-def _child(node: Any, step: str) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return next((value for key, value in node.value if key.value == step), None)
-    if isinstance(node, yaml.SequenceNode) and step.isdigit() and int(step) < len(node.value):
-        return node.value[int(step)]
-    return None

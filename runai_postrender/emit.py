@@ -1,7 +1,8 @@
-"""Write new YAML values (scalars, block and flow collections) in the style of the document they join."""
+"""A document's style (indentation, line ending), read from its text, and new YAML values written in it."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -34,6 +35,36 @@ class Style:
     newline: str = "\n"
 
 
+_KEY_LINE = re.compile(r"^( *)[^ #\-][^:\n]*:[ \t]*(?:#.*)?$")
+_DASH_LINE = re.compile(r"^( *)- ")
+
+
+def detect_style(text: str, newline: str) -> Style:
+    """Infer the indentation a document uses, so that lines we write look like their neighbours."""
+    lines = text.split("\n")
+    mapping = None
+    offset = None
+    for before, after in itertools.pairwise(lines):
+        key = _KEY_LINE.match(before)
+        if key is None:
+            continue
+        indent = len(key.group(1))
+        dash = _DASH_LINE.match(after)
+        if dash is not None:
+            if offset is None and len(dash.group(1)) >= indent:
+                offset = len(dash.group(1)) - indent
+        elif mapping is None:
+            stripped = after.lstrip(" ")
+            child = len(after) - len(stripped)
+            if stripped and not stripped.startswith("#") and child > indent:
+                mapping = child - indent
+        if mapping is not None and offset is not None:
+            break
+    mapping = mapping or 2
+    offset = offset or 0
+    return Style(mapping=mapping, offset=offset, newline=newline)
+
+
 class Quoted(str):
     """A string to write in the quotes it had where it was copied from (`'` or `"`)."""
 
@@ -43,6 +74,12 @@ class Quoted(str):
         made = super().__new__(cls, text)
         made.quote = quote
         return made
+
+
+def reads_as_another_type(text: str) -> bool:
+    """Whether a YAML 1.1 or 1.2 reader takes this text, written without quotes, for something other than
+    a string (`on`, `n`, `12:30`, `1e3`, `0o17`, `~` ...)."""
+    return bool(_NOT_A_STRING.fullmatch(text))
 
 
 def is_plain_safe(text: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runai_postrender.errors import InputError, RunaiSizeError
+from runai_postrender.errors import InputError
 
 # A stream of more documents than this is refused: each costs some 150 bytes and a few microseconds
 # however small it is (a stream of bare `---` lines would take 40 times its size in memory), and no
@@ -28,7 +28,7 @@ MAX_PROFILE_NODES = 100_000
 
 
 def check_expansion(
-    tree: Any, where: str, limit: int = MAX_EXPANDED_NODES, error: type[RunaiSizeError] = InputError
+    tree: Any, where: str, limit: int = MAX_EXPANDED_NODES, error: type[Exception] = InputError
 ) -> None:
     """Refuse a tree whose aliases expand past `limit` nodes, counting each shared node once."""
     sizes: dict[int, int] = {}
@@ -45,11 +45,12 @@ def check_expansion(
         for child in children:
             total += size(child)
             if total > limit:
-                raise error(f"{where}: its aliases expand to more than {limit:,} nodes (an alias bomb?); refused")
+                prefix = f"{where}: " if where else ""
+                raise error(f"{prefix}its aliases expand to more than {limit:,} nodes (an alias bomb?); refused")
         sizes[id(node)] = total
         return total
 
     try:
         size(tree)
     except RecursionError as exc:
-        raise error(f"{where}: nested too deeply to process") from exc
+        raise error(f"{where}: nested too deeply to process" if where else "nested too deeply to process") from exc

@@ -7,8 +7,8 @@ replaced in its own quoting, a key removed with its lines, keys added below thei
 document's indentation, a collection rewritten where its shape changed. Everything else, comments
 and blank lines included, stays as it was. Where a document is too unusual for that (anchors and
 aliases, merge keys, tags, block scalars being replaced, keys sharing a line), `Unsupported` is
-raised and the caller falls back to the slower round-trip path. The result is always checked: it
-must parse back to exactly the new data.
+raised and the writer falls back to the round trip (`roundtrip`). The result is always checked: it must
+read back (`reader`) as exactly the new data.
 """
 
 from __future__ import annotations
@@ -18,23 +18,7 @@ from typing import Any
 
 import yaml
 
-from runai_postrender import emit
-
-_MERGE = "tag:yaml.org,2002:merge"
-_STANDARD_TAGS = {
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
-}
-
-
-# libyaml when PyYAML was built with it (every wheel on PyPI is); the pure-Python parser otherwise.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from runai_postrender import emit, reader
 
 
 class Unsupported(Exception):
@@ -46,47 +30,6 @@ class Edit:
     start: int
     end: int
     text: str
-
-
-def compose(text: str) -> yaml.Node | None:
-    """The node tree of one document, refusing what the editor cannot keep exact."""
-    loader = _LOADER(text)
-    try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
-    if node is not None:
-        _check_plain(node, set())
-    return node
-
-
-def construct(node: yaml.Node) -> Any:
-    """The node's data, as PyYAML's safe constructor builds it."""
-    constructor = yaml.constructor.SafeConstructor()
-    return constructor.construct_document(node)
-
-
-def _check_plain(node: yaml.Node, seen: set[int]) -> None:
-    if id(node) in seen:
-        raise Unsupported("an alias")
-    seen.add(id(node))
-    if node.tag not in _STANDARD_TAGS:
-        raise Unsupported(f"tag {node.tag}")
-    if isinstance(node, yaml.MappingNode):
-        keys = set()
-        for key, value in node.value:
-            if key.tag == _MERGE:
-                raise Unsupported("a merge key")
-            if not isinstance(key, yaml.ScalarNode):
-                raise Unsupported("a complex key")
-            keys.add(key.value)
-            _check_plain(key, seen)
-            _check_plain(value, seen)
-        if len(keys) != len(node.value):
-            raise Unsupported("duplicate keys")  # the round-trip path reports them with their line
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_plain(item, seen)
 
 
 class _Editor:
@@ -137,7 +80,7 @@ class _Editor:
         ):
             for item_node, old_item, new_item in zip(node.value, old, new, strict=True):
                 self.diff(item_node, old_item, new_item, None)
-        elif _same(old, new):
+        elif reader.same(old, new):
             return
         elif isinstance(node, yaml.ScalarNode) and not isinstance(new, dict | list):
             self.replace_scalar(node, new)
@@ -259,10 +202,6 @@ class _Editor:
         return text
 
 
-def _same(old: Any, new: Any) -> bool:
-    return type(old) is type(new) and bool(old == new)
-
-
 def rewrite(text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style) -> str:
     """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`."""
     # Without a final line break, lines added at the end would each bring one: edit the text as if it
@@ -274,18 +213,9 @@ def rewrite(text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style) -
     if unterminated and result.endswith(style.newline):
         result = result[: -len(style.newline)]
     try:
-        node_after = compose(result) if result.strip() else None
-        check = construct(node_after) if node_after is not None else None
-    except (yaml.YAMLError, Unsupported) as exc:
+        check = reader.read(result)
+    except (yaml.YAMLError, reader.Shape, RecursionError) as exc:
         raise Unsupported(f"the edited text does not parse: {exc}") from exc
-    if not _equal(check, new):
+    if not reader.same(check, new, quoted_numbers=True):
         raise Unsupported("the edited text does not read back as the new data")
     return result
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return list(a) == list(b) and all(_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and bool(a == b)

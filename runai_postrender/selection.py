@@ -1,4 +1,4 @@
-"""Which resources a rule targets, and which containers of them: by kind, name, namespace, labels."""
+"""Which objects of the targeted documents a rule matches, and which of their containers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from runai_postrender import pointer
 from runai_postrender.document import Document
 from runai_postrender.errors import PatchError, yaml_type
 from runai_postrender.profiles import Match
@@ -19,7 +20,7 @@ class Resource:
 
     document: Document
     pointer: str  # where the object sits in the document: "" or "/items/3"
-    obj: Any
+    obj: dict[str, Any]
 
     @property
     def kind(self) -> str | None:
@@ -42,6 +43,11 @@ class Resource:
     def namespace(self) -> str | None:
         return _text(self.metadata.get("namespace"))
 
+    @property
+    def labels(self) -> dict[str, Any]:
+        labels = self.metadata.get("labels")
+        return labels if isinstance(labels, dict) else {}
+
     def describe(self) -> str:
         where = self.document.describe()
         if self.pointer:
@@ -55,7 +61,7 @@ def _text(value: Any) -> str | None:
 
 def resources_of(document: Document) -> list[Resource]:
     """The objects of a document that rules can target."""
-    tree = document.tree
+    tree = document.data
     if not isinstance(tree, dict):
         return []
     if tree.get("kind") == "List" and isinstance(tree.get("items"), list):
@@ -71,10 +77,6 @@ def _any(patterns: tuple[str, ...], value: str | None) -> bool:
     return not patterns or (value is not None and any(fnmatchcase(value, pattern) for pattern in patterns))
 
 
-def kind_could_match(match: Match, kind: str) -> bool:
-    return _any(match.kinds, kind)
-
-
 def could_match(match: Match, kind: str, name: str | None, namespace: str | None) -> bool:
     """What the sniffed header says; labels and apiVersion are checked after parsing."""
     return _any(match.kinds, kind) and _any(match.names, name) and _any(match.namespaces, namespace)
@@ -88,8 +90,7 @@ def matches(match: Match, resource: Resource) -> bool:
         and _any(match.namespaces, resource.namespace)
     ):
         return False
-    labels = resource.metadata.get("labels")
-    labels = labels if isinstance(labels, dict) else {}
+    labels = resource.labels
     return all(key in labels and str(labels[key]) == value for key, value in match.labels.items())
 
 
@@ -102,25 +103,13 @@ def pod_spec_pointer(kind: str | None) -> str:
     return "/spec/template/spec"
 
 
-def _resolve(obj: Any, pointer: str) -> Any:
-    for part in pointer.split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(obj, dict):
-            obj = obj.get(part)
-        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
-            obj = obj[int(part)]
-        else:
-            return None
-    return obj
-
-
 def containers(resource: Resource, names: tuple[str, ...], rule: str) -> tuple[list[tuple[str, Any]], list[str]]:
     """The named containers of a workload as (pointer, container), and the names it does not have.
 
     Containers are found by name, never by position: charts put sidecars first.
     """
     base = pod_spec_pointer(resource.kind) + "/containers"
-    found = _resolve(resource.obj, base)
+    _, found = pointer.resolve(resource.obj, base)
     if found is None:
         return [], list(names)
     if not isinstance(found, list):

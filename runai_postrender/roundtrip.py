@@ -1,0 +1,192 @@
+"""The writer for what text edits cannot keep exact: ruamel.yaml's round trip, merged line by line.
+
+Documents with anchors, aliases, merge keys or tags, and changes the text editor refuses (a block
+scalar replaced, keys sharing a line), are written here: ruamel parses the original text, the change
+between the parsed and the patched data is replayed into its tree (shared nodes unshared first, see
+`sharing`), and the new text is the original merged with ruamel's renderings before and after
+(`linemerge`). The result must read back as the patched data, as the text edits must.
+
+ruamel.yaml is imported only when a document needs this path: it costs more start-up time than
+everything else a run imports.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
+from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
+from ruamel.yaml.scanner import RoundTripScanner, ScannerError
+
+from runai_postrender import emit, linemerge, reader, sharing
+from runai_postrender.errors import InputError
+from runai_postrender.limits import MAX_FLOW_DEPTH
+
+if TYPE_CHECKING:
+    from runai_postrender.document import Document
+
+
+class _Scanner(RoundTripScanner):
+    """ruamel's round-trip scanner, refusing flow collections nested past MAX_FLOW_DEPTH (its cost grows
+    with the square of the depth)."""
+
+    def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
+        if self.flow_level >= MAX_FLOW_DEPTH:
+            raise ScannerError(
+                None, None, f"flow collections nested more than {MAX_FLOW_DEPTH} deep", self.reader.get_mark()
+            )
+        super().fetch_flow_collection_start(TokenClass, to_push)
+
+
+@cache
+def _yaml(style: emit.Style) -> YAML:
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Scanner = _Scanner
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 30  # never wrap long lines
+    yaml.allow_unicode = True
+    yaml.indent(mapping=style.mapping, sequence=style.offset + 2, offset=style.offset)  # `- ` then the item
+    return yaml
+
+
+def _dump(tree: Any, style: emit.Style) -> str:
+    buffer = io.StringIO()
+    _yaml(style).dump(tree, buffer)
+    return buffer.getvalue()
+
+
+def _load(text: str, style: emit.Style, where: str, first_line: int) -> Any:
+    """ruamel's round-trip tree of a document's text (LF line endings); errors name the stream's line."""
+    try:
+        with warnings.catch_warnings():
+            # ruamel warns (on stderr, several lines) about reused anchors and YAML 1.1 floats: valid YAML.
+            warnings.simplefilter("ignore", YAMLWarning)
+            return _yaml(style).load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f", line {first_line + mark.line}" if mark is not None else ""
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise InputError(f"{where}{line}: {problem}") from exc
+    except YAMLError as exc:
+        raise InputError(f"{where}: {str(exc).splitlines()[0] if str(exc) else 'invalid YAML'}") from exc
+    except RecursionError as exc:
+        raise InputError(f"{where}: nested too deeply to process") from exc
+
+
+def read(text: str, where: str, first_line: int) -> Any:
+    """The plain data of a document that libyaml refused, as ruamel reads it (duplicate anchors, YAML 1.2
+    forms); or the InputError ruamel words for it, naming the line and the problem as users read them."""
+    tree = _load(text.replace("\r\n", "\n"), emit.Style(), where, first_line)
+    try:
+        return _plain(tree)
+    except RecursionError as exc:
+        raise InputError(f"{where}: nested too deeply to process") from exc
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's round-trip types as plain data (a tagged value as the value; merged keys spelled out)."""
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if hasattr(value, "value") and not isinstance(value, str | int | float):  # TaggedScalar
+        return _plain(value.value)
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def rewrite(doc: Document) -> str:
+    """The document's text with its change, written through ruamel's tree and the line merge."""
+    text = doc.text.replace("\r\n", "\n")
+    where = doc.describe()
+    tree = _load(text, doc.style, where, doc.first_line)
+    try:
+        if doc.shares:
+            sharing.keep_anchors(tree)
+        base = _dump(tree, doc.style)
+        shared = sharing.unshare(tree, where) if doc.shares else None
+        for path, value in _changes(doc.parsed, doc.data):
+            _put(tree, path, value)
+        if shared is not None:
+            sharing.reshare(shared)
+        theirs = _dump(tree, doc.style)
+    except RecursionError as exc:
+        raise InputError(f"{where}: nested too deeply to process") from exc
+    newline = doc.style.newline
+    merged = linemerge.merge(doc.text, base, theirs, newline)
+    via_libyaml = doc.node is not None
+    if _means(merged, doc.data, via_libyaml):
+        return merged
+    rendered = linemerge.rendering(doc.text, theirs, newline)
+    if _means(rendered, doc.data, via_libyaml):
+        return rendered
+    raise InputError(f"{where}: cannot write the change without changing other values of the document")
+
+
+def _means(text: str, data: Any, via_libyaml: bool) -> bool:
+    """Whether `text` reads back as `data` (read as the document was): the safety net under the merge."""
+    try:
+        found = reader.read(text) if via_libyaml else read(text, "", 1)
+        return reader.same(found, data, ordered=False, quoted_numbers=True)
+    except (reader.YAMLError, reader.Shape, InputError, RecursionError):
+        return False
+
+
+_REMOVED = object()
+
+
+def _changes(old: Any, new: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
+    """Where `new` differs from `old`: (path, value) pairs; value is _REMOVED for a removed key."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        found: list[tuple[tuple[Any, ...], Any]] = []
+        for key in old:
+            if key not in new:
+                found.append(((*path, key), _REMOVED))
+            else:
+                found.extend(_changes(old[key], new[key], (*path, key)))
+        found.extend(((*path, key), value) for key, value in new.items() if key not in old)
+        return found
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [change for i, (a, b) in enumerate(zip(old, new, strict=True)) for change in _changes(a, b, (*path, i))]
+    if reader.same(old, new):
+        return []
+    return [(path, new)]
+
+
+def _put(tree: Any, path: tuple[Any, ...], value: Any) -> None:
+    parent = tree
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    if value is _REMOVED:
+        del parent[last]
+    elif isinstance(parent, dict) and last not in parent:
+        if isinstance(parent, CommentedMap) and not parent and parent.fa.flow_style():
+            parent.fa.set_block_style()  # `resources: {}` about to get keys: write them as a block
+        parent[_styled(last)] = _styled(value)
+    else:
+        old = parent[last]
+        if isinstance(old, ScalarString) and isinstance(new := value, str | int | float) and not isinstance(new, bool):
+            parent[last] = type(old)(str(new))  # a double-quoted value stays double-quoted
+        else:
+            parent[last] = _styled(value)
+
+
+def _styled(value: Any) -> Any:
+    """Plain data for ruamel to write, with every string that a YAML 1.1 reader (Helm, Kubernetes) would
+    read as another type (`on`, `yes`, `n`, `12:30`) in quotes: ruamel writes YAML 1.2, where they are
+    plain strings."""
+    if isinstance(value, dict):
+        return CommentedMap((_styled(k), _styled(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return CommentedSeq(_styled(v) for v in value)
+    if isinstance(value, str) and not isinstance(value, ScalarString) and emit.reads_as_another_type(value):
+        return SingleQuotedScalarString(value)
+    return value

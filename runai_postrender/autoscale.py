@@ -1,26 +1,36 @@
-"""Give a Deployment a HorizontalPodAutoscaler: patch the one the stream has, or add a new document.
+"""Give a Deployment a HorizontalPodAutoscaler that can work: merge into the one the stream has, or add one.
 
-An HPA that the chart already renders (`autoscaling.enabled=true`) is patched, never doubled. A new
-one is filed with its Deployment: it copies the Deployment's leading comments (Helm 3's `# Source:`)
-and Helm 4's `postrenderer.helm.sh/postrender-filename` annotation, so both Helm versions put it in
-the same file of the release. The Deployment loses `spec.replicas`, or every upgrade would reset the
-number of pods the HPA chose.
+An HPA that the chart already renders (`autoscaling.enabled=true`) is merged into, never doubled or
+replaced: its metrics, targets and `behavior` stay; its bounds only go up; a CPU metric is added only
+where it has none. A new one is filed with its Deployment: it copies the Deployment's leading comments
+(Helm 3's `# Source:`) and Helm 4's `postrenderer.helm.sh/postrender-filename` annotation, so both Helm
+versions put it in the same file of the release. The Deployment loses `spec.replicas`, or every upgrade
+would reset the number of pods the HPA chose; the HPA never goes below the replicas it ran.
+
+Only autoscaling that can work is added: a CPU-utilization HPA needs a CPU request on every container
+(where one is missing the profile's `cpuRequests` supplies it, or the Deployment is left alone), and a
+Deployment that mounts a ReadWriteOnce claim gets no second pod (it could not start on another node).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from typing import Any
 
 import yaml
 
 from runai_postrender import emit, pointer
+from runai_postrender.identity import HELM4_FILENAME
 from runai_postrender.patch import Change, apply_operation, set_value
-from runai_postrender.profiles import Autoscale
-from runai_postrender.selection import HPA_KIND, Resource
+from runai_postrender.profiles import Autoscale, Rule
+from runai_postrender.report import Entry, Report
+from runai_postrender.selection import HPA_KIND, Resource, pod_spec_pointer
 
-HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
+PVC_KIND = "PersistentVolumeClaim"
+SINGLE_NODE_MODES = ("ReadWriteOnce", "ReadWriteOncePod")
 _LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*")
 _MARKER_LINE = re.compile(r"^---[ \t]*(?:#[^\n]*)?\n", re.M)
 
@@ -93,24 +103,66 @@ def metrics(spec: Autoscale) -> list[dict[str, Any]]:
     return found
 
 
-def patch_hpa(hpa: Hpa, spec: Autoscale, where: str) -> list[Change]:
-    """Bring an HPA to the profile's numbers; changes are pointers within the HPA object."""
+def merge_hpa(hpa: Hpa, spec: Autoscale, floor: int, where: str) -> list[Change]:
+    """Raise an HPA's bounds to the profile's (and to `floor`, the replicas its Deployment ran), and add
+    the profile's metrics where it has none of that resource; everything else it has stays."""
     obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
-    changes = set_value(obj, "/spec/minReplicas", spec.min_replicas, where)
-    changes += set_value(obj, "/spec/maxReplicas", spec.max_replicas, where)
+    hpa_spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
+    minimum = max(_count(hpa_spec.get("minReplicas"), 1), spec.min_replicas, floor)
+    maximum = max(_count(hpa_spec.get("maxReplicas"), 0), spec.max_replicas, minimum)
+    changes = set_value(obj, "/spec/minReplicas", minimum, where)
+    changes += set_value(obj, "/spec/maxReplicas", maximum, where)
     if str(obj.get("apiVersion")).endswith("/v1"):  # autoscaling/v1 knows only a CPU target
-        if spec.cpu_utilization is not None:
+        if spec.cpu_utilization is not None and hpa_spec.get("targetCPUUtilizationPercentage") is None:
             changes += set_value(obj, "/spec/targetCPUUtilizationPercentage", spec.cpu_utilization, where)
-    elif metrics(spec):
-        changes += set_value(obj, "/spec/metrics", metrics(spec), where)
+        return changes
+    present = hpa_spec.get("metrics")
+    if present is not None and not isinstance(present, list):
+        return changes
+    measured = {_resource_of(metric) for metric in present or []}
+    for metric in metrics(spec):
+        if metric["resource"]["name"] not in measured:
+            if present is None:
+                changes += set_value(obj, "/spec/metrics", [], where)
+                present = []
+            changes += apply_operation(obj, {"op": "add", "path": "/spec/metrics/-", "value": metric}, where)
     return changes
+
+
+def _resource_of(metric: Any) -> str | None:
+    """The resource (cpu, memory) a metric measures, for Resource and ContainerResource metrics."""
+    if not isinstance(metric, dict):
+        return None
+    for key in ("resource", "containerResource"):
+        source = metric.get(key)
+        if isinstance(source, dict) and source.get("name") is not None:
+            return str(source["name"])
+    return None
+
+
+def _count(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def uses_resource(hpa: Hpa | None, name: str) -> bool:
+    """Whether an HPA scales on the utilization of this resource (an HPA without metrics scales on CPU)."""
+    if hpa is None:
+        return False
+    obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
+    spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
+    if str(obj.get("apiVersion")).endswith("/v1"):
+        return name == "cpu"
+    found = spec.get("metrics")
+    if not isinstance(found, list) or not found:
+        return name == "cpu"
+    return name in {_resource_of(metric) for metric in found}
 
 
 def drop_replicas(deployment: Resource, where: str) -> list[Change]:
     return apply_operation(deployment.obj, {"op": "remove", "path": "/spec/replicas"}, where)
 
 
-def new_hpa(deployment: Resource, spec: Autoscale) -> NewDocument:
+def new_hpa(deployment: Resource, spec: Autoscale, minimum: int, maximum: int) -> NewDocument:
     """A new autoscaling/v2 HPA document, in the style of the Deployment's document."""
     source = deployment.document
     metadata: dict[str, Any] = {"name": deployment.name}
@@ -128,8 +180,8 @@ def new_hpa(deployment: Resource, spec: Autoscale) -> NewDocument:
             "kind": "Deployment",
             "name": deployment.name,
         },
-        "minReplicas": spec.min_replicas,
-        "maxReplicas": spec.max_replicas,
+        "minReplicas": minimum,
+        "maxReplicas": maximum,
     }
     if metrics(spec):
         hpa_spec["metrics"] = metrics(spec)
@@ -158,3 +210,129 @@ def _label_quotes(deployment: Resource) -> dict[str, str | None]:
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {key.value: value.style if value.style in ("'", '"') else None for key, value in node.value}
+
+
+class Claims:
+    """The PersistentVolumeClaims of the stream, to tell whether a workload's pods can run on two nodes."""
+
+    def __init__(self, resources: list[Resource]) -> None:
+        self._by_name: dict[str, list[tuple[str | None, Any]]] = {}
+        for resource in resources:
+            if resource.kind == PVC_KIND and resource.name is not None:
+                spec = resource.obj.get("spec")
+                modes = spec.get("accessModes") if isinstance(spec, dict) else None
+                self._by_name.setdefault(resource.name, []).append((resource.namespace, modes))
+
+    def single_node(self, workload: Resource) -> list[str]:
+        """Why the workload's pods must share one node: each claim it mounts that is ReadWriteOnce, or
+        whose access mode this stream does not tell."""
+        _, volumes = pointer.resolve(workload.obj, pod_spec_pointer(workload.kind) + "/volumes")
+        reasons = []
+        for volume in volumes if isinstance(volumes, list) else []:
+            claim = volume.get("persistentVolumeClaim") if isinstance(volume, dict) else None
+            name = claim.get("claimName") if isinstance(claim, dict) else None
+            if name is None:
+                continue
+            found = [
+                modes
+                for namespace, modes in self._by_name.get(str(name), [])
+                if namespace == workload.namespace or namespace is None or workload.namespace is None
+            ]
+            if not found:
+                reasons.append(f"claim {name} (not in this release, so its access mode is unknown)")
+            elif any(mode in SINGLE_NODE_MODES for mode in (found[0] if isinstance(found[0], list) else [])):
+                reasons.append(f"ReadWriteOnce claim {name}")
+        return reasons
+
+
+@dataclass
+class Scaled:
+    """What autoscaling a Deployment did: changes to the Deployment, and the HPA documents it added."""
+
+    changes: list[Change] = field(default_factory=list)
+    added: list[NewDocument] = field(default_factory=list)
+
+
+def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: Claims, report: Report) -> Scaled:
+    """Autoscale a Deployment as the rule asks, if that can work; otherwise leave it and warn."""
+    spec = rule.autoscale
+    assert spec is not None
+    where = f"rule {rule.name!r}: {deployment.describe()}"
+    refusal = f"{deployment.describe()}: not autoscaled (rule {rule.name}), so it keeps its replicas:"
+    blocked = claims.single_node(deployment)
+    if blocked:
+        report.warnings.append(f"{refusal} it mounts {', '.join(blocked)}; a second pod could not start elsewhere")
+        return Scaled()
+    existing = hpas.find(deployment)
+    scaled = Scaled()
+    measured = [
+        (name, defaults)
+        for name, target, defaults in (
+            ("cpu", spec.cpu_utilization, spec.cpu_requests),
+            ("memory", spec.memory_utilization, {}),
+        )
+        if target is not None or uses_resource(existing, name)
+    ]
+    for name, defaults in measured:  # all checked before any is supplied: a refusal changes nothing
+        missing = _without_requests(deployment, name, defaults)
+        if missing:
+            report.warnings.append(
+                f"{refusal} container(s) {', '.join(missing)} have no {name} request, so a {name}-utilization "
+                f"HPA could not compute (give the chart requests, or the rule `autoscale.cpuRequests`)"
+            )
+            return Scaled()
+    for name, defaults in measured:
+        scaled.changes += _supply_requests(deployment, name, defaults, where)
+    ran = _count(pointer.resolve(deployment.obj, "/spec/replicas")[1], 1)
+    if existing is None:
+        minimum = max(spec.min_replicas, ran)
+        new = new_hpa(deployment, spec, minimum, max(spec.max_replicas, minimum))
+        hpas.add(deployment, new)  # later rules, and a second run, merge into this one instead of adding another
+        report.added.append(f"{new.description}, filed with {deployment.describe()} (rule {rule.name})")
+        if minimum > spec.min_replicas:
+            report.kept.append(f"{new.description}: minReplicas {minimum}, the replicas its Deployment ran")
+        scaled.added.append(new)
+    else:
+        label = f"new {existing.description}" if isinstance(existing, NewDocument) else existing.describe()
+        base = "" if isinstance(existing, NewDocument) else existing.pointer
+        changes = merge_hpa(existing, spec, ran, f"rule {rule.name!r}: {label}")
+        report.changes.extend(
+            Entry(rule.name, label, base + c.pointer, c.old, c.new, c.pointer.lstrip("/")) for c in changes
+        )
+    scaled.changes += drop_replicas(deployment, where)
+    return scaled
+
+
+def _needing(deployment: Resource, name: str, defaults: Mapping[str, Any]) -> tuple[str, list[tuple[int, Any, Any]]]:
+    """The containers without a `name` request, with the first default whose glob matches each one's name
+    (None where none does). A limit without a request counts as the request: Kubernetes sets the request
+    to the limit."""
+    base = pod_spec_pointer(deployment.kind) + "/containers"
+    _, containers = pointer.resolve(deployment.obj, base)
+    found = []
+    for index, container in enumerate(containers if isinstance(containers, list) else []):
+        if isinstance(container, dict) and all(
+            pointer.resolve(container, f"/resources/{kind}/{name}")[1] is None for kind in ("requests", "limits")
+        ):
+            cname = str(container.get("name"))
+            fitting = next((value for glob, value in defaults.items() if fnmatchcase(cname, glob)), None)
+            found.append((index, container, fitting))
+    return base, found
+
+
+def _without_requests(deployment: Resource, name: str, defaults: Mapping[str, Any]) -> list[str]:
+    """The containers that have no `name` request and that no default fits."""
+    _, needing = _needing(deployment, name, defaults)
+    return [str(container.get("name")) for _, container, value in needing if value is None]
+
+
+def _supply_requests(deployment: Resource, name: str, defaults: Mapping[str, Any], where: str) -> list[Change]:
+    base, needing = _needing(deployment, name, defaults)
+    changes: list[Change] = []
+    for index, container, value in needing:
+        label = f"container {container.get('name')}: "
+        changes += [
+            Change(f"{base}/{index}{c.pointer}", c.old, c.new, label + c.pointer.lstrip("/"))
+            for c in set_value(container, f"/resources/requests/{name}", value, where)
+        ]
+    return changes

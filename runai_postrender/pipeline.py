@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runai_postrender import autoscale, document, prefilter, rules
+from runai_postrender import autoscale, document, identity, prefilter, rules
 from runai_postrender.autoscale import NewDocument
 from runai_postrender.profiles import Profile
 from runai_postrender.report import Report
@@ -38,7 +38,15 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
         found = prefilter.header(data, span)
         if finder.wants(data, span, found):
             targeted.append(document.load(data, span, found.kind, found.name))
-    added = rules.apply_rules(profile, targeted, report)
+    identified = identity.stream_says(data)
+    added = rules.apply_rules(profile, targeted, report, identified)
+    if not identified and any(rule.match.charts for rule in profile.rules):
+        report.notes.append("the stream does not say which chart rendered what: rules matched by names alone")
+    if spans and any(rule.match.charts for rule in profile.rules) and len(report.unmatched) == len(profile.rules):
+        charts = identity.charts_in(data)
+        report.notes.append(
+            "no Run:ai release found in this stream" + (f" (it holds the charts {', '.join(charts)})" if charts else "")
+        )
     rewritten = {doc.index: (doc, *document.write_back(doc)) for doc in targeted if doc.changed}
     texts = [(new, autoscale.render(new)) for new in added]
     changed = [(doc.describe(), doc.original, text) for doc, text, _ in rewritten.values()]

@@ -34,6 +34,8 @@ class Match:
     names: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
+    charts: tuple[str, ...] = ()  # the release's chart, as Helm's output says (`# Source:`, Helm 4's annotation)
+    releases: tuple[str, ...] = ()  # the release, from the objects' labels
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Autoscale:
     max_replicas: int
     cpu_utilization: int | None = None
     memory_utilization: int | None = None
+    cpu_requests: Mapping[str, str] = field(default_factory=dict)  # container glob -> request where it has none
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Rule:
     set: Mapping[str, Any] = field(default_factory=dict)
     patch: tuple[Mapping[str, Any], ...] = ()
     autoscale: Autoscale | None = None
+    exact: bool = False  # write `set` values as they are, not as floors and ceilings
 
 
 @dataclass(frozen=True)
@@ -406,7 +410,11 @@ def _build_rule(raw: Mapping[str, Any], profile: str) -> Rule:
             memory_utilization=None
             if spec.get("memoryUtilization") is None
             else _whole_number(spec["memoryUtilization"], f"{where}: autoscale.memoryUtilization", 1),
+            cpu_requests={str(k): str(v) for k, v in (spec.get("cpuRequests") or {}).items()},
         )
+        for glob, request in autoscale.cpu_requests.items():
+            if quantity.parse(request) is None or quantity.parse(request) <= 0:  # type: ignore[operator]
+                raise ProfileError(f"{where}: autoscale.cpuRequests[{glob!r}] = {request!r} is not a CPU quantity")
         if autoscale.max_replicas < autoscale.min_replicas:
             raise ProfileError(
                 f"{where}: autoscale.maxReplicas ({autoscale.max_replicas}) "
@@ -438,11 +446,14 @@ def _build_rule(raw: Mapping[str, Any], profile: str) -> Rule:
             names=_globs(match.get("name")),
             namespaces=_globs(match.get("namespace")),
             labels=dict(match.get("labels") or {}),
+            charts=_globs(match.get("chart")),
+            releases=_globs(match.get("release")),
         ),
         containers=tuple(raw.get("containers") or ()),
         set=set_,
         patch=patch,
         autoscale=autoscale,
+        exact=bool(raw.get("exact", False)),
     )
 
 

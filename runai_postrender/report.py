@@ -26,6 +26,8 @@ class Report:
     changes: list[Entry] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)  # rules that matched nothing in this stream
+    kept: list[str] = field(default_factory=list)  # values kept instead of the profile's, and why
+    warnings: list[str] = field(default_factory=list)  # what the profile asked for and could not safely do
     notes: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -48,6 +50,8 @@ class Report:
             lines.append(f"  {target}, rule {rule}:")
             lines.extend(f"    {_change(entry)}" for entry in entries)
         lines.extend(f"  added {added}" for added in self.added)
+        lines.extend(f"  kept {kept}" for kept in self.kept)
+        lines.extend(f"  WARNING: {warning}" for warning in self.warnings)
         if self.unmatched:
             lines.append(f"  rules that matched nothing in this stream: {', '.join(self.unmatched)}")
         lines.extend(f"  note: {note}" for note in self.notes)

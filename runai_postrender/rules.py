@@ -1,36 +1,42 @@
-"""Apply a profile's rules to the objects of the targeted documents, and record what each one changed."""
+"""Apply a profile's rules to the objects of the targeted documents, and record what each one changed.
+
+Every value a rule sets moves in its setting's direction only (`directions`): a value the chart already
+has beyond the profile's floor or ceiling stays, and the report says so.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from runai_postrender import autoscale, selection
+from runai_postrender import autoscale, directions, pointer, quantity, selection
 from runai_postrender.autoscale import HpaIndex, NewDocument
 from runai_postrender.document import Document
 from runai_postrender.errors import PatchError, yaml_type
 from runai_postrender.patch import Change, apply_operation, set_value
-from runai_postrender.pointer import expand
 from runai_postrender.profiles import Profile, Rule
 from runai_postrender.report import Entry, Report
 from runai_postrender.selection import Resource
 
 
-def apply_rules(profile: Profile, documents: list[Document], report: Report) -> list[NewDocument]:
-    """Patch the documents' data in place, rule after rule; return the documents the profile adds."""
+def apply_rules(
+    profile: Profile, documents: list[Document], report: Report, identified: bool = True
+) -> list[NewDocument]:
+    """Patch the documents' data in place, rule after rule; return the documents the profile adds.
+    `identified`: the stream says which chart rendered what (else rules that name charts match by name)."""
     resources = [resource for doc in documents for resource in selection.resources_of(doc)]
     hpas = HpaIndex(resources)
+    claims = autoscale.Claims(resources)
     added: list[NewDocument] = []
     for rule in profile.rules:
-        matched = [resource for resource in resources if selection.matches(rule.match, resource)]
+        matched = [resource for resource in resources if selection.matches(rule.match, resource, identified)]
         if not matched:
             report.unmatched.append(rule.name)
         for resource in matched:
             changes = _apply_rule(rule, resource, report)
             if rule.autoscale is not None:
-                new = _autoscale(rule, resource, hpas, report)
-                if new is not None:
-                    added.append(new)
-                changes += autoscale.drop_replicas(resource, _where(rule, resource))
+                scaled = autoscale.apply(rule, resource, hpas, claims, report)
+                changes += scaled.changes
+                added += scaled.added
             target = resource.describe()
             report.changes.extend(
                 Entry(rule.name, target, resource.pointer + c.pointer, c.old, c.new, c.field or c.pointer.lstrip("/"))
@@ -56,30 +62,70 @@ def _apply_rule(rule: Rule, resource: Resource, report: Report) -> list[Change]:
     for prefix, obj in objects:
         label = f"container {obj['name']}: " if prefix else ""
         found: list[Change] = []
+        sized: dict[str, None] = {}  # the `resources` mappings the rule set requests or limits in
         for path, value in rule.set.items():
-            for concrete in expand(obj, path, where):
-                found += set_value(obj, concrete, value, where)
+            for concrete in pointer.expand(obj, path, where):
+                for leaf, wanted in _leaves(concrete, value):
+                    found += _set(rule, resource, obj, prefix + leaf, leaf, wanted, label, report)
+                    parts = pointer.split(leaf)
+                    if len(parts) >= 3 and parts[-2] in ("requests", "limits"):
+                        sized[pointer.join(parts[:-2])] = None
+        for resources in sized:
+            found += _limits_above_requests(obj, resources, where, label, report)
         for operation in rule.patch:
             found += apply_operation(obj, dict(operation), where)
         changes += [Change(prefix + c.pointer, c.old, c.new, label + c.pointer.lstrip("/")) for c in found]
     return changes
 
 
-def _autoscale(rule: Rule, deployment: Resource, hpas: HpaIndex, report: Report) -> NewDocument | None:
-    """Patch the HPA of the Deployment, or add one; return the one added."""
-    assert rule.autoscale is not None
-    existing = hpas.find(deployment)
-    if existing is None:
-        new = autoscale.new_hpa(deployment, rule.autoscale)
-        hpas.add(deployment, new)  # later rules, and a second run, patch this one instead of adding another
-        report.added.append(f"{new.description}, filed with {deployment.describe()} (rule {rule.name})")
-        return new
-    if isinstance(existing, NewDocument):
-        label, base = f"new {existing.description}", ""
-    else:
-        label, base = existing.describe(), existing.pointer
-    changes = autoscale.patch_hpa(existing, rule.autoscale, f"rule {rule.name!r}: {label}")
-    report.changes.extend(
-        Entry(rule.name, label, base + c.pointer, c.old, c.new, c.pointer.lstrip("/")) for c in changes
-    )
-    return None
+def _leaves(path: str, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        return [leaf for key, child in value.items() for leaf in _leaves(f"{path}/{pointer.escape(str(key))}", child)]
+    return [(path, value)]
+
+
+def _set(
+    rule: Rule, resource: Resource, obj: Any, full: str, path: str, wanted: Any, label: str, report: Report
+) -> list[Change]:
+    """Set one leaf, in its direction: a value already beyond the profile's stays, and the report says why."""
+    where = directions.EXACT if rule.exact else directions.direction(path)
+    exists, current = pointer.resolve(obj, path)
+    if not exists or current is None:
+        current = directions.effective_default(resource.kind, resource.obj, full)
+        if current is not None and directions.keeps(where, current, wanted):
+            report.kept.append(
+                f"{resource.describe()}: {label}{path.lstrip('/')} left unset: its default {current} is "
+                f"{_beyond(where)} the profile's {wanted} (rule {rule.name})"
+            )
+            return []
+    elif directions.keeps(where, current, wanted):
+        if not quantity.same(current, wanted):
+            report.kept.append(
+                f"{resource.describe()}: {label}{path.lstrip('/')} kept at {current}: "
+                f"{_beyond(where, current, wanted)} the profile's {wanted} (rule {rule.name})"
+            )
+        return []
+    return set_value(obj, path, wanted, _where(rule, resource))
+
+
+def _beyond(where: str, current: Any = None, wanted: Any = None) -> str:
+    if current is not None and directions.compare(current, wanted) is None:
+        return "cannot be compared with"
+    return "above" if where == directions.FLOOR else "below"
+
+
+def _limits_above_requests(obj: Any, resources: str, where: str, label: str, report: Report) -> list[Change]:
+    """A limit below its request (a request kept above the profile's limit) is raised to the request:
+    Kubernetes refuses a container whose limit is below its request."""
+    _, requests = pointer.resolve(obj, resources + "/requests")
+    _, limits = pointer.resolve(obj, resources + "/limits")
+    if not isinstance(requests, dict) or not isinstance(limits, dict):
+        return []
+    changes: list[Change] = []
+    for name, request in requests.items():
+        limit = limits.get(name)
+        if limit is not None and directions.compare(limit, request) == -1:
+            path = f"{resources}/limits/{pointer.escape(str(name))}"
+            report.kept.append(f"{where}: {label}{path.lstrip('/')} raised to its request {request}")
+            changes += set_value(obj, path, request, where)
+    return changes

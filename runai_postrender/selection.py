@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from runai_postrender import pointer
+from runai_postrender import identity, pointer
 from runai_postrender.document import Document
 from runai_postrender.errors import PatchError, yaml_type
 from runai_postrender.profiles import Match
@@ -77,17 +77,31 @@ def _any(patterns: tuple[str, ...], value: str | None) -> bool:
     return not patterns or (value is not None and any(fnmatchcase(value, pattern) for pattern in patterns))
 
 
+RELEASE = "{release}"  # in a name pattern: the release of the object, from its labels
+
+
+def _names(patterns: tuple[str, ...], release: str | None) -> tuple[str, ...]:
+    """Name patterns with `{release}` filled in; where the release is not known, any release."""
+    fill = "*" if release is None else release.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
+    return tuple(pattern.replace(RELEASE, fill) for pattern in patterns)
+
+
 def could_match(match: Match, kind: str, name: str | None, namespace: str | None) -> bool:
-    """What the sniffed header says; labels and apiVersion are checked after parsing."""
-    return _any(match.kinds, kind) and _any(match.names, name) and _any(match.namespaces, namespace)
+    """What the sniffed header says; labels, apiVersion, chart and release are checked after parsing."""
+    return _any(match.kinds, kind) and _any(_names(match.names, None), name) and _any(match.namespaces, namespace)
 
 
-def matches(match: Match, resource: Resource) -> bool:
+def matches(match: Match, resource: Resource, identified: bool = True) -> bool:
+    """Whether a rule's match holds for an object. `identified`: the stream says which chart rendered
+    what; where it says nothing at all, a rule's `chart` is not checked (names alone decide)."""
+    origin = identity.origin(resource)
     if not (
         _any(match.kinds, resource.kind)
         and _any(match.api_versions, resource.api_version)
-        and _any(match.names, resource.name)
+        and _any(_names(match.names, origin.release), resource.name)
         and _any(match.namespaces, resource.namespace)
+        and (not identified or _any(match.charts, origin.chart))
+        and _any(match.releases, origin.release)
     ):
         return False
     labels = resource.labels

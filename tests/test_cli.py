@@ -14,7 +14,7 @@ from runai_postrender.cli import main
 
 THANOS_QUERY = textwrap.dedent("""\
     ---
-    # Source: runai-backend/templates/thanos-query.yaml
+    # Source: control-plane/templates/thanos-query.yaml
     apiVersion: apps/v1
     kind: Deployment
     metadata:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import copy
 import difflib
+import fnmatch
 import os
 from collections.abc import Iterator
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from runai_postrender import quantity
 from runai_postrender.profiles import builtin_names, load_profile
 from tests.helm_support import (
     GOLDEN,
@@ -127,6 +130,65 @@ def container(obj: dict[str, Any], name: str) -> dict[str, Any]:
     return found[0]
 
 
+def _number(value: Any) -> Decimal:
+    parsed = quantity.parse(value)
+    assert parsed is not None, value
+    return parsed
+
+
+def at_least(current: Any, floor: Any) -> Any:
+    """A floor: the value in place stays where it is already at or above the profile's."""
+    return floor if current is None or _number(current) < _number(floor) else current
+
+
+def hours(duration: str) -> float:
+    return float(duration[:-1]) * {"h": 1, "d": 24}[duration[-1]]
+
+
+def size_resources(resources: dict[str, Any], amounts: dict[str, dict[str, Any]]) -> None:
+    """Requests and limits as floors, then every limit at least its request."""
+    for section, wanted in amounts.items():
+        have = resources.setdefault(section, {})
+        for name, amount in wanted.items():
+            have[name] = at_least(have.get(name), amount)
+    for name, request in resources.get("requests", {}).items():
+        if name in resources.get("limits", {}):
+            resources["limits"][name] = at_least(resources["limits"][name], request)
+
+
+def size_queue(queue: dict[str, Any], wanted: dict[str, int]) -> None:
+    """Capacity and samples per send are floors, max shards a ceiling; an absent field stands for the
+    Prometheus default (since 2.44: 10000 / 2000 / 50), so a modern Prometheus gets nothing written."""
+    defaults = {"capacity": 10000, "maxSamplesPerSend": 2000, "maxShards": 50}
+    for name, value in wanted.items():
+        current = queue.get(name, defaults[name])
+        if (current < value) if name != "maxShards" else (current > value):
+            queue[name] = value
+
+
+def autoscaled_spec(settings: dict[str, Any], ran: int, chart_hpa: dict[str, Any] | None) -> dict[str, Any]:
+    """The HPA spec a Deployment ends with: the chart's merged (metrics kept, bounds only raised) or a new one
+    that never starts below the replicas the Deployment ran."""
+    minimum = max(settings["minReplicas"], ran, (chart_hpa or {}).get("minReplicas", 1))
+    spec = dict(chart_hpa or {})
+    spec["minReplicas"] = minimum
+    spec["maxReplicas"] = max(settings["maxReplicas"], minimum, spec.get("maxReplicas", 0))
+    metrics = spec.setdefault("metrics", [])
+    if not any(metric.get("resource", {}).get("name") == "cpu" for metric in metrics):
+        metrics += cpu_metric(settings["cpuUtilization"])
+    return spec
+
+
+def supply_cpu_requests(deployment: dict[str, Any], requests: dict[str, str]) -> None:
+    """A container without a CPU request (or limit) gets the first of the profile's `cpuRequests` that fits."""
+    for item in deployment["spec"]["template"]["spec"]["containers"]:
+        resources = item.get("resources") or {}
+        if "cpu" in resources.get("requests", {}) or "cpu" in resources.get("limits", {}):
+            continue
+        glob = next(glob for glob in requests if fnmatch.fnmatchcase(item["name"], glob))
+        item["resources"] = {**resources, "requests": {**resources.get("requests", {}), "cpu": requests[glob]}}
+
+
 def expected_objects(
     baseline: dict[Key, dict[str, Any]], profile: str, variant: Variant
 ) -> tuple[dict[Key, dict[str, Any]], dict[Key, dict[str, Any]]]:
@@ -141,41 +203,41 @@ def expected_objects(
             deployment = objects[("Deployment", ns, name)]
             if group not in settings:
                 continue
-            deployment["spec"].pop("replicas", None)
-            numbers = settings[group]
-            spec = {
-                "minReplicas": numbers["minReplicas"],
-                "maxReplicas": numbers["maxReplicas"],
-                "metrics": cpu_metric(numbers["cpuUtilization"]),
-            }
+            ran = deployment["spec"].pop("replicas", 1)
+            supply_cpu_requests(deployment, settings[group]["cpuRequests"])
             key = (HPA, ns, name)
-            if key in objects:  # the chart's own: patched, not doubled
-                objects[key]["spec"].update(spec)
+            if key in objects:  # the chart's own: merged into, not doubled
+                objects[key]["spec"] = autoscaled_spec(settings[group], ran, objects[key]["spec"])
             else:
                 added[key] = {
                     "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-                    **spec,
+                    **autoscaled_spec(settings[group], ran, None),
                 }
         if "thanos" in settings:
             for kind, suffix, name in THANOS:
                 amounts = settings["thanos"][name]
                 resources = container(objects[(kind, ns, f"{release}-{suffix}")], name).setdefault("resources", {})
-                for section in ("requests", "limits"):
-                    resources.setdefault(section, {}).update(cpu=amounts["cpu"], memory=amounts["memory"])
+                size_resources(resources, {"requests": dict(amounts), "limits": dict(amounts)})
     if variant.chart == "runai-cluster":
         config = objects[("RunaiConfig", ns, "runai")]
         for group in SERVICE_GROUPS:
             resources = config["spec"]["global"].setdefault(f"{group}Services", {}).setdefault("resources", {})
-            for section, amounts in settings["serviceGroups"][group].items():
-                resources.setdefault(section, {}).update(amounts)
+            size_resources(resources, settings["serviceGroups"][group])
         if "prometheus" in settings:
             queue, retention = settings["prometheus"]["queueConfig"], settings["prometheus"]["retention"]
-            config["spec"]["prometheus"]["remoteWrite"].setdefault("queueConfig", {}).update(queue)
-            config["spec"]["prometheus"]["spec"]["retention"] = retention
+            size_queue(config["spec"]["prometheus"]["remoteWrite"].setdefault("queueConfig", {}), queue)
+            if not config["spec"]["prometheus"]["remoteWrite"]["queueConfig"]:
+                del config["spec"]["prometheus"]["remoteWrite"]["queueConfig"]
+            config_spec = config["spec"]["prometheus"]["spec"]
+            if hours(config_spec.get("retention", "2h")) > hours(retention):
+                config_spec["retention"] = retention
             prometheus = objects[("Prometheus", ns, f"{release}-prometheus")]
-            prometheus["spec"]["retention"] = retention
+            if hours(prometheus["spec"].get("retention", "24h")) > hours(retention):
+                prometheus["spec"]["retention"] = retention
             for entry in prometheus["spec"]["remoteWrite"]:
-                entry.setdefault("queueConfig", {}).update(queue)
+                size_queue(entry.setdefault("queueConfig", {}), queue)
+                if not entry["queueConfig"]:
+                    del entry["queueConfig"]
     return objects, added
 
 
@@ -278,9 +340,14 @@ def test_one_hpa_per_autoscaled_deployment(renders: Renders, major: int, variant
         assert hpa["apiVersion"] == "autoscaling/v2"
         assert hpa["metadata"]["namespace"] == ns
         assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
-        assert hpa["spec"]["minReplicas"] == settings[group]["minReplicas"] == 2
-        assert hpa["spec"]["maxReplicas"] == settings[group]["maxReplicas"]
-        assert hpa["spec"]["metrics"] == cpu_metric(settings[group]["cpuUtilization"])
+        chart_hpa = chart_hpas.get((ns, name), [None])[0]
+        ran = baseline[("Deployment", ns, name)]["spec"].get("replicas", 1)
+        assert hpa["spec"]["minReplicas"] == max(settings[group]["minReplicas"], ran) == 2
+        assert hpa["spec"]["maxReplicas"] >= settings[group]["maxReplicas"]
+        if chart_hpa is None:
+            assert hpa["spec"]["metrics"] == cpu_metric(settings[group]["cpuUtilization"])
+        else:  # the chart's metrics stay as they are: a profile never replaces one
+            assert hpa["spec"]["metrics"] == chart_hpa["spec"]["metrics"]
         assert "replicas" not in deployment["spec"]
     # Only those three: thanos-query keeps its replicas and gets no HPA.
     assert set(hpas) <= {(ns, f"{release}-{component}") for component, _ in AUTOSCALED}
@@ -302,7 +369,10 @@ def test_thanos_requests_equal_limits_and_other_containers_untouched(
         resources = quantities(container(sized[key], name).get("resources"))
         if "thanos" in settings:
             amounts = quantities({"requests": settings["thanos"][name]})["requests"]
-            assert resources == {"requests": amounts, "limits": amounts}, f"{key} container {name}"
+            for section in ("requests", "limits"):  # floors: at least the profile's, never lowered
+                assert all(resources[section][k] >= amounts[k] for k in amounts), f"{key} container {name}"
+                chart = quantities(container(baseline[key], name).get("resources") or {}).get(section, {})
+                assert all(resources[section][k] >= v for k, v in chart.items()), f"{key} {name} {section}"
         else:
             assert resources == quantities(container(baseline[key], name).get("resources"))
         others = [c for c in pod["containers"] if c["name"] != name]
@@ -319,10 +389,11 @@ def test_runaiconfig_and_prometheus(renders: Renders, major: int, profile: str) 
     sized, baseline = sized_and_baseline(renders, major, CLUSTER, profile)
     settings = values(profile)
     config = sized[("RunaiConfig", "runai", "runai")]
+    chart_global = baseline[("RunaiConfig", "runai", "runai")]["spec"]["global"]
     for group in SERVICE_GROUPS:
-        assert quantities(config["spec"]["global"][f"{group}Services"]["resources"]) == quantities(
-            settings["serviceGroups"][group]
-        ), group
+        wanted = copy.deepcopy(chart_global.get(f"{group}Services", {}).get("resources", {}))
+        size_resources(wanted, settings["serviceGroups"][group])
+        assert quantities(config["spec"]["global"][f"{group}Services"]["resources"]) == quantities(wanted), group
     prometheus_key = ("Prometheus", "runai", "runai-cluster-prometheus")
     prometheus = sized[prometheus_key]
     chart_config = baseline[("RunaiConfig", "runai", "runai")]
@@ -331,11 +402,14 @@ def test_runaiconfig_and_prometheus(renders: Renders, major: int, profile: str) 
         assert config["spec"]["prometheus"] == chart_config["spec"]["prometheus"]
         return
     queue, retention = settings["prometheus"]["queueConfig"], settings["prometheus"]["retention"]
-    assert prometheus["spec"]["retention"] == retention
+    assert prometheus["spec"]["retention"] == retention  # the chart's 2h or default 24h: above the ceiling
     assert len(prometheus["spec"]["remoteWrite"]) == 2
-    for entry in prometheus["spec"]["remoteWrite"]:
-        assert entry["queueConfig"] == queue
-    assert config["spec"]["prometheus"]["remoteWrite"]["queueConfig"] == queue
+    chart_prometheus = baseline[prometheus_key]
+    pairs = zip(prometheus["spec"]["remoteWrite"], chart_prometheus["spec"]["remoteWrite"], strict=True)
+    for entry, chart_entry in pairs:
+        wanted = copy.deepcopy(chart_entry.get("queueConfig", {}))
+        size_queue(wanted, queue)
+        assert entry.get("queueConfig", {}) == wanted
     assert config["spec"]["prometheus"]["spec"]["retention"] == retention
 
 

@@ -46,7 +46,7 @@ LARGE = load_profile("large")
 
 THANOS_QUERY = textwrap.dedent("""\
     ---
-    # Source: runai-backend/templates/thanos-query.yaml
+    # Source: control-plane/templates/thanos-query.yaml
     apiVersion: apps/v1
     kind: Deployment
     metadata:
@@ -65,7 +65,7 @@ THANOS_QUERY = textwrap.dedent("""\
     """).encode()
 CONFIGMAP = textwrap.dedent("""\
     ---
-    # Source: runai-backend/templates/configmap.yaml
+    # Source: control-plane/templates/configmap.yaml
     apiVersion: v1
     kind: ConfigMap
     metadata:
@@ -518,6 +518,7 @@ def test_anchors_and_aliases_elsewhere_in_a_targeted_document_stay_as_written() 
 def test_a_kind_list_is_searched_for_targeted_items() -> None:
     listed = textwrap.dedent("""\
         ---
+        # Source: control-plane/templates/list.yaml
         apiVersion: v1
         kind: List
         items:
@@ -886,7 +887,7 @@ def profile_with_two_autoscale_rules(tmp_path: Path) -> str:
         rules:
           - name: by-name
             match: {kind: Deployment, name: "*-backend"}
-            autoscale: {minReplicas: 2, maxReplicas: 4, cpuUtilization: 70}
+            autoscale: {minReplicas: 2, maxReplicas: 4, cpuUtilization: 70, cpuRequests: {"*": 100m}}
           - name: by-label
             match: {kind: Deployment, labels: {tier: api}}
             autoscale: {minReplicas: 3, maxReplicas: 6, cpuUtilization: 60}

@@ -113,7 +113,7 @@ def test_a_stream_with_nothing_to_target_comes_back_identical_and_reports_every_
     assert result.report.unmatched == [rule.name for rule in load_profile("xlarge").rules]
 
 
-def test_an_autoscaling_v1_hpa_of_the_chart_is_patched_in_v1_terms() -> None:
+def test_an_autoscaling_v1_hpa_of_the_chart_is_merged_in_v1_terms() -> None:
     stream = textwrap.dedent("""\
         ---
         apiVersion: apps/v1
@@ -136,7 +136,7 @@ def test_an_autoscaling_v1_hpa_of_the_chart_is_patched_in_v1_terms() -> None:
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "r-backend"},
         "minReplicas": 2,
         "maxReplicas": 4,
-        "targetCPUUtilizationPercentage": 70,
+        "targetCPUUtilizationPercentage": 90,  # the chart's target stays: a profile never replaces a metric
     }
 
 
@@ -158,7 +158,8 @@ def test_an_hpa_in_another_namespace_does_not_count() -> None:
         """).encode()
     out = docs(output_of(render(stream)))
     hpas = [doc for doc in out if doc["kind"] == "HorizontalPodAutoscaler"]
-    assert [(hpa["metadata"]["namespace"], hpa["spec"]["minReplicas"]) for hpa in hpas] == [("a", 2), ("b", 1)]
+    # The new HPA starts at the 3 replicas the Deployment ran, not at the profile's 2: never weaker.
+    assert [(hpa["metadata"]["namespace"], hpa["spec"]["minReplicas"]) for hpa in hpas] == [("a", 3), ("b", 1)]
     assert "replicas" not in out[0]["spec"]
 
 

@@ -17,6 +17,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError, YAMLWarning
 
-from runai_postrender import sniff
+from runai_postrender import quantity, sniff
 from runai_postrender.errors import RunaiSizeError
 from runai_postrender.pipeline import run
 from runai_postrender.profiles import load_profile
@@ -255,6 +256,13 @@ def streams(draw: st.DrawFn) -> Stream:
 # ---------------------------------------------------------------- what sizing must do, as data
 
 
+def _at_least(current: Any, floor: Any) -> Any:
+    """The larger of two quantities (a profile's values are floors: a larger value in place stays)."""
+    if current is None or Decimal(str(quantity.parse(current))) < Decimal(str(quantity.parse(floor))):
+        return floor
+    return current
+
+
 def expected(docs: list[Any], roles: list[str]) -> list[Any]:
     """The input's documents with the large profile's changes to thanos-query and backend applied."""
     result: list[Any] = []
@@ -266,11 +274,18 @@ def expected(docs: list[Any], roles: list[str]) -> list[Any]:
                 if item["name"] == "query":
                     current = item.get("resources") or {}
                     for part in ("requests", "limits"):
-                        current[part] = {**(current.get(part) or {}), **SIZED[part]}
+                        have = current.get(part) or {}
+                        current[part] = {**have, **{k: _at_least(have.get(k), v) for k, v in SIZED[part].items()}}
+                    for key, request in current["requests"].items():  # a limit is never below its request
+                        current["limits"][key] = _at_least(current["limits"][key], request)
                     item["resources"] = current
         elif role == "backend":
-            doc["spec"].pop("replicas", None)
-            result.append("an HPA")
+            for item in doc["spec"]["template"]["spec"]["containers"]:
+                have = item.get("resources") or {}
+                if "cpu" not in (have.get("requests") or {}) and "cpu" not in (have.get("limits") or {}):
+                    # a CPU-utilization HPA needs a CPU request on every container: large supplies 100m
+                    item["resources"] = {**have, "requests": {**(have.get("requests") or {}), "cpu": "100m"}}
+            result.append(("an HPA", doc["spec"].pop("replicas", 1)))
     return result
 
 
@@ -279,12 +294,13 @@ def check_hpas(output_docs: list[Any], want: list[Any]) -> list[Any]:
     assert len(output_docs) == len(want)
     checked = []
     for index, (got, wanted) in enumerate(zip(output_docs, want, strict=True)):
-        if wanted == "an HPA":
+        if isinstance(wanted, tuple):
             deployment = output_docs[index - 1]
             assert got["kind"] == "HorizontalPodAutoscaler"
             assert got["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
-            assert (got["spec"]["minReplicas"], got["spec"]["maxReplicas"]) == (2, 4)
-            checked.append("an HPA")
+            ran = wanted[1]  # the HPA never goes below the replicas the Deployment ran
+            assert (got["spec"]["minReplicas"], got["spec"]["maxReplicas"]) == (max(2, ran), 4)
+            checked.append(wanted)
         else:
             checked.append(got)
     return checked

@@ -124,10 +124,13 @@ class _Editor:
                 extra = "".join(f", {emit.scalar(k)}: {emit.flow(v)}" for k, v in added.items())
                 self.edits.append(Edit(close, close, extra))
                 return
-            # `resources: {}` becomes a block
+            # `resources: {}` becomes a block; so does `resources:` with `{}` alone on the next line (what
+            # Helm's `toYaml ... | nindent` renders), which must not leave that line behind empty
             indent = self.child_indent(key)
             lines = emit.block_entries(added, indent, self.style)
             start = self.back_over_blanks(mapping.start_mark.index)
+            if self.text[self.line_start(start) : start] == "" and start > 0:
+                start = self.back_over_blanks(start - (2 if self.text[max(start - 2, 0) : start] == "\r\n" else 1))
             self.edits.append(Edit(start, mapping.end_mark.index, newline.join(["", *lines])))
             return
         if not mapping.value:

@@ -132,3 +132,11 @@ def test_keys_after_a_block_scalar_are_added_after_its_last_line() -> None:
     assert out == "m:\n  a: |\n    text\n\n  b: 1\n  c: 2\n"
     out = edited("m:\n  a: |\n    text\nz: 0\n", lambda d: d["m"].update(c=2))
     assert out == "m:\n  a: |\n    text\n  c: 2\nz: 0\n"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
+def test_an_empty_mapping_alone_on_the_next_line_becomes_a_block_without_a_blank_line(newline: str) -> None:
+    # Helm's `resources: {{- toYaml .Values.resources | nindent 12 }}` renders `{}` on a line of its own.
+    text = "c:\n  resources:\n    {}\n  image: x\n".replace("\n", newline)
+    out = edited(text, lambda d: d["c"]["resources"].update(requests={"cpu": "100m"}), emit.Style(newline=newline))
+    assert out == "c:\n  resources:\n    requests:\n      cpu: 100m\n  image: x\n".replace("\n", newline)

@@ -137,6 +137,7 @@ class HelmRunner:
         namespace: str,
         *,
         sets: Iterable[str] = (),
+        values: Iterable[str] = (),
         post_renderer: str | None = None,
         post_renderer_args: Iterable[str] = (),
         env: Mapping[str, str] | None = None,
@@ -146,6 +147,8 @@ class HelmRunner:
         args = ["template", release, str(CHARTS / chart), "--namespace", namespace]
         for item in sets:
             args += ["--set", item]
+        for name in values:
+            args += ["--values", str(CHARTS / "values" / name)]
         if post_renderer is not None:
             args += ["--post-renderer", post_renderer]
         args += [f"--post-renderer-args={arg}" for arg in post_renderer_args]
@@ -166,6 +169,7 @@ class Variant:
     release: str
     namespace: str
     sets: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()  # files under tests/charts/values, given with -f
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,9 @@ class Renders:
         helm = self.helms[major]
         return self._once(
             ("baseline", major, variant),
-            lambda: helm.template(variant.chart, variant.release, variant.namespace, sets=variant.sets).stdout,
+            lambda: helm.template(
+                variant.chart, variant.release, variant.namespace, sets=variant.sets, values=variant.values
+            ).stdout,
         )
 
     def sized(self, major: int, variant: Variant, profile: str) -> str:
@@ -207,6 +213,7 @@ class Renders:
                     variant.release,
                     variant.namespace,
                     sets=variant.sets,
+                    values=variant.values,
                     post_renderer="runai-size",
                     env={"RUNAI_SIZE_PROFILE": profile},
                 ).stdout
@@ -225,6 +232,7 @@ class Renders:
                 variant.release,
                 variant.namespace,
                 sets=variant.sets,
+                values=variant.values,
                 post_renderer=helm.capture_post_renderer,
                 env={
                     "RUNAI_SIZE_PROFILE": profile,

@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 
 from runai_postrender import quantity
 from runai_postrender.profiles import builtin_names, load_profile
+from tests import k8s_schema
 from tests.helm_support import (
     GOLDEN,
     HELM4_FILENAME,
@@ -47,24 +48,46 @@ MAJORS = [3, 4]
 PROFILES = ["small", "large", "xlarge"]
 SCALING = ["large", "xlarge"]  # the profiles that add HorizontalPodAutoscalers
 
-BACKEND = Variant("backend", "runai-backend", "runai-backend", "runai-backend")
-ACME = Variant("backend-acme", "runai-backend", "acme", "acme-system")  # not the default release name
-BACKEND_HPAS = Variant(  # the chart renders its own HorizontalPodAutoscalers
-    "backend-hpas",
-    "runai-backend",
-    "runai-backend",
-    "runai-backend",
-    ("backend.autoscaling.enabled=true,frontend.autoscaling.enabled=true,grafana.autoscaling.enabled=true",),
+CONTROL_PLANE = "control-plane"
+BACKEND = Variant("control-plane", CONTROL_PLANE, "runai-backend", "runai-backend")
+ACME = Variant("control-plane-acme", CONTROL_PLANE, "acme", "acme-system")  # not the default release name
+HIGHER = Variant(  # values above the profile's, and the grafana chart's own HPA (min 3 / max 10, cpu 60, memory 80)
+    "control-plane-higher", CONTROL_PLANE, "runai-backend", "runai-backend", values=("control-plane-higher.yaml",)
 )
-CLUSTER = Variant("cluster", "runai-cluster", "runai-cluster", "runai")
-BACKENDS = [BACKEND, ACME, BACKEND_HPAS]
+REQUESTS = Variant(  # every grafana container with requests: nothing to supply
+    "control-plane-requests", CONTROL_PLANE, "runai-backend", "runai-backend",
+    values=("control-plane-grafana-requests.yaml",),
+)  # fmt: skip
+PERSISTENCE = Variant(  # grafana on a ReadWriteOnce claim: a second pod could not start elsewhere
+    "control-plane-persistence", CONTROL_PLANE, "runai-backend", "runai-backend",
+    values=("control-plane-grafana-persistence.yaml",),
+)  # fmt: skip
+CLUSTER = Variant("runai-cluster", "runai-cluster", "runai-cluster", "runai")
+BACKENDS = [BACKEND, ACME, HIGHER, REQUESTS]
 VARIANTS = [*BACKENDS, CLUSTER]
-GOLDEN_VARIANTS = {"runai-backend": BACKEND, "runai-cluster": CLUSTER}
+GOLDEN_VARIANTS = {variant.id: variant for variant in [BACKEND, HIGHER, PERSISTENCE, CLUSTER]}
+# Charts that are not Run:ai's, some installed under Run:ai's own release name (then their objects carry
+# exactly the names of Run:ai's: only the chart they come from tells them apart).
+NOT_RUNAI = [
+    Variant("kube-prometheus-stack", "kube-prometheus-stack", "monitoring", "monitoring"),
+    Variant("kube-prometheus-stack-as-runai-backend", "kube-prometheus-stack", "runai-backend", "runai-backend"),
+    Variant("thanos-as-runai-backend", "thanos", "runai-backend", "runai-backend"),
+    Variant("ingress-nginx", "ingress-nginx", "ingress-nginx", "ingress-nginx"),
+    Variant("contour", "contour", "contour", "projectcontour"),
+    Variant("loki", "loki", "loki", "loki"),
+]
 
 HPA = "HorizontalPodAutoscaler"
 AUTOSCALED = (("backend", "controlPlane"), ("frontend", "controlPlane"), ("grafana", "grafana"))
 THANOS = (("Deployment", "thanos-query", "query"), ("StatefulSet", "thanos-receive", "receive"))
 SERVICE_GROUPS = ("scheduling", "sync", "workload")
+
+
+def golden_cases() -> Iterator[Any]:
+    for major in MAJORS:
+        for chart, variant in sorted(GOLDEN_VARIANTS.items()):
+            for profile in PROFILES if variant in (BACKEND, CLUSTER) else ["large"]:
+                yield pytest.param(major, chart, profile, id=f"{chart}-{profile}-helm{major}")
 
 
 def ids(variant: Variant) -> str:
@@ -197,7 +220,7 @@ def expected_objects(
     settings = values(profile)
     added: dict[Key, dict[str, Any]] = {}
     ns, release = variant.namespace, variant.release
-    if variant.chart == "runai-backend":
+    if variant.chart == CONTROL_PLANE:
         for component, group in AUTOSCALED:
             name = f"{release}-{component}"
             deployment = objects[("Deployment", ns, name)]
@@ -342,17 +365,21 @@ def test_one_hpa_per_autoscaled_deployment(renders: Renders, major: int, variant
         assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
         chart_hpa = chart_hpas.get((ns, name), [None])[0]
         ran = baseline[("Deployment", ns, name)]["spec"].get("replicas", 1)
-        assert hpa["spec"]["minReplicas"] == max(settings[group]["minReplicas"], ran) == 2
-        assert hpa["spec"]["maxReplicas"] >= settings[group]["maxReplicas"]
+        chart_min = (chart_hpa or {"spec": {}})["spec"].get("minReplicas", 1)
+        # Never below the profile's, the chart's HPA's, or the replicas the Deployment ran (6 in HIGHER).
+        assert hpa["spec"]["minReplicas"] == max(settings[group]["minReplicas"], ran, chart_min)
+        assert hpa["spec"]["maxReplicas"] >= max(settings[group]["maxReplicas"], hpa["spec"]["minReplicas"])
         if chart_hpa is None:
             assert hpa["spec"]["metrics"] == cpu_metric(settings[group]["cpuUtilization"])
-        else:  # the chart's metrics stay as they are: a profile never replaces one
+        else:  # the chart's metrics, targets and behavior stay as they are: a profile never replaces one
             assert hpa["spec"]["metrics"] == chart_hpa["spec"]["metrics"]
+            assert hpa["spec"]["behavior"] == chart_hpa["spec"]["behavior"]
+            assert hpa["spec"]["maxReplicas"] == max(chart_hpa["spec"]["maxReplicas"], settings[group]["maxReplicas"])
         assert "replicas" not in deployment["spec"]
     # Only those three: thanos-query keeps its replicas and gets no HPA.
     assert set(hpas) <= {(ns, f"{release}-{component}") for component, _ in AUTOSCALED}
     assert sized[("Deployment", ns, f"{release}-thanos-query")]["spec"]["replicas"] == 1
-    assert len([key for key in sized if key[0] == HPA]) == (3 if profile in SCALING or variant is BACKEND_HPAS else 0)
+    assert len([key for key in sized if key[0] == HPA]) == (3 if profile in SCALING else len(chart_hpas))
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -425,6 +452,62 @@ def test_hook_job_is_untouched(renders: Renders, major: int, profile: str) -> No
     assert sized[job] == baseline[job]
 
 
+# ---------------------------------------------------------------- only Run:ai's objects, only what can work
+
+
+@pytest.mark.parametrize("variant", NOT_RUNAI, ids=ids)
+@pytest.mark.parametrize("major", MAJORS)
+def test_charts_that_are_not_runai_pass_through_untouched(
+    helms: Helms, renders: Renders, major: int, variant: Variant
+) -> None:
+    """A kube-prometheus-stack Grafana and Prometheus, ingress and contour default backends, Loki and Thanos
+    query-frontends: not Run:ai's, whatever their names end with, even installed as `runai-backend`."""
+    capture = renders.captured(major, variant, "xlarge")
+    assert capture.output == capture.input
+    report = run_runai_size(["--profile", "xlarge"], capture.input, helms[major].env).stderr.decode()
+    assert "no Run:ai release found in this stream (it holds the charts " + variant.chart in report
+
+
+@pytest.mark.parametrize("major", MAJORS)
+def test_thanos_query_frontend_in_the_control_plane_is_not_the_query(renders: Renders, major: int) -> None:
+    sized, baseline = sized_and_baseline(renders, major, BACKEND, "xlarge")
+    key = ("Deployment", "runai-backend", "runai-backend-thanos-query-frontend")
+    assert sized[key] == baseline[key]
+    assert (
+        sized[("Deployment", "runai-backend", "runai-backend-thanos-query")]
+        != baseline[("Deployment", "runai-backend", "runai-backend-thanos-query")]
+    )
+
+
+@pytest.mark.parametrize("profile", SCALING)
+@pytest.mark.parametrize("major", MAJORS)
+def test_a_deployment_on_a_readwriteonce_claim_gets_no_second_pod(
+    helms: Helms, renders: Renders, major: int, profile: str
+) -> None:
+    sized, baseline = sized_and_baseline(renders, major, PERSISTENCE, profile)
+    grafana = ("Deployment", "runai-backend", "runai-backend-grafana")
+    assert sized[grafana] == baseline[grafana]  # replicas kept, no requests supplied for nothing
+    assert (HPA, "runai-backend", "runai-backend-grafana") not in sized
+    assert (HPA, "runai-backend", "runai-backend-backend") in sized  # the others are still autoscaled
+    report = run_runai_size(
+        ["--profile", profile], renders.captured(major, PERSISTENCE, profile).input, helms[major].env
+    )
+    assert "WARNING: document" in report.stderr.decode()
+    assert "ReadWriteOnce claim runai-backend-grafana" in report.stderr.decode()
+
+
+@pytest.mark.parametrize(("major", "chart", "profile"), list(golden_cases()))
+def test_every_object_runai_size_adds_or_changes_is_valid_kubernetes(
+    renders: Renders, major: int, chart: str, profile: str
+) -> None:
+    capture = renders.captured(major, GOLDEN_VARIANTS[chart], profile)
+    before, after = by_key(documents(capture.input)), by_key(documents(capture.output))
+    touched = [obj for key, obj in after.items() if before.get(key) != obj]
+    for obj in touched:
+        k8s_schema.validate(obj)  # strict: an unknown or misplaced field fails
+    assert touched or profile == "small" or chart == "runai-cluster"
+
+
 # ---------------------------------------------------------------- how Helm files what runai-size adds
 
 
@@ -493,7 +576,7 @@ def test_helm4_prints_what_runai_size_returned(renders: Renders, chart: str, pro
 
 def _failing(helm: HelmRunner, env: dict[str, str]) -> str:
     done = helm.template(
-        "runai-backend", "runai-backend", "runai-backend", post_renderer="runai-size", env=env, check=False
+        CONTROL_PLANE, "runai-backend", "runai-backend", post_renderer="runai-size", env=env, check=False
     )
     assert done.returncode != 0, done.describe()
     assert done.stdout == ""
@@ -546,7 +629,7 @@ def test_helm4_plugin_keeps_the_report_of_a_successful_run(helms: Helms) -> None
     report = helms[4].state_dir / "runai-size" / "last-report.txt"
     report.unlink(missing_ok=True)
     helms[4].template(
-        "runai-backend",
+        CONTROL_PLANE,
         "runai-backend",
         "runai-backend",
         post_renderer="runai-size",
@@ -561,7 +644,7 @@ def test_helm4_plugin_keeps_the_report_of_a_successful_run(helms: Helms) -> None
 @pytest.mark.parametrize("major", MAJORS)
 def test_profile_from_post_renderer_args(helms: Helms, renders: Renders, major: int) -> None:
     done = helms[major].template(
-        "runai-backend", "runai-backend", "runai-backend", post_renderer="runai-size",
+        CONTROL_PLANE, "runai-backend", "runai-backend", post_renderer="runai-size",
         post_renderer_args=["--profile", "xlarge"],
     )  # fmt: skip
     assert done.stdout == renders.sized(major, BACKEND, "xlarge")
@@ -575,7 +658,7 @@ def test_profile_file_relative_to_the_working_directory(helms: Helms, major: int
     )
     settings = load_profile(str(custom)).values
     done = helms[major].template(
-        "runai-backend", "runai-backend", "runai-backend", post_renderer="runai-size",
+        CONTROL_PLANE, "runai-backend", "runai-backend", post_renderer="runai-size",
         env={"RUNAI_SIZE_PROFILE": "./custom.yaml"}, cwd=tmp_path,
     )  # fmt: skip
     hpas = hpas_by_target(by_key(documents(done.stdout)))
@@ -601,13 +684,6 @@ def unified(before: bytes, after: bytes, chart: str, profile: str, major: int) -
         n=3,
     )
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
-
-
-def golden_cases() -> Iterator[Any]:
-    for major in MAJORS:
-        for chart in sorted(GOLDEN_VARIANTS):
-            for profile in PROFILES:
-                yield pytest.param(major, chart, profile, id=f"{chart}-{profile}-helm{major}")
 
 
 @pytest.mark.parametrize(("major", "chart", "profile"), list(golden_cases()))

@@ -74,7 +74,7 @@ def test_helm4_plugin_install_alone_gives_a_working_post_renderer(tmp_path: Path
             helm,
             "template",
             "acme",
-            str(ROOT / "tests" / "charts" / "runai-backend"),
+            str(ROOT / "tests" / "charts" / "control-plane"),
             "-n",
             "runai-backend",
             "--post-renderer",
@@ -117,7 +117,7 @@ def test_helm4_installs_a_plugin_tarball_only_with_a_signature_or_verify_false(t
         [helm, "plugin", "install", "--verify=false", str(tarball)], env=env, check=True, capture_output=True
     )
     rendered = subprocess.run(
-        [helm, "template", "acme", str(ROOT / "tests" / "charts" / "runai-backend"), "--post-renderer", "runai-size"],
+        [helm, "template", "acme", str(ROOT / "tests" / "charts" / "control-plane"), "--post-renderer", "runai-size"],
         env=env,
         capture_output=True,
         text=True,

@@ -276,9 +276,14 @@ def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: Claims, repo
     for name, defaults in measured:  # all checked before any is supplied: a refusal changes nothing
         missing = _without_requests(deployment, name, defaults)
         if missing:
+            fix = (
+                "give the chart requests, or the rule `autoscale.cpuRequests`"
+                if name == "cpu"
+                else "give the chart requests"
+            )
             report.warnings.append(
                 f"{refusal} container(s) {', '.join(missing)} have no {name} request, so a {name}-utilization "
-                f"HPA could not compute (give the chart requests, or the rule `autoscale.cpuRequests`)"
+                f"HPA could not compute ({fix})"
             )
             return Scaled()
     for name, defaults in measured:

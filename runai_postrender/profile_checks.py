@@ -16,8 +16,9 @@ from typing import Any
 
 from runai_postrender import quantity
 from runai_postrender.errors import ProfileError, yaml_type
-from runai_postrender.overrides import QUANTITY_NAMES, did_you_mean, flatten_values, is_used, references, substitute
-from runai_postrender.profiles import Autoscale, Match, Rule, Source, schema_text
+from runai_postrender.overrides import QUANTITY_NAMES, did_you_mean, flatten_values, is_used, references
+from runai_postrender.profile_files import Source
+from runai_postrender.profiles import Autoscale, Match, Rule, schema_text
 
 # A match key and the Match field it fills: a new way to match (a chart, a release) is one line here.
 MATCH_GLOBS = {"kind": "kinds", "apiVersion": "api_versions", "name": "names", "namespace": "namespaces"}
@@ -116,12 +117,6 @@ def _strings(data: Any) -> Iterator[str]:
     elif isinstance(data, list | dict):
         for child in data.values() if isinstance(data, dict) else data:
             yield from _strings(child)
-
-
-def substitute_rule(raw: Mapping[str, Any], values: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """The rule with each `${name}` replaced by its value."""
-    result: dict[str, Any] = substitute(dict(raw), values, where)
-    return result
 
 
 # ---------------------------------------------------------------- one substituted rule

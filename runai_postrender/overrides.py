@@ -15,6 +15,7 @@ from runai_postrender import quantity
 from runai_postrender.errors import ProfileError
 
 REFERENCE = re.compile(r"^\$\{([A-Za-z0-9_.-]+)\}$")
+_ANY_REFERENCE = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")
 # One part of a dotted name. A dot inside a name would read as nesting, and `=` or `,` could not be given
 # to --set; so a name is letters, digits, `_` and `-`.
 NAME_PART = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -126,8 +127,8 @@ def _convert(where: str, name: str, text: str, current: Any) -> Any:
 def references(data: Any) -> set[str]:
     """The dotted names that `${...}` references in `data` (a rule) name."""
     if isinstance(data, str):
-        match = REFERENCE.match(data)
-        return {match.group(1)} if match else set()
+        # Partial references count too: substituting then says what is wrong with them.
+        return set(_ANY_REFERENCE.findall(data))
     children: Iterable[Any] = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
     return set().union(*(references(child) for child in children))
 

@@ -184,4 +184,6 @@ def _check_plain(data: Any, source: Source, path: tuple[Any, ...]) -> None:
 
 
 def _yaml_word(key: Any) -> str:
-    return {True: "true", False: "false", None: "null"}.get(key, str(key)) if not isinstance(key, float) else repr(key)
+    if isinstance(key, bool) or key is None:
+        return "null" if key is None else str(key).lower()
+    return str(key)

@@ -237,7 +237,8 @@ def resolved_text(profile: Profile) -> str:
     writer.dump(dict(profile.written), buffer)
     overrides = ", ".join(f"{name}={text}" for name, text in profile.overrides) or "none"
     header = (
-        f"# Profile {profile.name!r}, resolved by runai-size (chain: {' -> '.join(profile.chain)}; overrides: {overrides}).\n"
+        f"# Profile {profile.name!r}, resolved by runai-size (chain: {' -> '.join(profile.chain)}; "
+        f"overrides: {overrides}).\n"
         "# A profile file as it stands: load it with --profile FILE, or copy what you change under `extends:`.\n"
     )
     return header + buffer.getvalue()

@@ -80,7 +80,8 @@ def test_a_root_profile_defines_only_values_its_rules_use(tmp_path: Path) -> Non
 def test_a_misspelled_reference_is_reported_at_the_reference(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        "values: {replicas: 1}\nrules:\n  - {name: r, match: {kind: Deployment}, set: {/spec/replicas: '${replica}'}}\n",
+        "values: {replicas: 1}\nrules:\n"
+        "  - {name: r, match: {kind: Deployment}, set: {/spec/replicas: '${replica}'}}\n",
     )
     with pytest.raises(
         ProfileError, match=r"rule 'r': \$\{replica\} names no value of the profile \(did you mean 'replicas'\?\)"
@@ -98,19 +99,24 @@ def test_set_of_a_group_says_it_is_a_group() -> None:
 # ---------------------------------------------------------------- rules write only fields the kind has
 
 
-RULE = "extends: large\nrules:\n  - name: x\n    match: {{kind: {kind}, name: '*-agent'}}\n{extra}    set:\n      {pointer}: 1Gi\n"
+RULE = (
+    "extends: large\nrules:\n  - name: x\n    match: {{kind: {kind}, name: '*-agent'}}\n"
+    "{extra}    set:\n      {pointer}: 1Gi\n"
+)
 
 
 @pytest.mark.parametrize(
     ("kind", "extra", "pointer", "message"),
     [
         ("Deployment", "", "/resources/limits/memory",
-         r"rule 'x', set /resources/limits/memory: Deployment has no top-level `resources`; did you mean `containers: \[NAME\]`"),
+         r"rule 'x', set /resources/limits/memory: "
+         r"Deployment has no top-level `resources`; did you mean `containers: \[NAME\]`"),
         ("StatefulSet", "", "/spek/replicas", r"StatefulSet has no top-level `spek` \(did you mean 'spec'\?\)"),
         ("Deployment", "    containers: [agent]\n", "/spec/replicas", r"a container has no field `spec`"),
-        ("Deployment", "    containers: [agent]\n", "/resorces/limits/memory", r"no field `resorces` \(did you mean 'resources'\?\)"),
+        ("Deployment", "    containers: [agent]\n", "/resorces/limits/memory",
+         r"no field `resorces` \(did you mean 'resources'\?\)"),
     ],
-    ids=["resources without containers", "a misspelled spec", "spec inside a container", "a misspelled container field"],
+    ids=["resources without containers", "a misspelled spec", "spec inside a container", "a misspelled field"],
 )  # fmt: skip
 def test_a_rule_that_writes_a_field_its_kind_does_not_have_is_an_error(
     tmp_path: Path, kind: str, extra: str, pointer: str, message: str

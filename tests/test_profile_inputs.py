@@ -69,7 +69,8 @@ ROWS = {
         r"profile '{path}', rule 'r', set /resources/limits/memory: .* is not a Kubernetes quantity",
     ),
     "E11 a negative cpu": (
-        "rules:\n  - name: r\n    match: {kind: Deployment}\n    containers: [c]\n    set: {/resources/requests/cpu: -1}\n",
+        "rules:\n  - name: r\n    match: {kind: Deployment}\n    containers: [c]\n"
+        "    set: {/resources/requests/cpu: -1}\n",
         r"profile '{path}', rule 'r', set /resources/requests/cpu: .* is negative",
     ),
     "C3 !!binary": ("description: !!binary aGk=\n", r"{path}, line 1, at description: the value is !!binary"),
@@ -80,8 +81,13 @@ ROWS = {
         r"profile '{path}', rule 'r': 'prefix-\$\{a\}': `\$\{name\}` stands for a whole value",
     ),
     "C4 a reference inside values": (
-        "values: {a: x, b: '${a}'}\nrules:\n  - {name: r, match: {kind: Deployment}, set: {/metadata/x: '${b}', /metadata/y: '${a}'}}\n",
+        "values: {a: x, b: '${a}'}\nrules:\n"
+        "  - {name: r, match: {kind: Deployment}, set: {/metadata/x: '${b}', /metadata/y: '${a}'}}\n",
         r"profile '{path}': value b = .*: a value cannot refer to another",
+    ),
+    "C4 a reference in a key": (
+        "values: {a: x}\nrules:\n  - {name: r, match: {kind: Deployment}, set: {'/metadata/${a}': '${a}'}}\n",
+        r"profile '{path}', rule 'r': '/metadata/\$\{a\}': `\$\{name\}` stands for a value, not for a key",
     ),
     "C5 NaN": ("values:\n  a: .nan\n", r"{path}, line 2, at values/a: the value is not a number"),
     "C5 an absurd integer": (
@@ -90,10 +96,15 @@ ROWS = {
         r"{path}, line 4, at rules/0/autoscale/minReplicas: the value is a whole number larger than Kubernetes",
     ),
     "C5 replicas beyond int32": (
-        "rules:\n  - name: r\n    match: {kind: Deployment}\n    autoscale: {minReplicas: 2147483648, maxReplicas: 3}\n",
+        "rules:\n  - name: r\n    match: {kind: Deployment}\n"
+        "    autoscale: {minReplicas: 2147483648, maxReplicas: 3}\n",
         r"profile '{path}', rule 'r': autoscale.minReplicas must be a whole number from 1 to 2147483647",
     ),
     "C5 a NEL in a string": ("description: a\x85b\n", r"{path}, line 1: control character U\+0085"),
+    "C5 a line separator in a string": (
+        "description: ok\nclusterSize: a\u2028b\n",
+        r"{path}, line 2: control character U\+2028",
+    ),
 }
 
 
@@ -217,3 +228,8 @@ def test_extends_never_quotes_a_file_that_is_not_a_profile(tmp_path: Path, text:
     child = write(tmp_path, "p.yaml", "extends: ./s\n")
     line = fails_cleanly(["--profile", str(child)], r".*p\.yaml extends './s': .*s(, line \d+)?: not a profile")
     assert "verysecrethash" not in line and "$6$" not in line and "clusters" not in line
+
+
+def test_a_nel_written_as_an_escape_is_kept(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", 'extends: large\ndescription: "a\\u0085b"\n')
+    assert load_profile(str(path)).description == "a\x85b"

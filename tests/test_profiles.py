@@ -169,7 +169,8 @@ def test_a_missing_parent_names_the_child(tmp_path: Path) -> None:
             r"maxReplicas \(2\) is below minReplicas \(3\)",
         ),
         (
-            "rules:\n  - name: x\n    match: {kind: Deployment}\n    containers: [c]\n    set: {/resources/limits/cpu: lots}\n",
+            "rules:\n  - name: x\n    match: {kind: Deployment}\n    containers: [c]\n"
+            "    set: {/resources/limits/cpu: lots}\n",
             r"'lots' is not a Kubernetes quantity",
         ),
         (

@@ -181,6 +181,13 @@ def test_proc_self_environ_is_one_line_without_its_content(tmp_path: Path) -> No
     result = run_cli(["--profile", "/proc/self/environ"], tmp_path, env={"SECRET_TOKEN": "hunter2"})
     one_line(result, r"/proc/self/environ, line 1: control character U\+0000")
     assert "hunter2" not in result.stderr
+    (tmp_path / "p.yaml").write_text("extends: /proc/self/environ\n")
+    one_line(run_cli(["--profile", "./p.yaml"], tmp_path), r"extends '/proc/self/environ': .* is outside")
+    allowed = run_cli(
+        ["--profile", "./p.yaml"], tmp_path, env={"RUNAI_SIZE_PROFILE_PATH": "/proc", "SECRET": "hunter2"}
+    )
+    one_line(allowed, r"environ, line 1: control character U\+0000")
+    assert "hunter2" not in allowed.stderr
 
 
 # ---------------------------------------------------------------- L3: where extends may reach

@@ -94,8 +94,8 @@ def check_new_values(
         while depth < len(parts) and isinstance(node, dict) and parts[depth - 1] in node:
             node, depth = node[parts[depth - 1]], depth + 1
         where = source.where(["values", *parts[:depth]])
-        problem = f"{parents[0]} has no value {name} and no rule uses it" if parents else "no rule uses it"
-        raise ProfileError(f"{where}: value {name}: {problem}{did_you_mean(name, [*known, *used])}")
+        problem = f"is not a value of {parents[0]}, and no rule uses it" if parents else "is used by no rule"
+        raise ProfileError(f"{where}: value {name} {problem}{did_you_mean(name, [*known, *used])}")
 
 
 def check_values(values: Mapping[str, Any], where: str) -> None:

@@ -31,8 +31,16 @@ def write(tmp_path: Path, text: str, name: str = "mine.yaml") -> str:
 @pytest.mark.parametrize(
     ("values", "line", "message"),
     [
-        ("  thanos: {recieve: {memory: 8G}}\n", 3, r"value thanos.recieve.memory: large has no value"),
-        ("  thanos:\n    receive:\n      memroy: 8G\n", 5, r"value thanos.receive.memroy: large has no value"),
+        (
+            "  thanos: {recieve: {memory: 8G}}\n",
+            3,
+            r"value thanos.recieve.memory is not a value of large, and no rule uses it",
+        ),
+        (
+            "  thanos:\n    receive:\n      memroy: 8G\n",
+            5,
+            r"value thanos.receive.memroy is not a value of large, and no rule uses it",
+        ),
     ],
     ids=["misspelled group", "misspelled leaf"],
 )
@@ -73,7 +81,7 @@ def test_a_root_profile_defines_only_values_its_rules_use(tmp_path: Path) -> Non
         tmp_path,
         "values: {a: 1, b: 2}\nrules:\n  - {name: r, match: {kind: Deployment}, set: {/spec/replicas: '${a}'}}\n",
     )
-    with pytest.raises(ProfileError, match=r"mine\.yaml, line 1: value b: no rule uses it"):
+    with pytest.raises(ProfileError, match=r"mine\.yaml, line 1: value b is used by no rule"):
         load_profile(path)
 
 

@@ -94,13 +94,16 @@ def _read_file(path: Path) -> str:
         raise ProfileError(f"profile file {str(path)!r} does not exist") from None
     except OSError as exc:
         raise ProfileError(f"cannot read profile file {str(path)!r}: {exc.strerror}") from exc
+    too_large = f"profile file {str(path)!r} is larger than {MAX_PROFILE_BYTES // 1024} KiB: refused"
     with os.fdopen(fd, "rb") as file:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ProfileError(f"cannot read profile file {str(path)!r}: not a regular file")
-        data = file.read(MAX_PROFILE_BYTES + 1)
-    if len(data) > MAX_PROFILE_BYTES or info.st_size > MAX_PROFILE_BYTES:
-        raise ProfileError(f"profile file {str(path)!r} is larger than {MAX_PROFILE_BYTES // 1024} KiB: refused")
+        if info.st_size > MAX_PROFILE_BYTES:
+            raise ProfileError(too_large)
+        data = file.read(MAX_PROFILE_BYTES + 1)  # at most: a file that grows, or one in /proc that says size 0
+    if len(data) > MAX_PROFILE_BYTES:
+        raise ProfileError(too_large)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

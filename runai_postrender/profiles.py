@@ -235,7 +235,8 @@ def resolved_text(profile: Profile) -> str:
     writer.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep the profile's order
     buffer = io.StringIO()
     writer.dump(dict(profile.written), buffer)
-    overrides = ", ".join(f"{name}={text}" for name, text in profile.overrides) or "none"
+    # One comment line, whatever an override holds.
+    overrides = " ".join(", ".join(f"{name}={text}" for name, text in profile.overrides).split()) or "none"
     header = (
         f"# Profile {profile.name!r}, resolved by runai-size (chain: {' -> '.join(profile.chain)}; "
         f"overrides: {overrides}).\n"

@@ -1,12 +1,10 @@
-"""Kubernetes resource quantities (`500m`, `1`, `6G`, `7Gi`): parse them to compare, check profile values."""
+"""Kubernetes resource quantities (`500m`, `1`, `6G`, `7Gi`): parse them to compare and to check profile values."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from runai_postrender.errors import ProfileError
 
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$")
 _SUFFIX = {
@@ -37,7 +35,7 @@ def parse(value: Any) -> Decimal | None:
         return Decimal(str(value))
     if not isinstance(value, str):
         return None
-    match = _QUANTITY.match(value.strip())
+    match = _QUANTITY.match(value)  # Kubernetes allows no spaces: `4G ` is not a quantity
     if match is None:
         return None
     number, suffix = match.group(1), match.group(2) or ""
@@ -57,27 +55,3 @@ def same(a: Any, b: Any) -> bool:
         return False
     qa, qb = parse(a), parse(b)
     return qa is not None and qa == qb
-
-
-def check_resources(pointer: str, value: Any, where: str) -> None:
-    """Requests and limits that a profile sets must be quantities, and limits must not be below requests."""
-    leaves = dict(_leaves(pointer, value))
-    for path, leaf in leaves.items():
-        parts = path.split("/")
-        if len(parts) >= 2 and parts[-2] in ("requests", "limits") and parse(leaf) is None:
-            raise ProfileError(f"{where}: {path} = {leaf!r} is not a Kubernetes quantity")
-    for path, leaf in leaves.items():
-        parts = path.split("/")
-        if len(parts) >= 2 and parts[-2] == "limits":
-            request_path = "/".join([*parts[:-2], "requests", parts[-1]])
-            if request_path in leaves and parse(leaf) < parse(leaves[request_path]):  # type: ignore[operator]
-                raise ProfileError(f"{where}: {path} = {leaf} is below {request_path} = {leaves[request_path]}")
-
-
-def _leaves(pointer: str, value: Any) -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        found = []
-        for key, child in value.items():
-            found.extend(_leaves(f"{pointer}/{key}", child))
-        return found
-    return [(pointer, value)]

@@ -169,7 +169,8 @@ def test_a_missing_parent_names_the_child(tmp_path: Path) -> None:
             r"maxReplicas \(2\) is below minReplicas \(3\)",
         ),
         (
-            "rules:\n  - name: x\n    match: {kind: Deployment}\n    set: {/resources/limits/cpu: lots}\n",
+            "rules:\n  - name: x\n    match: {kind: Deployment}\n    containers: [c]\n"
+            "    set: {/resources/limits/cpu: lots}\n",
             r"'lots' is not a Kubernetes quantity",
         ),
         (
@@ -234,6 +235,8 @@ def test_plugin_and_package_versions_agree() -> None:
 
 
 def test_no_warning_of_the_yaml_library_reaches_stderr(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    path = write(tmp_path, "mine.yaml", "extends: large\nvalues:\n  x: 1e3\n  y: &a 1\n  z: &a 2\n")
-    assert flatten_values(load_profile(path).values)["x"] == 1000.0
+    # (the rule uses the values: a value that nothing uses is refused)
+    text = "values:\n  v: {x: 1e3, y: &a 1, z: &a 2}\nrules:\n  - {name: r, match: {kind: C}, set: {/v: '${v}'}}\n"
+    path = write(tmp_path, "mine.yaml", text)
+    assert flatten_values(load_profile(path).values)["v.x"] == 1000.0
     assert capfd.readouterr().err == ""

@@ -129,7 +129,7 @@ def test_diff_colours_on_request_and_respects_no_color() -> None:
 def test_verify_fails_on_an_unsized_stream_and_passes_on_a_sized_one() -> None:
     failed = invoke(["verify", "--profile", "large"], THANOS_QUERY)
     assert failed.exit_code == 3
-    assert "resources/limits/memory is absent, profile wants '3G' (rule thanos-query)" in failed.stdout
+    assert 'resources/limits/memory is absent, profile wants "3G" (rule thanos-query)' in failed.stdout
     sized = invoke(["--profile", "large", "-q"], THANOS_QUERY).stdout_bytes
     passed = invoke(["verify", "--profile", "large"], sized)
     assert passed.exit_code == 0, passed.stdout

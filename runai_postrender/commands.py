@@ -184,7 +184,6 @@ def verify_command(ctx: click.Context, /, **given: Any) -> None:
     session = _session(ctx, **given)
     profile = session.resolve_profile()
     report = run(session.read_input(), profile, session.start_report(profile)).report
-    session.write_report()  # before the output, as every command that reads a stream
     if not report.changes and not report.added and set(report.unmatched) >= {rule.name for rule in profile.rules}:
         # A gate fed the wrong file, or a chart whose names changed, must not go green.
         raise VerifyError(
@@ -196,6 +195,7 @@ def verify_command(ctx: click.Context, /, **given: Any) -> None:
         for entry in report.changes
     ]
     off += [f"missing {added}" for added in report.added]
+    session.write_report()  # before the output, as every command that reads a stream
     if off:
         _print(session, off)
         verb = "differs" if len(off) == 1 else "differ"

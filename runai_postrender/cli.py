@@ -1,8 +1,8 @@
 """The command line's edge: the click group, the post-renderer, options parsed once, the one error edge.
 
-Every invocation, sub-commands included, runs through `RunaiSize.main`: it owns a `Session` (the options,
-the report, the only I/O) and turns every failure into one line on stderr, the report file and an exit
-status. The sub-commands live in `commands.py`, loaded only when one is asked for.
+Every invocation, sub-commands included, runs through `RunaiSize.main`: it makes the `Session` (the
+options, the report, the only I/O; session.py) and turns every failure into one line on stderr, the
+report file and an exit status. The sub-commands live in `commands.py`, loaded only when asked for.
 """
 
 from __future__ import annotations
@@ -11,30 +11,21 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from runai_postrender import __version__, reportfile
-from runai_postrender.errors import ErrorList, InputError, OutputError, ProfileError, ReportError, RunaiSizeError
-from runai_postrender.profiles import (
-    PROFILE_ENV,
-    SET_ENV,
-    Profile,
-    builtin_names,
-    is_file_reference,
-    load_profile,
-    parse_overrides,
-)
+from runai_postrender import __version__
+from runai_postrender.errors import ErrorList, OutputError, ReportError, RunaiSizeError
+from runai_postrender.profiles import PROFILE_ENV, SET_ENV, builtin_names
 from runai_postrender.report import Report
+from runai_postrender.session import REPORT_ENV, STDERR_PATH, Options, Session, silence
 
-REPORT_ENV = "RUNAI_SIZE_REPORT"
 USAGE_EXIT = 64  # sysexits.h EX_USAGE; 2 stays what it has always meant here: a profile problem
 INTERNAL_EXIT = 70  # sysexits.h EX_SOFTWARE
-STDERR_PATH = "-"
 EPILOG = f"""\b
 Environment:
   {PROFILE_ENV}   the profile when --profile is not given (a name or a file)
@@ -57,107 +48,6 @@ As a Helm post-renderer:
 """
 
 
-@dataclass(frozen=True)
-class Options:
-    """What the user asked for, as plain values: the group's options, with a sub-command's own on top."""
-
-    profile: str | None = None
-    overrides: tuple[str, ...] = ()
-    report_path: str | None = None
-    quiet: bool = False
-    debug: bool = False
-    filename: str | None = None
-
-
-class Session:
-    """One invocation: its options, the report it owns (handed to the run), and all of its I/O.
-
-    The one report protocol: a command that reads a stream writes the report just before its output, so an
-    unwritable report stops it before any output; on any failure the edge writes it again, with the error.
-    """
-
-    def __init__(self) -> None:
-        # Known before parsing, so that a usage error still reaches the report file.
-        self.options = Options(report_path=os.environ.get(REPORT_ENV) or None)
-        self.report: Report | None = None
-        self.profile: Profile | None = None
-        self._profile_ref: str | None = None
-
-    def resolve_profile(self) -> Profile:
-        ref = self.options.profile or os.environ.get(PROFILE_ENV, "").strip()
-        if not ref:
-            raise ProfileError(
-                f"no profile chosen: set {PROFILE_ENV} (or pass --profile) to one of {', '.join(builtin_names())} "
-                "or to the path of a profile file"
-            )
-        self._profile_ref = ref
-        overrides = [setting for setting in (os.environ.get(SET_ENV, "").strip(),) if setting]
-        try:
-            self.profile = load_profile(ref, parse_overrides([*overrides, *self.options.overrides]))
-        except ProfileError as exc:
-            if self.options.profile:
-                raise
-            # Under Helm the variable is all that chose the profile: say where the name came from.
-            raise ProfileError(f"{PROFILE_ENV}={ref}: {exc}") from exc
-        return self.profile
-
-    def start_report(self, profile: Profile) -> Report:
-        self.report = Report(profile=profile.name)
-        return self.report
-
-    def read_input(self) -> bytes:
-        name = self.options.filename
-        if name and name != "-":
-            try:
-                return Path(name).read_bytes()
-            except OSError as exc:
-                raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
-        if sys.stdin is None or sys.stdin.isatty():
-            raise InputError(
-                "reads a manifest stream on stdin or from -f FILE, e.g.: helm template ... | runai-size --profile large"
-            )
-        return sys.stdin.buffer.read()
-
-    def output(self, pieces: Iterable[bytes | memoryview]) -> None:
-        """Write to stdout; a closed stdout or a full disk is an error of its own, never an internal one."""
-        if sys.stdout is None:
-            raise OutputError("cannot write the output: stdout is closed")
-        try:
-            for piece in pieces:
-                sys.stdout.buffer.write(piece)
-            sys.stdout.buffer.flush()
-        except BrokenPipeError:
-            raise  # the reader went away: the edge ends quietly
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise OutputError(f"cannot write the output: {reason}") from exc
-
-    def say(self, text: str) -> None:
-        """Write to stderr, best effort: once the output is written, a full stderr must not fail the run."""
-        if sys.stderr is None:
-            return
-        try:
-            sys.stderr.write(text)
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            _silence(sys.stderr)  # or Python fails again flushing it at exit
-
-    def write_report(self) -> None:
-        path = self.options.report_path
-        if not path or self.report is None:
-            return
-        text = self.report.to_json() if path.endswith(".json") else self.report.to_text()
-        if path == STDERR_PATH:
-            self.say(text)
-            return
-        reportfile.write(path, text, self._profile_files())
-
-    def _profile_files(self) -> list[str]:
-        labels = [self._profile_ref or "", *(self.profile.chain if self.profile else ())]
-        builtins = set(builtin_names())
-        return [label for label in labels if label and label not in builtins and is_file_reference(label)]
-
-
 def options_of(ctx: click.Context, **given: Any) -> Options:
     """The one way options are built, for the group and every sub-command: what this command was given
     (None: not given) on top of what the group was given; overrides add up."""
@@ -178,10 +68,10 @@ def _fail(exc: BaseException, session: Session) -> int:
     if isinstance(exc, click.exceptions.Exit):
         return exc.exit_code
     if isinstance(exc, BrokenPipeError):  # the reader went away (`runai-size ... | head -1`): end quietly
-        _silence(sys.stdout)
+        silence(sys.stdout)
         return 128 + signal.SIGPIPE
     if isinstance(exc, KeyboardInterrupt | click.Abort):
-        _silence(sys.stdout)
+        silence(sys.stdout)
         return 128 + signal.SIGINT
     lines: list[str]
     if isinstance(exc, click.UsageError):
@@ -223,15 +113,6 @@ def _report_failure(session: Session, message: str) -> str | None:
     return None
 
 
-def _silence(stream: Any) -> None:
-    # Point the stream's descriptor at /dev/null: Python would complain again flushing it at exit.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-    except (AttributeError, OSError, ValueError):
-        pass
-
-
 class RunaiSize(click.Group):
     """The group whose `main` is the one error edge, and which loads the sub-commands only when asked."""
 
@@ -269,7 +150,7 @@ class RunaiSize(click.Group):
                 sys.stdout.flush()  # what click.echo wrote (--help, --version) must reach the disk now
             except OSError as exc:
                 status = status or _fail(OutputError(f"cannot write the output: {exc.strerror}"), session)
-                _silence(sys.stdout)
+                silence(sys.stdout)
         sys.exit(status)
 
 

@@ -9,10 +9,11 @@ from typing import Any
 import click
 
 from runai_postrender import __version__
-from runai_postrender.cli import Session, input_option, options_of, profile_options, report_option
+from runai_postrender.cli import input_option, options_of, profile_options, report_option
 from runai_postrender.errors import ErrorList, RunaiSizeError, VerifyError
 from runai_postrender.profiles import builtin_names, is_file_reference, load_profile
 from runai_postrender.report import format_value, plural
+from runai_postrender.session import Session
 
 # ---------------------------------------------------------------- looking at profiles
 

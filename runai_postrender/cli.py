@@ -75,6 +75,7 @@ def _fail(exc: BaseException, session: Session) -> int:
         return 128 + signal.SIGINT
     lines: list[str]
     if isinstance(exc, click.UsageError):
+        _use_parsed_report_path(exc, session)
         where = f"{exc.ctx.command_path} --help" if exc.ctx else "runai-size --help"
         lines, status = [f"{exc.format_message().rstrip('.')} (see '{where}')"], USAGE_EXIT
     elif isinstance(exc, click.ClickException):
@@ -96,6 +97,13 @@ def _fail(exc: BaseException, session: Session) -> int:
             lines[-1] += f" (and {unwritten})"
     session.say("".join(f"runai-size: error: {line}\n" for line in lines))
     return status
+
+
+def _use_parsed_report_path(exc: click.UsageError, session: Session) -> None:
+    # `runai-size --report r.txt frobnicate`: the group's options were parsed, its callback never ran.
+    given = exc.ctx.find_root().params.get("report_path") if exc.ctx else None
+    if given and not session.options.report_path:
+        session.options = replace(session.options, report_path=given)
 
 
 def _report_failure(session: Session, message: str) -> str | None:
@@ -229,7 +237,7 @@ def report_option(envvar: str | None = None) -> Callable[[Callable[..., Any]], C
 @click.version_option(__version__, "--version", "-V", prog_name="runai-size")
 @click.pass_context
 def main(ctx: click.Context, /, **given: Any) -> None:
-    """Size a Run:ai installation: read manifests on stdin, apply a size profile, write them to stdout.
+    """Size a Run:ai installation: read manifests on stdin (or -f FILE), apply a size profile, write them to stdout.
 
     Without a command, runai-size is the Helm post-renderer.
     """

@@ -338,3 +338,10 @@ def test_recommend_explains_its_choice_and_needs_a_count() -> None:
     assert result.stdout == "small\n"
     assert "here 50 nodes < 100 and 400 GPUs < 1,500" in result.stderr
     assert invoke(["recommend"]).exit_code == 64
+
+
+def test_a_usage_error_after_the_report_option_reaches_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    result = invoke(["--report", str(report), "frobnicate"])
+    assert result.exit_code == 64
+    assert "  error: No such command 'frobnicate'" in report.read_text()

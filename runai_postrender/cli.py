@@ -67,6 +67,8 @@ def _fail(exc: BaseException, session: Session) -> int:
     """Every failure ends here: one line on stderr (one per file for `validate`), the report file, a status."""
     if isinstance(exc, click.exceptions.Exit):
         return exc.exit_code
+    if isinstance(exc, SystemExit):  # a library that exits on its own: its status stands
+        return exc.code if isinstance(exc.code, int) else 1
     if isinstance(exc, BrokenPipeError):  # the reader went away (`runai-size ... | head -1`): end quietly
         silence(sys.stdout)
         return 128 + signal.SIGPIPE

@@ -2,4 +2,4 @@
 
 from runai_postrender.cli import main
 
-main()
+main(prog_name="runai-size")

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from runai_postrender.report import Report
-
 
 class RunaiSizeError(Exception):
-    """Something the user can act on. The CLI prints `runai-size: <message>` and exits non-zero."""
+    """Something the user can act on. The CLI prints the message as one line and exits with `exit_code`."""
 
     exit_code = 1
-    report: Report | None = None  # what the run had found when it failed, for the report file
 
 
 class InputError(RunaiSizeError):
-    """The manifest stream on stdin cannot be read (bad encoding, malformed YAML, wrong shape)."""
+    """The manifest stream (stdin or `-f FILE`) cannot be read (bad encoding, malformed YAML, wrong shape)."""
 
 
 class ProfileError(RunaiSizeError):
@@ -31,6 +25,19 @@ class PatchError(RunaiSizeError):
 
 class ReportError(RunaiSizeError):
     """The report file that was asked for cannot be written."""
+
+
+class OutputError(RunaiSizeError):
+    """The output cannot be written: stdout is closed, or the disk behind it is full."""
+
+
+class ErrorList(RunaiSizeError):
+    """Independent errors found together (one per file `validate` checked): one line each."""
+
+    def __init__(self, errors: list[RunaiSizeError]) -> None:
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = errors
+        self.exit_code = max(error.exit_code for error in errors)
 
 
 class VerifyError(RunaiSizeError):

@@ -21,7 +21,7 @@ class Entry:
 
 @dataclass
 class Report:
-    profile: str
+    profile: str | None  # None when the run failed before a profile was chosen
     documents: int = 0
     changes: list[Entry] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
@@ -37,9 +37,9 @@ class Report:
 
     def to_text(self) -> str:
         changed = len(self.changed_targets)
-        head = f"runai-size: profile {self.profile}"
+        head = f"runai-size: profile {self.profile}" if self.profile else "runai-size: no profile was chosen"
         if self.documents or not self.error:
-            head += f": {self.documents} documents, {changed} changed, {len(self.added)} added"
+            head += f": {plural(self.documents, 'document')}, {changed} changed, {len(self.added)} added"
         lines = [head]
         if self.error:
             lines.append(f"  error: {self.error}")
@@ -78,15 +78,24 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 document`, `2 documents`: every count that messages and the report print."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def format_value(value: Any, width: int | None = None) -> str:
+    """A value as every message and the report show it: JSON (`"3G"`, `2`, `{...}`), `absent` for none;
+    cut at `width` characters where a line must stay short."""
+    if value is None:
+        return "absent"
+    text = json.dumps(plain(value), ensure_ascii=False)
+    return text if width is None or len(text) <= width else text[: width - 3] + "..."
+
+
 def _change(entry: Entry) -> str:
     name = entry.field or entry.pointer
     if entry.new is None and entry.old is not None:
-        return f"{name}: removed (was {_short(entry.old)})"
+        return f"{name}: removed (was {format_value(entry.old, 60)})"
     if entry.old is None:
-        return f"{name}: {_short(entry.new)} (added)"
-    return f"{name}: {_short(entry.old)} -> {_short(entry.new)}"
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(plain(value), ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
+        return f"{name}: {format_value(entry.new, 60)} (added)"
+    return f"{name}: {format_value(entry.old, 60)} -> {format_value(entry.new, 60)}"

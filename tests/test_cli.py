@@ -129,7 +129,7 @@ def test_diff_colours_on_request_and_respects_no_color() -> None:
 def test_verify_fails_on_an_unsized_stream_and_passes_on_a_sized_one() -> None:
     failed = invoke(["verify", "--profile", "large"], THANOS_QUERY)
     assert failed.exit_code == 3
-    assert "resources/limits/memory is absent, profile wants '3G' (rule thanos-query)" in failed.stdout
+    assert 'resources/limits/memory is absent, profile wants "3G" (rule thanos-query)' in failed.stdout
     sized = invoke(["--profile", "large", "-q"], THANOS_QUERY).stdout_bytes
     passed = invoke(["verify", "--profile", "large"], sized)
     assert passed.exit_code == 0, passed.stdout
@@ -189,3 +189,159 @@ def test_profiles_prints_the_schema_that_ships_in_the_package(root: Path) -> Non
 def test_a_bad_profile_from_the_environment_names_the_variable() -> None:
     result = invoke([], THANOS_QUERY, env={"RUNAI_SIZE_PROFILE": "huge"})
     assert result.stderr.startswith("runai-size: error: RUNAI_SIZE_PROFILE=huge: unknown profile 'huge'")
+
+
+# ---------------------------------------------------------------- conventions (issue 12) and options
+
+
+def test_version_is_a_sub_command_too() -> None:
+    assert invoke(["version"]).stdout == invoke(["--version"]).stdout == f"runai-size, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", [[], ["diff"], ["verify"]], ids=["post-renderer", "diff", "verify"])
+@pytest.mark.parametrize("option", ["-f", "--filename"])
+def test_the_stream_can_come_from_a_file(tmp_path: Path, command: list[str], option: str) -> None:
+    stream = tmp_path / "rendered.yaml"
+    stream.write_bytes(THANOS_QUERY)
+    from_file = invoke([*command, "-p", "large", option, str(stream)], b"ignored: stdin\n")
+    from_stdin = invoke([*command, "-p", "large"], THANOS_QUERY)
+    dash = invoke([*command, "-p", "large", option, "-"], THANOS_QUERY)
+    assert (
+        (from_file.exit_code, from_file.stdout)
+        == (from_stdin.exit_code, from_stdin.stdout)
+        == (
+            dash.exit_code,
+            dash.stdout,
+        )
+    )
+    assert from_file.stdout
+
+
+def test_diff_exit_code_says_whether_there_are_differences() -> None:
+    sized = invoke(["--profile", "large", "-q"], THANOS_QUERY).stdout_bytes
+    assert invoke(["diff", "-p", "large", "--exit-code"], THANOS_QUERY).exit_code == 1
+    assert invoke(["diff", "-p", "large", "--exit-code"], sized).exit_code == 0
+    without = invoke(["diff", "-p", "large"], THANOS_QUERY)
+    assert (without.exit_code, without.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        pytest.param(["--bogus"], 64, id="unknown option"),
+        pytest.param(["recommend", "--nodes", "-1"], 64, id="bad value"),
+        pytest.param(["verify", "-p", "large", "rendered.yaml"], 64, id="extra argument"),
+        pytest.param(["--profile", "huge"], 2, id="unknown profile"),
+        pytest.param(["--profile", "large", "--set", "nope=1"], 2, id="bad override"),
+    ],
+)
+def test_usage_errors_and_profile_errors_have_distinct_statuses(args: list[str], status: int) -> None:
+    result = invoke(args, THANOS_QUERY)
+    assert result.exit_code == status
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("runai-size: error: ")
+
+
+def test_help_lists_every_exit_status() -> None:
+    text = " ".join(invoke(["--help"]).stdout.split())
+    for status in ["0 done", "1 bad input", "2 a profile problem", "3 verify", "64 usage", "70 an internal error"]:
+        assert status in text
+
+
+def complete(words: str, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    env = {"_RUNAI_SIZE_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1)}
+    monkeypatch.chdir(cwd)
+    result = CliRunner().invoke(main, [], env=env, prog_name="runai-size")
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("words", ["runai-size --profile ", "runai-size -p ", "runai-size diff -p "])
+def test_profile_completion_offers_the_builtins_and_profile_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, words: str
+) -> None:
+    (tmp_path / "mine.yaml").write_text("extends: large\n")
+    (tmp_path / "notes.txt").write_text("")
+    (tmp_path / "deploy").mkdir()
+    assert complete(words, tmp_path, monkeypatch) == ["small", "large", "xlarge", "deploy/", "mine.yaml"]
+    assert complete(words + "l", tmp_path, monkeypatch) == ["large"]
+
+
+def test_the_report_counts_in_words() -> None:
+    result = invoke(["--profile", "large"], THANOS_QUERY)
+    assert result.stderr.startswith("runai-size: profile large: 1 document, 1 changed, 0 added\n")
+
+
+def test_verify_counts_in_words(tmp_path: Path) -> None:
+    profile = tmp_path / "two.yaml"
+    rule = "  - name: {name}\n    match: {{kind: Deployment, name: {target}}}\n    set: {{/spec/replicas: 2}}\n"
+    profile.write_text(
+        "rules:\n" + rule.format(name="query", target="runai-backend-thanos-query") + rule.format(name="x", target="x")
+    )
+    failed = invoke(["verify", "-p", str(profile)], THANOS_QUERY)
+    assert failed.stderr == f"runai-size: error: 1 setting differs from profile '{profile}'\n"
+    sized = invoke(["-q", "-p", str(profile)], THANOS_QUERY).stdout_bytes
+    assert "(1 rule matched nothing: x)" in invoke(["verify", "-p", str(profile)], sized).stdout
+
+
+def test_a_report_without_a_profile_says_so(tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    result = invoke(["--report", str(report)], THANOS_QUERY)
+    assert result.exit_code == 2
+    assert report.read_text().startswith("runai-size: no profile was chosen\n  error: no profile chosen")
+    assert "?" not in report.read_text().splitlines()[0]
+
+
+def test_verify_fails_when_nothing_in_the_stream_is_a_run_ai_release() -> None:
+    result = invoke(["verify", "-p", "large"], SERVICE)
+    assert result.exit_code == 3
+    assert result.stderr.startswith("runai-size: error: nothing to verify: no Run:ai release in the input")
+
+
+def test_verify_and_diff_keep_their_report_apart_from_the_render(tmp_path: Path) -> None:
+    render, gate = tmp_path / "render.json", tmp_path / "gate.json"
+    env = {"RUNAI_SIZE_REPORT": str(render)}
+    rendered = invoke(["-q", "-p", "large"], THANOS_QUERY, env=env).stdout_bytes
+    before = render.read_text()
+    for command in ("verify", "diff"):
+        result = invoke([command, "-p", "large", "--report", str(gate)], rendered, env=env)
+        assert result.exit_code == 0, result.stderr
+        assert render.read_text() == before and json.loads(gate.read_text())["changes"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "traceback"),
+    [
+        pytest.param(["show", "huge"], True, id="show"),
+        pytest.param(["validate", "{bad}"], True, id="validate"),
+        pytest.param(["profiles", "--bogus"], False, id="profiles (a usage error)"),
+        pytest.param(["recommend"], False, id="recommend (a usage error)"),
+    ],
+)
+def test_group_options_reach_every_sub_command(tmp_path: Path, args: list[str], traceback: bool) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("values: [\n")
+    args = [arg.replace("{bad}", str(bad)) for arg in args]
+    report = tmp_path / "report.txt"
+    result = invoke(["--debug", "--report", str(report), *args])
+    assert result.exit_code != 0
+    assert ("Traceback" in result.stderr) == traceback
+    assert "  error: " in report.read_text()
+
+
+def test_a_command_that_reads_no_stream_writes_the_report_only_when_it_fails(tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    assert invoke(["--report", str(report), "recommend", "--nodes", "3"]).exit_code == 0
+    assert not report.exists()
+
+
+def test_recommend_explains_its_choice_and_needs_a_count() -> None:
+    result = invoke(["recommend", "--nodes", "50", "--gpus", "400"])
+    assert result.stdout == "small\n"
+    assert "here 50 nodes < 100 and 400 GPUs < 1,500" in result.stderr
+    assert invoke(["recommend"]).exit_code == 64
+
+
+def test_a_usage_error_after_the_report_option_reaches_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    result = invoke(["--report", str(report), "frobnicate"])
+    assert result.exit_code == 64
+    assert "  error: No such command 'frobnicate'" in report.read_text()

@@ -1,0 +1,232 @@
+"""The sub-commands: parse, call the core, print. Errors are raised, never printed: the edge (cli.py) does that."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from typing import Any
+
+import click
+
+from runai_postrender import __version__
+from runai_postrender.cli import input_option, options_of, profile_options, report_option
+from runai_postrender.errors import ErrorList, RunaiSizeError, VerifyError
+from runai_postrender.profiles import builtin_names, is_file_reference, load_profile
+from runai_postrender.report import format_value, plural
+from runai_postrender.session import Session
+
+# ---------------------------------------------------------------- looking at profiles
+
+
+@click.command("profiles")
+@click.option(
+    "--values", "show_values", is_flag=True, help="A side-by-side table of every value of the built-in profiles."
+)
+@click.option("--schema", "show_schema", is_flag=True, help="Print the JSON Schema of the profile format.")
+@click.pass_context
+def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -> None:
+    """List the built-in profiles and the cluster size each is for."""
+    from runai_postrender.profiles import flatten_values, schema_text
+
+    session = _session(ctx)
+    if show_schema:
+        session.output([schema_text().encode()])
+        return
+    loaded = [load_profile(name) for name in builtin_names()]
+    if not show_values:
+        width = max(len(p.name) for p in loaded)
+        _print(session, [f"{p.name:<{width}}  {p.cluster_size:<32}  {p.description}" for p in loaded])
+        return
+    flat = [flatten_values(p.values) for p in loaded]
+    names = list(dict.fromkeys(name for values in flat for name in values))
+    rows = [["value", *(p.name for p in loaded)]]
+    rows += [[name, *(_cell(values.get(name, "as rendered")) for values in flat)] for name in names]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    _print(session, lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+@click.command("show")
+@click.argument("ref", metavar="NAME|FILE", required=False)
+@profile_options
+@click.pass_context
+def show_command(ctx: click.Context, ref: str | None, profile: str | None, overrides: tuple[str, ...]) -> None:
+    """Print a profile fully resolved (extends and overrides applied) as YAML."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    session = _session(ctx, profile=ref or profile, overrides=overrides)
+    chosen = session.resolve_profile()
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep the profile's order
+    buffer = io.StringIO()
+    yaml.dump({"profile": chosen.name, "chain": list(chosen.chain), **chosen.document}, buffer)
+    session.output([buffer.getvalue().encode()])
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_context
+def validate_command(ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Check profile files; exit 0 when every one is valid, else list the problems (one line each)."""
+    session = _session(ctx)
+    problems: list[RunaiSizeError] = []
+    valid = []
+    for file in files:
+        try:
+            load_profile(file if is_file_reference(file) else f"./{file}")
+            valid.append(f"{file}: valid")
+        except RunaiSizeError as exc:
+            problems.append(exc)
+    _print(session, valid)
+    if problems:
+        raise ErrorList(problems)
+
+
+@click.command("recommend")
+@click.option("--nodes", type=click.IntRange(min=0), help="Nodes in the cluster.")
+@click.option("--gpus", type=click.IntRange(min=0), help="GPUs in the cluster.")
+@click.pass_context
+def recommend_command(ctx: click.Context, nodes: int | None, gpus: int | None) -> None:
+    """Suggest the built-in profile that Run:ai's guidance gives for a cluster of this size.
+
+    The name goes to stdout (for `$(runai-size recommend ...)`), the reason to stderr.
+    """
+    from runai_postrender.recommend import recommend
+
+    session = _session(ctx)
+    if nodes is None and gpus is None:
+        raise click.UsageError("give --nodes, --gpus or both", ctx=ctx)
+    chosen = recommend(nodes, gpus)
+    session.output([f"{chosen.profile.name}\n".encode()])
+    session.say(f"  {chosen.profile.description} ({chosen.profile.cluster_size}; {chosen.reason})\n")
+
+
+@click.command("version")
+@click.pass_context
+def version_command(ctx: click.Context) -> None:
+    """Print the version (as --version does)."""
+    _print(_session(ctx), [f"runai-size, version {__version__}"])
+
+
+# ---------------------------------------------------------------- checking rendered manifests
+
+
+@click.command("diff")
+@profile_options
+@input_option
+@report_option()
+@click.option(
+    "--color/--no-color", default=None, help="Colour the diff (default: on a terminal, unless NO_COLOR is set)."
+)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences, 0 when there are none.")
+@click.pass_context
+def diff_command(ctx: click.Context, /, color: bool | None, exit_code: bool, **given: Any) -> None:
+    """Show, as a unified diff, what the profile would change in the stream on stdin (or -f FILE)."""
+    import sys
+
+    from runai_postrender.pipeline import run
+
+    session = _session(ctx, **given)
+    profile = session.resolve_profile()
+    result = run(session.read_input(), profile, session.start_report(profile))
+    on_terminal = sys.stdout is not None and sys.stdout.isatty()
+    use_color = color if color is not None else (on_terminal and not os.environ.get("NO_COLOR"))
+    text = []
+    for label, before, after in result.changed:
+        lines = difflib.unified_diff(
+            before.decode("utf-8").splitlines(keepends=True),
+            after.decode("utf-8").splitlines(keepends=True),
+            fromfile=f"a/{label}" if before else "/dev/null",
+            tofile=f"b/{label}",
+        )
+        for line in lines:
+            line = line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            text.append(_colour(line) if use_color else line)
+    session.write_report()  # before the output, as every command that reads a stream
+    session.output(["".join(text).encode()])
+    if exit_code and result.changed:
+        ctx.exit(1)  # as `git diff --exit-code`: a status, not an error
+
+
+def _colour(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return click.style(line, bold=True)
+    if line.startswith("+"):
+        return click.style(line, fg="green")
+    if line.startswith("-"):
+        return click.style(line, fg="red")
+    if line.startswith("@@"):
+        return click.style(line, fg="cyan")
+    return line
+
+
+@click.command("verify")
+@profile_options
+@input_option
+@report_option()
+@click.pass_context
+def verify_command(ctx: click.Context, /, **given: Any) -> None:
+    """Exit 3, listing each setting of the stream (stdin or -f FILE) that is not at the profile's values.
+
+    The findings go to stdout, the report to the report file.
+    """
+    from runai_postrender.pipeline import run
+
+    session = _session(ctx, **given)
+    profile = session.resolve_profile()
+    report = run(session.read_input(), profile, session.start_report(profile)).report
+    if not report.changes and not report.added and set(report.unmatched) >= {rule.name for rule in profile.rules}:
+        # A gate fed the wrong file, or a chart whose names changed, must not go green.
+        raise VerifyError(
+            f"nothing to verify: no Run:ai release in the input (no rule of profile {profile.name!r} matched anything)"
+        )
+    off = [
+        f"{entry.target}: {entry.pointer} is {format_value(entry.old)}, "
+        f"profile wants {format_value(entry.new)} (rule {entry.rule})"
+        for entry in report.changes
+    ]
+    off += [f"missing {added}" for added in report.added]
+    session.write_report()  # before the output, as every command that reads a stream
+    if off:
+        _print(session, off)
+        verb = "differs" if len(off) == 1 else "differ"
+        raise VerifyError(f"{plural(len(off), 'setting')} {verb} from profile {profile.name!r}")
+    unmatched = f"{plural(len(report.unmatched), 'rule')} matched nothing: {', '.join(report.unmatched) or '-'}"
+    _print(session, [f"ok: every setting of profile {profile.name!r} holds ({unmatched})"])
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _session(ctx: click.Context, **given: Any) -> Session:
+    options_of(ctx, **given)
+    session: Session = ctx.obj
+    return session
+
+
+def _print(session: Session, lines: list[str]) -> None:
+    session.output(["".join(f"{line}\n" for line in lines).encode()])
+
+
+COMMANDS: dict[str, click.Command] = {
+    command.name or "": command
+    for command in (
+        profiles_command,
+        show_command,
+        validate_command,
+        recommend_command,
+        diff_command,
+        verify_command,
+        version_command,
+    )
+}

@@ -136,8 +136,8 @@ def _check_keys(node: yaml.Node) -> None:
 
 
 def _key(constructor: _Constructor, key: yaml.ScalarNode) -> Any:
-    value = constructor.construct_object(key)
-    return (type(value) is bool, value) if isinstance(value, bool | int | float) else value
+    """The key as a Python dict would hold it: `1`, `1.0` and `true` are one key there."""
+    return constructor.construct_object(key)
 
 
 def _refuse_keys(keys: list[yaml.Node]) -> None:

@@ -75,7 +75,7 @@ class _LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
             return _TAG + helm_type(value)
-        return yaml.resolver.BaseResolver.resolve(self, kind, value, implicit)
+        return yaml.resolver.BaseResolver.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 STANDARD_TAGS = frozenset(
@@ -105,15 +105,19 @@ class _Constructor(yaml.constructor.SafeConstructor):
             mapping[_hashable(key)] = self.construct_object(value_node, deep=deep)
         return mapping
 
-    def construct_yaml_bool(self, node: yaml.ScalarNode) -> bool:
-        return self.construct_scalar(node) in _TRUE
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        return _go_int(self.construct_scalar(node))
+def _bool(constructor: yaml.constructor.SafeConstructor, node: yaml.Node) -> bool:
+    assert isinstance(node, yaml.ScalarNode)
+    return constructor.construct_scalar(node) in _TRUE  # `y`, `on` ...: PyYAML's own table lacks `y`
 
 
-_Constructor.add_constructor(_TAG + "bool", _Constructor.construct_yaml_bool)
-_Constructor.add_constructor(_TAG + "int", _Constructor.construct_yaml_int)
+def _int(constructor: yaml.constructor.SafeConstructor, node: yaml.Node) -> int:
+    assert isinstance(node, yaml.ScalarNode)
+    return _go_int(constructor.construct_scalar(node))  # `0o17`, `0X1F`: PyYAML's own reading fails on them
+
+
+_Constructor.add_constructor(_TAG + "bool", _bool)  # type: ignore[type-var]
+_Constructor.add_constructor(_TAG + "int", _int)  # type: ignore[type-var]
 
 
 def _hashable(key: Any) -> Any:
@@ -140,7 +144,8 @@ def compose(text: str) -> yaml.Node | None:
     """libyaml's node tree of one document (None for an empty one). Raises yaml.YAMLError."""
     loader = _LOADER(text)
     try:
-        return loader.get_single_node()
+        node: yaml.Node | None = loader.get_single_node()
+        return node
     finally:
         loader.dispose()
 

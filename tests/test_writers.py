@@ -163,3 +163,126 @@ def test_block_mappings_nested_300_to_5000_deep_patch_or_fail_cleanly(levels: in
         )
     else:
         assert documents(result.stdout)
+
+
+# ---------------------------------------------------------------- D4, D5: what Helm reads, lists that grow or shrink
+
+ENV = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          env:
+            - name: WINDOW
+              value: 12:30   # maintenance window
+            - name: PROXY
+              value: "http://proxy:3128"
+            - name: LIMIT
+              value: 1e3
+            - name: FLAG
+              value: y
+            - name: MODE
+              value: 0o17
+            - name: SCRIPT
+              value: |
+                multi
+                line
+"""
+# Each item's lines in the text above, and what Helm reads for its value (checked with `fromYaml`).
+ITEMS = {
+    "WINDOW": ("12:30", ["            - name: WINDOW\n", "              value: 12:30   # maintenance window\n"]),
+    "PROXY": ("http://proxy:3128", ["            - name: PROXY\n", '              value: "http://proxy:3128"\n']),
+    "LIMIT": (1000.0, ["            - name: LIMIT\n", "              value: 1e3\n"]),
+    "FLAG": (True, ["            - name: FLAG\n", "              value: y\n"]),
+    "MODE": (15, ["            - name: MODE\n", "              value: 0o17\n"]),
+    "SCRIPT": (
+        "multi\nline\n",
+        [
+            "            - name: SCRIPT\n",
+            "              value: |\n",
+            "                multi\n",
+            "                line\n",
+        ],
+    ),
+}
+ANCHORED = ENV.replace("  name: x\n", "  name: x\n  labels: &l {app: x}\n  annotations: {copy: *l}\n")
+NEW = '{name: NEW, value: "on"}'
+LIST_PATCHES = {
+    "append": (f"{{op: add, path: /env/-, value: {NEW}}}", [*ITEMS, "NEW"]),
+    "insert first": (f"{{op: add, path: /env/0, value: {NEW}}}", ["NEW", *ITEMS]),
+    "insert in the middle": (f"{{op: add, path: /env/3, value: {NEW}}}", [*list(ITEMS)[:3], "NEW", *list(ITEMS)[3:]]),
+    "remove the first": ("{op: remove, path: /env/0}", list(ITEMS)[1:]),
+    "remove one in the middle": ("{op: remove, path: /env/2}", [n for n in ITEMS if n != "LIMIT"]),
+    "remove the last": ("{op: remove, path: /env/5}", list(ITEMS)[:-1]),
+    "move the first to the end": ("{op: move, from: /env/0, path: /env/-}", [*list(ITEMS)[1:], "WINDOW"]),
+    "copy the first to the end": ("{op: copy, from: /env/0, path: /env/-}", [*ITEMS, "WINDOW"]),
+}
+
+
+def helm_values(out: bytes) -> list[tuple[str, Any]]:
+    """The env of the output as Helm reads it: values resolved as go-yaml v2 resolves them."""
+    from runai_postrender import reader
+
+    doc = reader.read(out.decode())
+    return [(item["name"], item["value"]) for item in doc["spec"]["template"]["spec"]["containers"][0]["env"]]
+
+
+@pytest.mark.parametrize("text", [ENV, ANCHORED], ids=["text edits", "round trip"])
+@pytest.mark.parametrize(("operation", "names"), list(LIST_PATCHES.values()), ids=list(LIST_PATCHES))
+def test_a_patch_that_changes_a_lists_length_touches_only_the_items_concerned(
+    tmp_path: Path, text: str, operation: str, names: list[str]
+) -> None:
+    profile = profile_file(
+        tmp_path,
+        f"""\
+        rules:
+          - name: env
+            match: {{kind: Deployment}}
+            containers: [app]
+            patch:
+              - {operation}
+        """,
+    )
+    out = output(text.encode(), profile)
+    assert helm_values(out) == [(name, "on" if name == "NEW" else ITEMS[name][0]) for name in names]
+    # Untouched items keep their lines byte for byte; removed ones take theirs; new ones are written fresh.
+    head = text.split("            - name: WINDOW")[0]
+    fresh = {"NEW": "'on'", "WINDOW": "'12:30'"}
+    moved = len(names) - 1 if names[-1] == "WINDOW" else None  # the item a move or copy put at the end
+    items = [
+        f"            - name: {name}\n              value: {fresh[name]}\n"
+        if name == "NEW" or index == moved
+        else "".join(ITEMS[name][1])
+        for index, name in enumerate(names)
+    ]
+    assert out.decode() == head + "".join(items)
+
+
+@pytest.mark.parametrize("name", ["d4-anchor.yaml", "d4-plain.yaml"], ids=["round trip", "text edits"])
+def test_a_profile_string_helm_reads_as_a_boolean_is_quoted_on_both_paths(name: str) -> None:
+    profile = load_profile(str(INPUTS / "d4-profile.yaml"))
+    out = output((INPUTS / name).read_bytes(), profile)
+    assert b"    enabled: 'on'\n" in out
+
+
+def test_profile_strings_and_keys_helm_reads_as_other_types_are_quoted_on_the_round_trip() -> None:
+    from runai_postrender import reader
+
+    profile = load_profile(str(INPUTS / "ann-strings-profile.yaml"))
+    out = output((INPUTS / "anch.yaml").read_bytes(), profile)
+    annotations = reader.read(out.decode())["metadata"]["annotations"]
+    expected = {rule_path.rsplit("/", 1)[1]: value for rule_path, value in profile.rules[0].set.items()}
+    assert annotations == expected
+    assert all(isinstance(value, str) for value in annotations.values())
+
+
+def test_the_review_input_of_d5_keeps_every_other_line(tmp_path: Path) -> None:
+    profile = load_profile(str(INPUTS / "d5-profile.yaml"))
+    data = (INPUTS / "d5.yaml").read_bytes()
+    out = output(data, profile)
+    assert out == data + b"            - name: NEW\n              value: x\n"

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -286,3 +287,58 @@ def test_the_review_input_of_d5_keeps_every_other_line(tmp_path: Path) -> None:
     data = (INPUTS / "d5.yaml").read_bytes()
     out = output(data, profile)
     assert out == data + b"            - name: NEW\n              value: x\n"
+
+
+# ---------------------------------------------------------------- L4, L5: the sniffer reads as a parser reads
+
+INDENTED = b"---\n# Source: b/templates/q.yaml\n" + b"".join(
+    b"  " + line + b"\n" for line in QUERY.removeprefix(b"---\n").splitlines()
+)
+SNIFFED = {
+    "whole mapping indented after a comment": INDENTED,
+    "a flow mapping on the --- line": b"--- {apiVersion: apps/v1, kind: Deployment, metadata: {name: r-thanos-query},"
+    b" spec: {template: {spec: {containers: [{name: query}]}}}}\n",
+    "a # inside a plain name": QUERY.replace(b"name: r-thanos-query", b"name: r#-thanos-query"),
+}
+
+
+@pytest.mark.parametrize("data", list(SNIFFED.values()), ids=list(SNIFFED))
+def test_documents_the_sniffer_cannot_read_are_parsed_and_patched(data: bytes) -> None:
+    (doc,) = documents(output(data))
+    assert doc["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == {"cpu": 1, "memory": "3G"}
+
+
+def test_a_hash_after_a_space_still_ends_a_sniffed_name() -> None:
+    from runai_postrender import sniff
+
+    data = QUERY.replace(b"name: r-thanos-query", b"name: r-thanos-query #-x")
+    assert sniff.sniff_metadata(data, 0, len(data)) == ("r-thanos-query", None)
+    hashed = QUERY.replace(b"name: r-thanos-query", b"name: r#-thanos-query")
+    assert sniff.sniff_metadata(hashed, 0, len(hashed)) in (sniff.UNKNOWN, ("r#-thanos-query", None))
+
+
+# ---------------------------------------------------------------- L2: linear in the size of a targeted document
+
+
+def anchored_list(items: int) -> bytes:
+    parts = [b"apiVersion: v1\nkind: List\nitems:\n"]
+    for i in range(items):
+        labels = b"    labels: &l\n      app: x\n" if i == 0 else b"    labels:\n      app: x\n"
+        parts.append(
+            b"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-%d\n" % i
+            + labels
+            + b"  data:\n    key: value\n    third: |\n      line one\n      line two\n"
+        )
+    query = QUERY.removeprefix(b"---\n").splitlines(keepends=True)
+    parts += [b"- " + query[0], *(b"  " + line for line in query[1:]), b"- copy: *l\n"]
+    return b"".join(parts)
+
+
+@pytest.mark.slow
+def test_a_megabyte_anchored_list_is_patched_in_seconds() -> None:
+    data = anchored_list(7_000)
+    assert len(data) > 1_000_000
+    began = time.monotonic()
+    out = output(data)
+    assert time.monotonic() - began < 60  # about 20 s before the merge was linear for 800 kB, minutes for this
+    assert out.count(b"memory: 3G") == 2

@@ -342,3 +342,16 @@ def test_a_megabyte_anchored_list_is_patched_in_seconds() -> None:
     out = output(data)
     assert time.monotonic() - began < 60  # about 20 s before the merge was linear for 800 kB, minutes for this
     assert out.count(b"memory: 3G") == 2
+
+
+def test_a_multi_line_json_document_keeps_its_lines_when_patched() -> None:
+    data = (
+        b'{\n  "apiVersion": "apps/v1",\n  "kind": "Deployment",\n  "metadata": {"name": "r-thanos-query"},\n'
+        b'  "spec": {"template": {"spec": {"containers": [\n'
+        b'    {"name": "query", "resources": {"limits": {"cpu": "100m", "memory": "1Gi"}}}\n  ]}}}\n}\n'
+    )
+    out = output(data)
+    assert out.count(b"\n") == data.count(b"\n")
+    assert b'"cpu": "1"' in out
+    (doc,) = documents(out)
+    assert doc["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"] == {"cpu": 1, "memory": "3G"}

@@ -10,7 +10,8 @@ merge keys, tags, or an edit the editor refuses). Either way the result must rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -27,7 +28,8 @@ class Document:
 
     index: int  # 1-based, as users count documents
     original: bytes  # the span exactly as it came in
-    text: str  # decoded, without a byte-order mark, line endings as in the input: what `node` positions index
+    text: str  # decoded, without a byte-order mark, line endings as in the input (a lone CR read as LF): what
+    # `node` positions index
     bom: bool
     first_line: int  # the stream's line number of the text's first line, for messages
     style: Style
@@ -37,6 +39,7 @@ class Document:
     data: Any  # the data, patched in place by the rules
     kind: str | None
     name: str | None
+    lone_cr: bool = False  # the input ends lines with a lone CR, which `text` holds as LF: written back as CR
 
     def describe(self) -> str:
         return describe(self.index, self.kind, self.name)
@@ -51,6 +54,11 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
     original = bytes(stream[span.start : span.end])
     bom = original.startswith(BOM)
     text = original[len(BOM) if bom else 0 :].decode("utf-8")  # the stream was checked to be UTF-8
+    # YAML also ends a line with a lone CR (old Mac files). The writers and the line merge know LF (and CR
+    # LF): a lone CR is read as LF, one character for one so node positions stay true, and written back.
+    lone_cr = _LONE_CR.search(text) is not None
+    if lone_cr:
+        text = _LONE_CR.sub("\n", text)
     first_line = stream.count(b"\n", 0, span.start) + 1
     where = describe(span.index, kind, name)
     try:
@@ -82,15 +90,19 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
         text=text,
         bom=bom,
         first_line=first_line,
-        style=detect_style(text.replace("\r\n", "\n"), "\r\n" if "\r\n" in text else "\n"),
+        style=detect_style(text.replace("\r\n", "\n"), "\r\n" if "\r\n" in text else "\r" if lone_cr else "\n"),
         node=node,
         shares=shares,
         parsed=parsed,
         data=data,
         kind=_text(data.get("kind")) if isinstance(data, dict) else None,
         name=_text(metadata.get("name")) if isinstance(metadata, dict) else None,
+        lone_cr=lone_cr,
     )
 
+
+_LONE_CR = re.compile("\r(?!\n)")
+_BARE_LF = re.compile(b"(?<!\r)\n")
 
 TEXT_EDITS = "text edits"
 ROUND_TRIP = "round trip"
@@ -99,6 +111,15 @@ ROUND_TRIP = "round trip"
 def write_back(doc: Document) -> tuple[bytes, str]:
     """The document's bytes with its change, and the writer that wrote them: text edits where they keep
     everything else exact, else the round trip."""
+    if doc.lone_cr:
+        # Written with LF, as `text` holds it; every LF then becomes the CR it was (a CR LF stays).
+        as_lf = replace(doc, style=replace(doc.style, newline="\n" if doc.style.newline == "\r" else doc.style.newline))
+        text, writer = _write(as_lf)
+        return _BARE_LF.sub(b"\r", text), writer
+    return _write(doc)
+
+
+def _write(doc: Document) -> tuple[bytes, str]:
     if not doc.shares and doc.node is not None:
         try:
             text = textedit.rewrite(doc.text, doc.node, doc.parsed, doc.data, doc.style)

@@ -16,7 +16,7 @@ _NOT_A_STRING = re.compile(
     ~ | null | Null | NULL
     | y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
     | [-+]?(?:0|[1-9][0-9_]*)                      # int
-    | [-+]?0b[01_]+ | [-+]?0o?[0-7_]+ | [-+]?0x[0-9a-fA-F_]+   # other bases (YAML 1.1 and 1.2)
+    | [-+]?0[bB][01_]+ | [-+]?0[oO]?[0-7_]+ | [-+]?0[xX][0-9a-fA-F_]+   # other bases (YAML 1.1, 1.2, Go)
     | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?        # sexagesimal (YAML 1.1)
     | [-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?   # float
     | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)

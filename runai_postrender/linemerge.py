@@ -76,12 +76,99 @@ def _after_start(lines: list[str]) -> list[str]:
     return lines
 
 
+# Below this many line pairs, a gap between anchors is matched by difflib (quadratic, exact enough).
+_SMALL = 40_000
+
+
 def _matches(a: list[str], b: list[str]) -> dict[int, int]:
+    """Lines of `a` paired with equal lines of `b`, in order: a patience diff. The common head and tail
+    are paired first, then lines that occur once on each side anchor the rest, and only small gaps
+    between anchors go to difflib, so a document of repeated lines costs near-linear time, not the
+    square of its length (difflib alone, on lines that repeat)."""
     pairs: dict[int, int] = {}
-    for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
-        for offset in range(block.size):
-            pairs[block.a + offset] = block.b + offset
+    stack = [(0, len(a), 0, len(b))]
+    while stack:
+        alo, ahi, blo, bhi = stack.pop()
+        while alo < ahi and blo < bhi and a[alo] == b[blo]:
+            pairs[alo] = blo
+            alo, blo = alo + 1, blo + 1
+        while alo < ahi and blo < bhi and a[ahi - 1] == b[bhi - 1]:
+            ahi, bhi = ahi - 1, bhi - 1
+            pairs[ahi] = bhi
+        if alo == ahi or blo == bhi:
+            continue
+        anchors = _unique_anchors(a, b, alo, ahi, blo, bhi)
+        if not anchors:
+            if (ahi - alo) * (bhi - blo) <= _SMALL:
+                for block in SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False).get_matching_blocks():
+                    for offset in range(block.size):
+                        pairs[alo + block.a + offset] = blo + block.b + offset
+            continue  # a large gap without an anchor stays unpaired: its lines are taken as changed
+        previous = (alo, blo)
+        for i, j in anchors:
+            pairs[i] = j
+            stack.append((previous[0], i, previous[1], j))
+            previous = (i + 1, j + 1)
+        stack.append((previous[0], ahi, previous[1], bhi))
     return pairs
+
+
+def _unique_anchors(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int) -> list[tuple[int, int]]:
+    """Lines that occur exactly once in `a[alo:ahi]` and once in `b[blo:bhi]`, paired, the longest run
+    in the same order on both sides."""
+    seen_a: dict[str, int] = {}
+    for i in range(alo, ahi):
+        seen_a[a[i]] = -1 if a[i] in seen_a else i
+    seen_b: dict[str, int] = {}
+    for j in range(blo, bhi):
+        if seen_a.get(b[j], -1) >= 0:
+            seen_b[b[j]] = -1 if b[j] in seen_b else j
+    candidates = sorted((seen_a[line], j) for line, j in seen_b.items() if j >= 0)
+    # The longest increasing run of b positions (patience sorting), with back links to rebuild it.
+    tops: list[int] = []  # index into candidates of the smallest tail of each run length
+    back: list[int] = [-1] * len(candidates)
+    for index, (_, j) in enumerate(candidates):
+        length = _bisect(candidates, tops, j)
+        if length > 0:
+            back[index] = tops[length - 1]
+        if length == len(tops):
+            tops.append(index)
+        else:
+            tops[length] = index
+    run: list[tuple[int, int]] = []
+    index = tops[-1] if tops else -1
+    while index >= 0:
+        run.append(candidates[index])
+        index = back[index]
+    return run[::-1]
+
+
+def _bisect(candidates: list[tuple[int, int]], tops: list[int], j: int) -> int:
+    """How many runs have a tail below `j`: the length of the run `j` extends."""
+    low, high = 0, len(tops)
+    while low < high:
+        middle = (low + high) // 2
+        if candidates[tops[middle]][1] < j:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib-style opcodes from `_matches`: runs of equal lines and the changes between them."""
+    codes: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    for x, y in sorted(_matches(a, b).items()):
+        if x > i or y > j:
+            codes.append(("replace" if x > i and y > j else "delete" if x > i else "insert", i, x, j, y))
+        codes.append(("equal", x, x + 1, y, y + 1))
+        i, j = x + 1, y + 1
+    if i < len(a) or j < len(b):
+        codes.append(
+            ("replace" if i < len(a) and j < len(b) else "delete" if i < len(a) else "insert", i, len(a), j, len(b))
+        )
+    return codes
 
 
 _COMMENT = re.compile(r"^( *)#")
@@ -100,7 +187,7 @@ def _sink_comments(base: list[str], theirs: list[str]) -> list[str]:
     comment lines are indented deeper than the inserted ones (then they may be text of a block scalar).
     """
     out: list[str] = []
-    for tag, _, _, first, last in SequenceMatcher(None, base, theirs, autojunk=False).get_opcodes():
+    for tag, _, _, first, last in _opcodes(base, theirs):
         block = theirs[first:last]
         if tag == "insert":
             start = len(out)
@@ -139,8 +226,7 @@ def merge_lines(ours: list[str], base: list[str], theirs: list[str], newline: st
         elif len(base_chunk) == len(ours_chunk):
             # The original and ruamel's rendering differ here only line for line (trailing blanks,
             # spacing): keep the original for every line the patch left alone.
-            matcher = SequenceMatcher(None, base_chunk, theirs_chunk, autojunk=False)
-            for tag, b1, b2, t1, t2 in matcher.get_opcodes():
+            for tag, b1, b2, t1, t2 in _opcodes(base_chunk, theirs_chunk):
                 if tag == "equal":
                     out.extend(ours_chunk[b1:b2])
                 else:

@@ -2,13 +2,17 @@
 
 libyaml (through PyYAML's C parser) parses a targeted document in a fraction of a millisecond and says
 where every node stands in the text, which is what the text editor needs. The data is built by PyYAML's
-safe constructor with two changes: a tag it does not know gives the plain value of the node (a custom
-tag is kept in the text by the writer, not in the data), and aliases and merge keys are expanded into
-copies, so that a rule changes only the place it targets.
+safe constructor with three changes: a plain scalar means what it means to Helm and Kubernetes
+(sigs.k8s.io/yaml, whose YAML 1.1 differs from PyYAML's: `y` and `n` are booleans, `1e3` and `0o17`
+numbers, `12:30` and `2020-01-01` strings), so the data is what Helm will read and every writer's check
+compares with that; a tag it does not know gives the plain value of the node (a custom tag is kept in
+the text by the writer, not in the data); and aliases and merge keys are expanded into copies, so that
+a rule changes only the place it targets.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -17,9 +21,63 @@ from runai_postrender import limits
 
 YAMLError = yaml.YAMLError
 
-# libyaml when PyYAML was built with it (every wheel on PyPI is); the pure-Python parser otherwise.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MERGE_TAG = "tag:yaml.org,2002:merge"
+_TAG = "tag:yaml.org,2002:"
+
+# How Helm's reader (go-yaml v2 under sigs.k8s.io/yaml) resolves a plain scalar: a table of words, then
+# numbers as Go parses them (underscores dropped; ints in any base Go's ParseInt knows, a leading 0
+# meaning octal; floats of the shape below), everything else a string. Timestamps stay strings.
+_TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"])
+_FALSE = frozenset(["n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"])
+_INFINITIES = [f"{sign}.{word}" for sign in ("", "+", "-") for word in ("inf", "Inf", "INF")]
+_WORDS = {
+    **dict.fromkeys(_TRUE | _FALSE, "bool"),
+    **dict.fromkeys(["", "~", "null", "Null", "NULL"], "null"),
+    **dict.fromkeys([*_INFINITIES, ".nan", ".NaN", ".NAN"], "float"),
+    "<<": "merge",
+}
+_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_GO_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+_NUMBER_START = frozenset("+-0123456789")
+
+
+def _go_int(text: str) -> int:
+    plain = text.replace("_", "")
+    sign = -1 if plain.startswith("-") else 1
+    digits = plain.lstrip("+-")
+    if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
+        return sign * int(digits, 8)
+    return sign * int(digits, 0)
+
+
+def helm_type(text: str) -> str:
+    """What Helm's reader takes the plain scalar `text` for: bool, null, int, float, merge or str."""
+    word = _WORDS.get(text)
+    if word is not None:
+        return word
+    if not text:
+        return "str"
+    if text[0] == ".":
+        return "float" if _GO_DOT_FLOAT.fullmatch(text) else "str"
+    if text[0] not in _NUMBER_START:
+        return "str"
+    plain = text.replace("_", "")
+    if _GO_INT.fullmatch(plain) and -(1 << 63) <= _go_int(plain) < (1 << 64):
+        return "int"
+    return "float" if _GO_FLOAT.fullmatch(plain) else "str"
+
+
+# libyaml when PyYAML was built with it (every wheel on PyPI is); the pure-Python parser otherwise.
+class _LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, resolving plain scalars as Helm does."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _TAG + helm_type(value)
+        return yaml.resolver.BaseResolver.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call]
+
+
 STANDARD_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
 )
@@ -48,6 +106,20 @@ class _Constructor(yaml.constructor.SafeConstructor):
         return mapping
 
 
+def _bool(constructor: yaml.constructor.SafeConstructor, node: yaml.Node) -> bool:
+    assert isinstance(node, yaml.ScalarNode)
+    return constructor.construct_scalar(node) in _TRUE  # `y`, `on` ...: PyYAML's own table lacks `y`
+
+
+def _int(constructor: yaml.constructor.SafeConstructor, node: yaml.Node) -> int:
+    assert isinstance(node, yaml.ScalarNode)
+    return _go_int(constructor.construct_scalar(node))  # `0o17`, `0X1F`: PyYAML's own reading fails on them
+
+
+_Constructor.add_constructor(_TAG + "bool", _bool)  # type: ignore[type-var]
+_Constructor.add_constructor(_TAG + "int", _int)  # type: ignore[type-var]
+
+
 def _hashable(key: Any) -> Any:
     if isinstance(key, dict):
         return tuple((_hashable(k), _hashable(v)) for k, v in key.items())
@@ -72,7 +144,8 @@ def compose(text: str) -> yaml.Node | None:
     """libyaml's node tree of one document (None for an empty one). Raises yaml.YAMLError."""
     loader = _LOADER(text)
     try:
-        return loader.get_single_node()
+        node: yaml.Node | None = loader.get_single_node()
+        return node
     finally:
         loader.dispose()
 
@@ -136,8 +209,8 @@ def _check_keys(node: yaml.Node) -> None:
 
 
 def _key(constructor: _Constructor, key: yaml.ScalarNode) -> Any:
-    value = constructor.construct_object(key)
-    return (type(value) is bool, value) if isinstance(value, bool | int | float) else value
+    """The key as a Python dict would hold it: `1`, `1.0` and `true` are one key there."""
+    return constructor.construct_object(key)
 
 
 def _refuse_keys(keys: list[yaml.Node]) -> None:
@@ -218,6 +291,9 @@ def same(a: Any, b: Any, ordered: bool = True, quoted_numbers: bool = False) -> 
 
 
 def _spells(text: Any, number: Any) -> bool:
-    return isinstance(text, str) and isinstance(number, int | float) and not isinstance(number, bool) and (
-        text == str(number)
+    return (
+        isinstance(text, str)
+        and isinstance(number, int | float)
+        and not isinstance(number, bool)
+        and (text == str(number))
     )

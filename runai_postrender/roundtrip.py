@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
-from runai_postrender import emit, linemerge, reader, sharing
+from runai_postrender import emit, linemerge, reader, sharing, textedit
 from runai_postrender.errors import InputError
 from runai_postrender.limits import MAX_FLOW_DEPTH
 
@@ -142,8 +143,17 @@ def _means(text: str, data: Any, via_libyaml: bool) -> bool:
 _REMOVED = object()
 
 
+@dataclass(frozen=True)
+class _Inserted:
+    """A list item to insert at the index that ends the path."""
+
+    value: Any
+
+
 def _changes(old: Any, new: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
-    """Where `new` differs from `old`: (path, value) pairs; value is _REMOVED for a removed key."""
+    """Where `new` differs from `old`: (path, value) pairs, in the order to apply them; value is _REMOVED
+    for a removed key or list item, an _Inserted for a new list item. A list that grew or shrank has only
+    the items concerned inserted or removed (see textedit.list_opcodes): the others keep their text."""
     if isinstance(old, dict) and isinstance(new, dict):
         found: list[tuple[tuple[Any, ...], Any]] = []
         for key in old:
@@ -153,8 +163,16 @@ def _changes(old: Any, new: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple
                 found.extend(_changes(old[key], new[key], (*path, key)))
         found.extend(((*path, key), value) for key, value in new.items() if key not in old)
         return found
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        return [change for i, (a, b) in enumerate(zip(old, new, strict=True)) for change in _changes(a, b, (*path, i))]
+    if isinstance(old, list) and isinstance(new, list) and old:
+        found = []
+        for _, old_start, old_end, new_start, new_end in textedit.list_opcodes(old, new):
+            common = min(old_end - old_start, new_end - new_start)
+            at = old_start + common
+            found += [((*path, index), _REMOVED) for index in reversed(range(at, old_end))]
+            found += [((*path, at), _Inserted(value)) for value in reversed(new[new_start + common : new_end])]
+            for offset in reversed(range(common)):
+                found += _changes(old[old_start + offset], new[new_start + offset], (*path, old_start + offset))
+        return found
     if reader.same(old, new):
         return []
     return [(path, new)]
@@ -167,6 +185,8 @@ def _put(tree: Any, path: tuple[Any, ...], value: Any) -> None:
     last = path[-1]
     if value is _REMOVED:
         del parent[last]
+    elif isinstance(value, _Inserted):
+        parent.insert(last, _styled(value.value))
     elif isinstance(parent, dict) and last not in parent:
         if isinstance(parent, CommentedMap) and not parent and parent.fa.flow_style():
             parent.fa.set_block_style()  # `resources: {}` about to get keys: write them as a block

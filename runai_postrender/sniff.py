@@ -35,11 +35,13 @@ _NEXT_TOP = re.compile(rb"^[^ \t\r\n#]", re.M)
 _CHILD = re.compile(rb"^( +)(?:[^ \t\r\n#])", re.M)
 _SIMPLE_VALUE = re.compile(
     rb"""[ \t]+(?:"([^"\\\r\n]*)"|'((?:[^'\r\n]|'')*)'"""
-    rb"""|([^\s#'"&*!|>{}\[\],%@`-][^\s#]*|-[^\s#]+))[ \t]*(?:\#.*)?\r?\Z"""
+    rb"""|([^\s#'"&*!|>{}\[\],%@`-]\S*|-[^\s#]\S*))[ \t]*(?:(?<=[ \t])\#.*)?\r?\Z"""
 )
 # A plain scalar that YAML (1.1 or 1.2) may read as a number, boolean or null rather than a string.
 _NOT_A_STRING = re.compile(rb"[-+.0-9]|(?:true|false|null|yes|no|on|off|y|n|~)\Z", re.I)
 _LONE_CR = re.compile(rb"\r(?!\n)")
+# The first line with content: not blank, a comment, a directive or a bare `---` / `...` line.
+_FIRST_CONTENT = re.compile(rb"^(?!(?:---|\.\.\.)[ \t]*(?:#[^\r\n]*)?\r?$)(?!%)[ \t]*[^ \t\r\n#]", re.M)
 # The first line after a value that is neither blank nor a comment: its indentation and first character.
 _FOLLOWING = re.compile(rb"\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*( *)([^ \r\n]?)")
 
@@ -83,7 +85,14 @@ def is_regular(data: bytes | bytearray, start: int, end: int) -> bool:
     """Whether the document's unindented lines are all of the shapes the sniffer can trust (and its lines
     end in LF: a lone CR, which YAML also reads as a line break, hides lines from the patterns)."""
     view = _view(data, start, end)
-    return _IRREGULAR.search(view) is None and _LONE_CR.search(view) is None
+    if _IRREGULAR.search(view) is not None or _LONE_CR.search(view) is not None:
+        return False
+    # A document whose content starts indented (a whole mapping indented, valid YAML) or on its `---`
+    # line (`--- {kind: ...}`) has no unindented `kind:` line even when it has a kind.
+    first = _FIRST_CONTENT.search(view)
+    return first is None or (
+        view[first.start()] not in b" \t" and bytes(view[first.start() : first.start() + 3]) not in (b"---", b"...")
+    )
 
 
 def sniff_kind(data: bytes | bytearray, start: int, end: int) -> str | None:

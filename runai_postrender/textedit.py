@@ -13,12 +13,44 @@ read back (`reader`) as exactly the new data.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 import yaml
 
 from runai_postrender import emit, reader
+
+_DASH = re.compile(r" *- +")
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable form of plain data that tells apart what `reader.same` tells apart (1, 1.0, true)."""
+    if isinstance(value, dict):
+        return ("{", tuple((_canonical(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("[", tuple(_canonical(item) for item in value))
+    return (type(value).__name__, value)
+
+
+def list_opcodes(old: list[Any], new: list[Any]) -> Iterator[tuple[str, int, int, int, int]]:
+    """How `old` became `new`, item by item, as difflib's opcodes (equal runs left out), last first so
+    that edits by index keep the indices still to come valid. The common head and tail are matched
+    first, so that a list that grew at one end costs time linear in its length."""
+    head = 0
+    while head < min(len(old), len(new)) and reader.same(old[head], new[head]):
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and reader.same(old[-1 - tail], new[-1 - tail]):
+        tail += 1
+    middle_old = [_canonical(item) for item in old[head : len(old) - tail]]
+    middle_new = [_canonical(item) for item in new[head : len(new) - tail]]
+    opcodes = SequenceMatcher(None, middle_old, middle_new, autojunk=False).get_opcodes()
+    for opcode, old_start, old_end, new_start, new_end in reversed(opcodes):
+        if opcode != "equal":
+            yield opcode, head + old_start, head + old_end, head + new_start, head + new_end
 
 
 class Unsupported(Exception):
@@ -72,14 +104,14 @@ class _Editor:
     def diff(self, node: yaml.Node, old: Any, new: Any, key: yaml.Node | None) -> None:
         if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
             self.diff_mapping(node, old, new, key)
-        elif (
-            isinstance(node, yaml.SequenceNode)
-            and isinstance(old, list)
-            and isinstance(new, list)
-            and len(old) == len(new)
-        ):
-            for item_node, old_item, new_item in zip(node.value, old, new, strict=True):
-                self.diff(item_node, old_item, new_item, None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(old, list) and isinstance(new, list):
+            if node.value and not node.flow_style:
+                self.diff_sequence(node, old, new)
+            elif len(old) == len(new):
+                for item_node, old_item, new_item in zip(node.value, old, new, strict=True):
+                    self.diff(item_node, old_item, new_item, None)
+            else:
+                self.replace_value(node, new, key)
         elif reader.same(old, new):
             return
         elif isinstance(node, yaml.ScalarNode) and not isinstance(new, dict | list):
@@ -98,6 +130,36 @@ class _Editor:
         added = {name: value for name, value in new.items() if name not in old}
         if added:
             self.add_entries(node, added, key)
+
+    def diff_sequence(self, node: yaml.SequenceNode, old: list[Any], new: list[Any]) -> None:
+        """A block list: only the items inserted or removed are written or taken out (a moved item is one
+        removed and one inserted); the others keep their text (comments, quotes, block scalars), or are
+        edited in place."""
+        for opcode, old_start, old_end, new_start, new_end in list_opcodes(old, new):
+            common = min(old_end - old_start, new_end - new_start)
+            for offset in range(common):
+                self.diff(node.value[old_start + offset], old[old_start + offset], new[new_start + offset], None)
+            if opcode in ("delete", "replace") and old_end - old_start > common:
+                for item in node.value[old_start + common : old_end]:
+                    start = self.item_start(item)
+                    self.edits.append(Edit(start, self.after(item), ""))
+            if opcode in ("insert", "replace") and new_end - new_start > common:
+                self.insert_items(node, old_start + common, new[new_start + common : new_end])
+
+    def item_start(self, item: yaml.Node) -> int:
+        """Where the line of a block list item's dash starts (its dash must begin the line)."""
+        start = self.line_start(item.start_mark.index)
+        if not _DASH.fullmatch(self.text[start : item.start_mark.index]):
+            raise Unsupported("a list item that does not start its line")
+        return start
+
+    def insert_items(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
+        """New items before the old item `before` (below the one before it, so its comments stay with it)."""
+        first = self.item_start(node.value[0])
+        column = len(self.text[first : node.value[0].start_mark.index].split("-")[0])
+        at = self.after(node.value[before - 1]) if before > 0 else first
+        lines = emit.block_items(items, column, self.style)
+        self.edits.append(Edit(at, at, "".join(line + self.style.newline for line in lines)))
 
     # ---- the edits
     def replace_scalar(self, node: yaml.ScalarNode, value: Any) -> None:

@@ -107,8 +107,8 @@ def test_crlf_documents_get_crlf_lines() -> None:
 
 def test_non_ascii_and_long_lines_are_left_alone() -> None:
     long = "x" * 300
-    text = f'note: "Grüße — ça marche"\nlong: {long}\nn: 1\n'
-    assert edited(text, lambda d: d.update(n=2)) == f'note: "Grüße — ça marche"\nlong: {long}\nn: 2\n'
+    text = f'note: "Grüße — ça marche"\nlong: {long}\ncount: 1\n'
+    assert edited(text, lambda d: d.update(count=2)) == f'note: "Grüße — ça marche"\nlong: {long}\ncount: 2\n'
 
 
 @pytest.mark.parametrize(

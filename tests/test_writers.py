@@ -1,0 +1,357 @@
+"""The writers of targeted documents against the second hostile round (issue 11): output never corrupt
+(D1-D5), and the targeted-document edges (E4, E5, L2, L4, L5, C1, C2).
+
+Every output is read back with PyYAML (YAML 1.1, as Helm reads it where the two agree) and, where the
+finding is about Helm's reading, with `helm_read` below, which reads plain scalars as Helm's reader does.
+The minimal inputs of the review are in `hostile-round-2/`.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from runai_postrender.pipeline import run
+from runai_postrender.profiles import load_profile
+from tests.conftest import ROOT
+
+LARGE = load_profile("large")
+INPUTS = ROOT / "tests" / "hostile-round-2"
+
+
+def output(data: bytes, profile: Any = LARGE) -> bytes:
+    return b"".join(bytes(piece) for piece in run(data, profile).pieces)
+
+
+def documents(data: bytes) -> list[Any]:
+    return list(yaml.safe_load_all(data))
+
+
+def kinds(data: bytes) -> list[str]:
+    return [doc["kind"] for doc in documents(data) if isinstance(doc, dict)]
+
+
+def cli(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "runai_postrender", *args], input=stdin, capture_output=True, timeout=120
+    )
+
+
+def profile_file(tmp_path: Path, text: str) -> Any:
+    path = tmp_path / "profile.yaml"
+    path.write_text(textwrap.dedent(text))
+    return load_profile(str(path))
+
+
+# ---------------------------------------------------------------- D1: one HPA per Deployment
+
+
+@pytest.mark.parametrize("name", ["d1.yaml", "nsdup2.yaml"], ids=["namespace on the Deployment", "on the HPA"])
+def test_a_chart_hpa_pairs_with_its_deployment_whichever_spells_the_namespace(name: str) -> None:
+    data = (INPUTS / name).read_bytes()
+    out = output(data)
+    hpas = [doc for doc in documents(out) if doc["kind"] == "HorizontalPodAutoscaler"]
+    assert len(hpas) == 1
+    assert (hpas[0]["spec"]["minReplicas"], hpas[0]["spec"]["maxReplicas"]) != (1, 10)  # the chart's, sized
+
+
+# ---------------------------------------------------------------- D2: a document after one without a final newline
+
+
+@pytest.mark.parametrize(
+    "ending",
+    ["  annotations:\n    note: |\n      keep exactly", "  annotations:\n    note: |+\n      keep exactly"],
+    ids=["clip", "keep"],
+)
+@pytest.mark.parametrize("marker", [b"", b"---\n"], ids=["bare", "with ---"])
+def test_an_hpa_added_after_a_block_scalar_that_ends_the_stream_keeps_its_value(ending: str, marker: bytes) -> None:
+    data = marker + b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: r-backend\n" + ending.encode()
+    out = output(data)
+    assert kinds(out) == ["HorizontalPodAutoscaler", "Deployment"]
+    assert documents(out)[1] == documents(data)[0]
+    assert out.endswith(data.removeprefix(b"---\n"))  # the Deployment byte for byte
+    assert output(out) == out
+
+
+def test_the_review_input_of_d2_keeps_its_note() -> None:
+    out = output((INPUTS / "d2.yaml").read_bytes())
+    assert documents(out)[1]["metadata"]["annotations"]["note"] == "keep exactly"
+
+
+def test_an_hpa_after_a_document_that_reads_the_same_with_a_final_newline_still_follows_it() -> None:
+    data = b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: r-backend\nspec:\n  replicas: 2"
+    assert kinds(output(data)) == ["Deployment", "HorizontalPodAutoscaler"]
+
+
+# ---------------------------------------------------------------- D3: lone CR
+
+
+SERVICE = b"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n"
+BACKEND = b"---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: r-backend\nspec:\n  replicas: 3\n"
+QUERY = (
+    b"---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: r-thanos-query\nspec:\n  template:\n"
+    b"    spec:\n      containers:\n        - name: query\n          image: thanos\n"
+)
+CR_STREAMS = {
+    "targeted last": [SERVICE, BACKEND],
+    "targeted first": [BACKEND, SERVICE],
+    "targeted in the middle": [SERVICE, BACKEND, SERVICE.replace(b"svc", b"svc2")],
+    "patched then another": [QUERY, SERVICE],
+    "patched without a final line break": [SERVICE, QUERY.rstrip()],
+}
+
+
+@pytest.mark.parametrize("parts", list(CR_STREAMS.values()), ids=list(CR_STREAMS))
+def test_lone_cr_streams_keep_every_document(parts: list[bytes]) -> None:
+    data = b"".join(parts).replace(b"\n", b"\r")
+    expected = documents(output(b"".join(parts)))  # the same stream with LF
+    out = output(data)
+    assert b"\n" not in out
+    assert documents(out) == expected
+    assert output(out) == out
+
+
+def test_the_review_input_of_d3_keeps_the_service() -> None:
+    out = output((INPUTS / "d3.yaml").read_bytes())
+    assert kinds(out) == ["Service", "Deployment", "HorizontalPodAutoscaler"]
+
+
+# ---------------------------------------------------------------- E4, E5: clean errors
+
+
+def test_keys_equal_in_python_are_one_line_input_error() -> None:
+    result = cli(["-q", "-p", "large"], (INPUTS / "e5.yaml").read_bytes())
+    assert (result.returncode, result.stdout) == (1, b"")
+    assert re.fullmatch(
+        rb"runai-size: error: document 1 \(Deployment/r-thanos-query\), line 6: a mapping has keys that YAML "
+        rb"tells apart but that read as one value \(such as 1 and true\); refused\n",
+        result.stderr,
+    )
+
+
+@pytest.mark.parametrize("keys", ["{0: a, false: b}", "{1: a, 1.0: b}", "{true: a, 1: b}"])
+def test_every_pair_of_keys_equal_in_python_is_refused(keys: str) -> None:
+    data = QUERY + f"  annotations: {keys}\n".encode()
+    result = cli(["-q", "-p", "large"], data)
+    assert result.returncode == 1 and b"read as one value" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def nested(levels: int, anchor: bool) -> bytes:
+    labels = b"  labels: &l {app: q}\n" if anchor else b"  labels: {app: q}\n"
+    deep = b"".join(b" " * (i + 2) + b"k:\n" for i in range(levels)) + b" " * (levels + 2) + b"v\n"
+    return QUERY.replace(
+        b"spec:\n", labels + b"  annotations:\n" + deep + b"spec:\n" + (b"  selector: *l\n" if anchor else b""), 1
+    )
+
+
+@pytest.mark.parametrize("anchor", [False, True], ids=["text edits", "round trip"])
+@pytest.mark.parametrize("levels", [300, 330, 400, 1000, 5000])
+def test_block_mappings_nested_300_to_5000_deep_patch_or_fail_cleanly(levels: int, anchor: bool) -> None:
+    result = cli(["-q", "-p", "large"], nested(levels, anchor))
+    assert result.returncode in (0, 1), result.stderr
+    if result.returncode:
+        assert re.fullmatch(
+            rb"runai-size: error: document 1 \(Deployment/r-thanos-query\): nested too deeply to process\n",
+            result.stderr,
+        )
+    else:
+        assert documents(result.stdout)
+
+
+# ---------------------------------------------------------------- D4, D5: what Helm reads, lists that grow or shrink
+
+ENV = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          env:
+            - name: WINDOW
+              value: 12:30   # maintenance window
+            - name: PROXY
+              value: "http://proxy:3128"
+            - name: LIMIT
+              value: 1e3
+            - name: FLAG
+              value: y
+            - name: MODE
+              value: 0o17
+            - name: SCRIPT
+              value: |
+                multi
+                line
+"""
+# Each item's lines in the text above, and what Helm reads for its value (checked with `fromYaml`).
+ITEMS = {
+    "WINDOW": ("12:30", ["            - name: WINDOW\n", "              value: 12:30   # maintenance window\n"]),
+    "PROXY": ("http://proxy:3128", ["            - name: PROXY\n", '              value: "http://proxy:3128"\n']),
+    "LIMIT": (1000.0, ["            - name: LIMIT\n", "              value: 1e3\n"]),
+    "FLAG": (True, ["            - name: FLAG\n", "              value: y\n"]),
+    "MODE": (15, ["            - name: MODE\n", "              value: 0o17\n"]),
+    "SCRIPT": (
+        "multi\nline\n",
+        [
+            "            - name: SCRIPT\n",
+            "              value: |\n",
+            "                multi\n",
+            "                line\n",
+        ],
+    ),
+}
+ANCHORED = ENV.replace("  name: x\n", "  name: x\n  labels: &l {app: x}\n  annotations: {copy: *l}\n")
+NEW = '{name: NEW, value: "on"}'
+LIST_PATCHES = {
+    "append": (f"{{op: add, path: /env/-, value: {NEW}}}", [*ITEMS, "NEW"]),
+    "insert first": (f"{{op: add, path: /env/0, value: {NEW}}}", ["NEW", *ITEMS]),
+    "insert in the middle": (f"{{op: add, path: /env/3, value: {NEW}}}", [*list(ITEMS)[:3], "NEW", *list(ITEMS)[3:]]),
+    "remove the first": ("{op: remove, path: /env/0}", list(ITEMS)[1:]),
+    "remove one in the middle": ("{op: remove, path: /env/2}", [n for n in ITEMS if n != "LIMIT"]),
+    "remove the last": ("{op: remove, path: /env/5}", list(ITEMS)[:-1]),
+    "move the first to the end": ("{op: move, from: /env/0, path: /env/-}", [*list(ITEMS)[1:], "WINDOW"]),
+    "copy the first to the end": ("{op: copy, from: /env/0, path: /env/-}", [*ITEMS, "WINDOW"]),
+}
+
+
+def helm_values(out: bytes) -> list[tuple[str, Any]]:
+    """The env of the output as Helm reads it: values resolved as go-yaml v2 resolves them."""
+    from runai_postrender import reader
+
+    doc = reader.read(out.decode())
+    return [(item["name"], item["value"]) for item in doc["spec"]["template"]["spec"]["containers"][0]["env"]]
+
+
+@pytest.mark.parametrize("text", [ENV, ANCHORED], ids=["text edits", "round trip"])
+@pytest.mark.parametrize(("operation", "names"), list(LIST_PATCHES.values()), ids=list(LIST_PATCHES))
+def test_a_patch_that_changes_a_lists_length_touches_only_the_items_concerned(
+    tmp_path: Path, text: str, operation: str, names: list[str]
+) -> None:
+    profile = profile_file(
+        tmp_path,
+        f"""\
+        rules:
+          - name: env
+            match: {{kind: Deployment}}
+            containers: [app]
+            patch:
+              - {operation}
+        """,
+    )
+    out = output(text.encode(), profile)
+    assert helm_values(out) == [(name, "on" if name == "NEW" else ITEMS[name][0]) for name in names]
+    # Untouched items keep their lines byte for byte; removed ones take theirs; new ones are written fresh.
+    head = text.split("            - name: WINDOW")[0]
+    fresh = {"NEW": "'on'", "WINDOW": "'12:30'"}
+    moved = len(names) - 1 if names[-1] == "WINDOW" else None  # the item a move or copy put at the end
+    items = [
+        f"            - name: {name}\n              value: {fresh[name]}\n"
+        if name == "NEW" or index == moved
+        else "".join(ITEMS[name][1])
+        for index, name in enumerate(names)
+    ]
+    assert out.decode() == head + "".join(items)
+
+
+@pytest.mark.parametrize("name", ["d4-anchor.yaml", "d4-plain.yaml"], ids=["round trip", "text edits"])
+def test_a_profile_string_helm_reads_as_a_boolean_is_quoted_on_both_paths(name: str) -> None:
+    profile = load_profile(str(INPUTS / "d4-profile.yaml"))
+    out = output((INPUTS / name).read_bytes(), profile)
+    assert b"    enabled: 'on'\n" in out
+
+
+def test_profile_strings_and_keys_helm_reads_as_other_types_are_quoted_on_the_round_trip() -> None:
+    from runai_postrender import reader
+
+    profile = load_profile(str(INPUTS / "ann-strings-profile.yaml"))
+    out = output((INPUTS / "anch.yaml").read_bytes(), profile)
+    annotations = reader.read(out.decode())["metadata"]["annotations"]
+    expected = {rule_path.rsplit("/", 1)[1]: value for rule_path, value in profile.rules[0].set.items()}
+    assert annotations == expected
+    assert all(isinstance(value, str) for value in annotations.values())
+
+
+def test_the_review_input_of_d5_keeps_every_other_line(tmp_path: Path) -> None:
+    profile = load_profile(str(INPUTS / "d5-profile.yaml"))
+    data = (INPUTS / "d5.yaml").read_bytes()
+    out = output(data, profile)
+    assert out == data + b"            - name: NEW\n              value: x\n"
+
+
+# ---------------------------------------------------------------- L4, L5: the sniffer reads as a parser reads
+
+INDENTED = b"---\n# Source: control-plane/templates/q.yaml\n" + b"".join(
+    b"  " + line + b"\n" for line in QUERY.removeprefix(b"---\n").splitlines()
+)
+SNIFFED = {
+    "whole mapping indented after a comment": INDENTED,
+    "a flow mapping on the --- line": b"--- {apiVersion: apps/v1, kind: Deployment, metadata: {name: r-thanos-query},"
+    b" spec: {template: {spec: {containers: [{name: query}]}}}}\n",
+    "a # inside a plain name": QUERY.replace(b"name: r-thanos-query", b"name: r#-thanos-query"),
+}
+
+
+@pytest.mark.parametrize("data", list(SNIFFED.values()), ids=list(SNIFFED))
+def test_documents_the_sniffer_cannot_read_are_parsed_and_patched(data: bytes) -> None:
+    (doc,) = documents(output(data))
+    assert doc["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == {"cpu": 1, "memory": "3G"}
+
+
+def test_a_hash_after_a_space_still_ends_a_sniffed_name() -> None:
+    from runai_postrender import sniff
+
+    data = QUERY.replace(b"name: r-thanos-query", b"name: r-thanos-query #-x")
+    assert sniff.sniff_metadata(data, 0, len(data)) == ("r-thanos-query", None)
+    hashed = QUERY.replace(b"name: r-thanos-query", b"name: r#-thanos-query")
+    assert sniff.sniff_metadata(hashed, 0, len(hashed)) in (sniff.UNKNOWN, ("r#-thanos-query", None))
+
+
+# ---------------------------------------------------------------- L2: linear in the size of a targeted document
+
+
+def anchored_list(items: int) -> bytes:
+    parts = [b"apiVersion: v1\nkind: List\nitems:\n"]
+    for i in range(items):
+        labels = b"    labels: &l\n      app: x\n" if i == 0 else b"    labels:\n      app: x\n"
+        parts.append(
+            b"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-%d\n" % i
+            + labels
+            + b"  data:\n    key: value\n    third: |\n      line one\n      line two\n"
+        )
+    query = QUERY.removeprefix(b"---\n").splitlines(keepends=True)
+    parts += [b"- " + query[0], *(b"  " + line for line in query[1:]), b"- copy: *l\n"]
+    return b"".join(parts)
+
+
+@pytest.mark.slow
+def test_a_megabyte_anchored_list_is_patched_in_seconds() -> None:
+    data = anchored_list(7_000)
+    assert len(data) > 1_000_000
+    began = time.monotonic()
+    out = output(data)
+    assert time.monotonic() - began < 60  # about 20 s before the merge was linear for 800 kB, minutes for this
+    assert out.count(b"memory: 3G") == 2
+
+
+def test_a_multi_line_json_document_keeps_its_lines_when_patched() -> None:
+    data = (
+        b'{\n  "apiVersion": "apps/v1",\n  "kind": "Deployment",\n  "metadata": {"name": "r-thanos-query"},\n'
+        b'  "spec": {"template": {"spec": {"containers": [\n'
+        b'    {"name": "query", "resources": {"limits": {"cpu": "100m", "memory": "1Gi"}}}\n  ]}}}\n}\n'
+    )
+    out = output(data)
+    assert out.count(b"\n") == data.count(b"\n")
+    assert b'"cpu": "1"' in out
+    (doc,) = documents(out)
+    assert doc["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"] == {"cpu": 1, "memory": "3G"}

@@ -58,19 +58,11 @@ def _cell(value: Any) -> str:
 @profile_options
 @click.pass_context
 def show_command(ctx: click.Context, ref: str | None, profile: str | None, overrides: tuple[str, ...]) -> None:
-    """Print a profile fully resolved (extends and overrides applied) as YAML."""
-    import io
-
-    from ruamel.yaml import YAML
+    """Print a profile fully resolved (extends and overrides applied): a profile file that `validate` accepts."""
+    from runai_postrender.profiles import resolved_text
 
     session = _session(ctx, profile=ref or profile, overrides=overrides)
-    chosen = session.resolve_profile()
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep the profile's order
-    buffer = io.StringIO()
-    yaml.dump({"profile": chosen.name, "chain": list(chosen.chain), **chosen.document}, buffer)
-    session.output([buffer.getvalue().encode()])
+    session.output([resolved_text(session.resolve_profile()).encode()])
 
 
 @click.command("validate")
@@ -196,6 +188,7 @@ def verify_command(ctx: click.Context, /, **given: Any) -> None:
         for entry in report.changes
     ]
     off += [f"missing {added}" for added in report.added]
+    off += [f"cannot apply safely: {warning}" for warning in report.warnings]  # e.g. a ReadWriteOnce claim
     session.write_report()  # before the output, as every command that reads a stream
     if off:
         _print(session, off)

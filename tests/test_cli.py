@@ -136,11 +136,15 @@ def test_verify_fails_on_an_unsized_stream_and_passes_on_a_sized_one() -> None:
     assert passed.stdout.startswith("ok: every setting of profile 'large' holds")
 
 
-def test_show_prints_the_resolved_profile_with_overrides() -> None:
+def test_show_prints_the_resolved_profile_with_overrides_as_a_profile_validate_accepts(tmp_path: Path) -> None:
+    # `show` used to print keys (`profile:`, `chain:`) that `validate` rejects (issue 12).
     result = invoke(["show", "large", "--set", "thanos.receive.memory=8G"])
     assert result.exit_code == 0, result.stderr
-    assert "chain:\n- large\n- small\n" in result.stdout
+    assert "(chain: large -> small; overrides: thanos.receive.memory=8G)" in result.stdout.splitlines()[0]
     assert "memory: 8G" in result.stdout
+    shown = tmp_path / "shown.yaml"
+    shown.write_text(result.stdout)
+    assert invoke(["validate", str(shown)]).exit_code == 0
 
 
 def test_validate_accepts_a_good_file_and_lists_the_problems_of_a_bad_one(tmp_path: Path) -> None:

@@ -394,3 +394,15 @@ def test_a_readwritemany_claim_allows_autoscaling_and_an_unknown_claim_does_not(
     assert (
         "claim runai-backend-grafana (not in this release, so its access mode is unknown)" in unknown.report.warnings[0]
     )
+
+
+def test_verify_fails_where_the_profile_could_not_be_applied_safely(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from runai_postrender.cli import main
+
+    stream = tmp_path / "rendered.yaml"
+    stream.write_bytes((grafana(VOLUMES) + PVC.replace("MODE", "ReadWriteOnce")).encode())
+    result = CliRunner().invoke(main, ["verify", "-p", "large", "-f", str(stream)])
+    assert result.exit_code == 3
+    assert "cannot apply safely: document 1 (Deployment/runai-backend-grafana): not autoscaled" in result.stdout

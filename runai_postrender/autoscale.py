@@ -2,10 +2,9 @@
 
 An HPA that the chart already renders (`autoscaling.enabled=true`) is merged into, never doubled or
 replaced: its metrics, targets and `behavior` stay; its bounds only go up; a CPU metric is added only
-where it has none. A new one is filed with its Deployment: it copies the Deployment's leading comments
-(Helm 3's `# Source:`) and Helm 4's `postrenderer.helm.sh/postrender-filename` annotation, so both Helm
-versions put it in the same file of the release. The Deployment loses `spec.replicas`, or every upgrade
-would reset the number of pods the HPA chose; the HPA never goes below the replicas it ran.
+where it has none. A new one is filed with its Deployment (`added`). The Deployment loses
+`spec.replicas`, or every upgrade would reset the number of pods the HPA chose; the HPA never goes below
+the replicas it ran.
 
 Only autoscaling that can work is added: a CPU-utilization HPA needs a CPU request on every container
 (where one is missing the profile's `cpuRequests` supplies it, or the Deployment is left alone), and a
@@ -14,44 +13,15 @@ Deployment that mounts a ReadWriteOnce claim gets no second pod (it could not st
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
+from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from runai_postrender import emit, pointer
-from runai_postrender.identity import HELM4_FILENAME
+from runai_postrender import added, pointer, viability
+from runai_postrender.added import NewDocument
 from runai_postrender.patch import Change, apply_operation, set_value
 from runai_postrender.profiles import Autoscale, Rule
 from runai_postrender.report import Entry, Report
-from runai_postrender.selection import HPA_KIND, Resource, pod_spec_pointer
-
-PVC_KIND = "PersistentVolumeClaim"
-SINGLE_NODE_MODES = ("ReadWriteOnce", "ReadWriteOncePod")
-_LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*")
-_MARKER_LINE = re.compile(r"^---[ \t]*(?:#[^\n]*)?\n", re.M)
-
-
-@dataclass
-class NewDocument:
-    """A document a profile adds, written right after the document `after` (1-based). It stays data until
-    the last rule is through with it, so that a later rule for the same Deployment patches it."""
-
-    after: int
-    data: dict[str, Any]
-    header: str  # the comment lines it shares with its Deployment (Helm 3's `# Source:`)
-    style: emit.Style
-    description: str  # "HorizontalPodAutoscaler/runai-backend-backend"
-
-
-def render(new: NewDocument) -> bytes:
-    """The added document's text, `---` line first, in its Deployment's style and line endings."""
-    body = "---\n" + new.header + emit.document(new.data, replace(new.style, newline="\n"))
-    return body.replace("\n", new.style.newline).encode("utf-8")
-
+from runai_postrender.selection import HPA_KIND, Resource
 
 Hpa = Resource | NewDocument
 
@@ -163,86 +133,12 @@ def drop_replicas(deployment: Resource, where: str) -> list[Change]:
 
 
 def new_hpa(deployment: Resource, spec: Autoscale, minimum: int, maximum: int) -> NewDocument:
-    """A new autoscaling/v2 HPA document, in the style of the Deployment's document."""
-    source = deployment.document
-    metadata: dict[str, Any] = {"name": deployment.name}
-    if deployment.namespace is not None:
-        metadata["namespace"] = deployment.namespace
-    if deployment.labels:
-        quotes = _label_quotes(deployment)
-        metadata["labels"] = {str(k): emit.Quoted(str(v), quotes.get(str(k))) for k, v in deployment.labels.items()}
-    annotations = deployment.metadata.get("annotations")
-    if isinstance(annotations, dict) and HELM4_FILENAME in annotations:
-        metadata["annotations"] = {HELM4_FILENAME: str(annotations[HELM4_FILENAME])}
-    hpa_spec: dict[str, Any] = {
-        "scaleTargetRef": {
-            "apiVersion": deployment.api_version or "apps/v1",
-            "kind": "Deployment",
-            "name": deployment.name,
-        },
-        "minReplicas": minimum,
-        "maxReplicas": maximum,
-    }
+    """A new autoscaling/v2 HPA document, filed with its Deployment."""
+    target = {"apiVersion": deployment.api_version or "apps/v1", "kind": "Deployment", "name": deployment.name}
+    hpa_spec: dict[str, Any] = {"scaleTargetRef": target, "minReplicas": minimum, "maxReplicas": maximum}
     if metrics(spec):
         hpa_spec["metrics"] = metrics(spec)
-    text = source.text.replace("\r\n", "\n")
-    marker = _MARKER_LINE.search(text)
-    header = _LEADING_COMMENTS.match(text[marker.end() :] if marker else text)
-    return NewDocument(
-        after=source.index,
-        data={"apiVersion": "autoscaling/v2", "kind": HPA_KIND, "metadata": metadata, "spec": hpa_spec},
-        header=header.group(0) if header else "",
-        style=source.style,
-        description=f"{HPA_KIND}/{deployment.name}",
-    )
-
-
-def _label_quotes(deployment: Resource) -> dict[str, str | None]:
-    """How the Deployment quotes its label values, so that the HPA's copies look the same."""
-    node = deployment.document.node
-    for step in [*pointer.split(deployment.pointer), "metadata", "labels"]:
-        if isinstance(node, yaml.MappingNode):
-            node = next((value for key, value in node.value if key.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and step.isdigit() and int(step) < len(node.value):
-            node = node.value[int(step)]
-        else:
-            return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {key.value: value.style if value.style in ("'", '"') else None for key, value in node.value}
-
-
-class Claims:
-    """The PersistentVolumeClaims of the stream, to tell whether a workload's pods can run on two nodes."""
-
-    def __init__(self, resources: list[Resource]) -> None:
-        self._by_name: dict[str, list[tuple[str | None, Any]]] = {}
-        for resource in resources:
-            if resource.kind == PVC_KIND and resource.name is not None:
-                spec = resource.obj.get("spec")
-                modes = spec.get("accessModes") if isinstance(spec, dict) else None
-                self._by_name.setdefault(resource.name, []).append((resource.namespace, modes))
-
-    def single_node(self, workload: Resource) -> list[str]:
-        """Why the workload's pods must share one node: each claim it mounts that is ReadWriteOnce, or
-        whose access mode this stream does not tell."""
-        _, volumes = pointer.resolve(workload.obj, pod_spec_pointer(workload.kind) + "/volumes")
-        reasons = []
-        for volume in volumes if isinstance(volumes, list) else []:
-            claim = volume.get("persistentVolumeClaim") if isinstance(volume, dict) else None
-            name = claim.get("claimName") if isinstance(claim, dict) else None
-            if name is None:
-                continue
-            found = [
-                modes
-                for namespace, modes in self._by_name.get(str(name), [])
-                if namespace == workload.namespace or namespace is None or workload.namespace is None
-            ]
-            if not found:
-                reasons.append(f"claim {name} (not in this release, so its access mode is unknown)")
-            elif any(mode in SINGLE_NODE_MODES for mode in (found[0] if isinstance(found[0], list) else [])):
-                reasons.append(f"ReadWriteOnce claim {name}")
-        return reasons
+    return added.filed_with(deployment, "autoscaling/v2", HPA_KIND, hpa_spec)
 
 
 @dataclass
@@ -253,7 +149,7 @@ class Scaled:
     added: list[NewDocument] = field(default_factory=list)
 
 
-def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: Claims, report: Report) -> Scaled:
+def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: viability.Claims, report: Report) -> Scaled:
     """Autoscale a Deployment as the rule asks, if that can work; otherwise leave it and warn."""
     spec = rule.autoscale
     assert spec is not None
@@ -274,7 +170,7 @@ def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: Claims, repo
         if target is not None or uses_resource(existing, name)
     ]
     for name, defaults in measured:  # all checked before any is supplied: a refusal changes nothing
-        missing = _without_requests(deployment, name, defaults)
+        missing = viability.without_requests(deployment, name, defaults)
         if missing:
             fix = (
                 "give the chart requests, or the rule `autoscale.cpuRequests`"
@@ -287,7 +183,7 @@ def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: Claims, repo
             )
             return Scaled()
     for name, defaults in measured:
-        scaled.changes += _supply_requests(deployment, name, defaults, where)
+        scaled.changes += viability.supply_requests(deployment, name, defaults, where)
     ran = _count(pointer.resolve(deployment.obj, "/spec/replicas")[1], 1)
     if existing is None:
         minimum = max(spec.min_replicas, ran)
@@ -308,36 +204,3 @@ def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: Claims, repo
     return scaled
 
 
-def _needing(deployment: Resource, name: str, defaults: Mapping[str, Any]) -> tuple[str, list[tuple[int, Any, Any]]]:
-    """The containers without a `name` request, with the first default whose glob matches each one's name
-    (None where none does). A limit without a request counts as the request: Kubernetes sets the request
-    to the limit."""
-    base = pod_spec_pointer(deployment.kind) + "/containers"
-    _, containers = pointer.resolve(deployment.obj, base)
-    found = []
-    for index, container in enumerate(containers if isinstance(containers, list) else []):
-        if isinstance(container, dict) and all(
-            pointer.resolve(container, f"/resources/{kind}/{name}")[1] is None for kind in ("requests", "limits")
-        ):
-            cname = str(container.get("name"))
-            fitting = next((value for glob, value in defaults.items() if fnmatchcase(cname, glob)), None)
-            found.append((index, container, fitting))
-    return base, found
-
-
-def _without_requests(deployment: Resource, name: str, defaults: Mapping[str, Any]) -> list[str]:
-    """The containers that have no `name` request and that no default fits."""
-    _, needing = _needing(deployment, name, defaults)
-    return [str(container.get("name")) for _, container, value in needing if value is None]
-
-
-def _supply_requests(deployment: Resource, name: str, defaults: Mapping[str, Any], where: str) -> list[Change]:
-    base, needing = _needing(deployment, name, defaults)
-    changes: list[Change] = []
-    for index, container, value in needing:
-        label = f"container {container.get('name')}: "
-        changes += [
-            Change(f"{base}/{index}{c.pointer}", c.old, c.new, label + c.pointer.lstrip("/"))
-            for c in set_value(container, f"/resources/requests/{name}", value, where)
-        ]
-    return changes

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runai_postrender import autoscale, document, identity, prefilter, reader, rules
-from runai_postrender.autoscale import NewDocument
+from runai_postrender import added, document, identity, prefilter, reader, rules
+from runai_postrender.added import NewDocument
 from runai_postrender.profiles import Profile
 from runai_postrender.report import Report
 from runai_postrender.stream import BOM, Span, split_stream
@@ -39,7 +39,7 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
         if finder.wants(data, span, found):
             targeted.append(document.load(data, span, found.kind, found.name))
     identified = identity.stream_says(data)
-    added = rules.apply_rules(profile, targeted, report, identified)
+    new_documents = rules.apply_rules(profile, targeted, report, identified)
     if not identified and any(rule.match.charts for rule in profile.rules):
         report.notes.append("the stream does not say which chart rendered what: rules matched by names alone")
     if spans and any(rule.match.charts for rule in profile.rules) and len(report.unmatched) == len(profile.rules):
@@ -48,7 +48,7 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
             "no Run:ai release found in this stream" + (f" (it holds the charts {', '.join(charts)})" if charts else "")
         )
     rewritten = {doc.index: (doc, *document.write_back(doc)) for doc in targeted if doc.changed}
-    texts = [(new, autoscale.render(new)) for new in added]
+    texts = [(new, added.render(new)) for new in new_documents]
     changed = [(doc.describe(), doc.original, text) for doc, text, _ in rewritten.values()]
     changed += [(f"new {new.description}", b"", text) for new, text in texts]
     pieces = _assemble(data, spans, {index: text for index, (_, text, _) in rewritten.items()}, texts)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from runai_postrender import autoscale, directions, pointer, quantity, selection
-from runai_postrender.autoscale import HpaIndex, NewDocument
+from runai_postrender import autoscale, directions, pointer, quantity, selection, viability
+from runai_postrender.added import NewDocument
+from runai_postrender.autoscale import HpaIndex
 from runai_postrender.document import Document
 from runai_postrender.errors import PatchError, yaml_type
 from runai_postrender.patch import Change, apply_operation, set_value
@@ -25,7 +26,7 @@ def apply_rules(
     `identified`: the stream says which chart rendered what (else rules that name charts match by name)."""
     resources = [resource for doc in documents for resource in selection.resources_of(doc)]
     hpas = HpaIndex(resources)
-    claims = autoscale.Claims(resources)
+    claims = viability.Claims(resources)
     added: list[NewDocument] = []
     for rule in profile.rules:
         matched = [resource for resource in resources if selection.matches(rule.match, resource, identified)]

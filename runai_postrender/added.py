@@ -1,0 +1,79 @@
+"""Documents a profile adds (HPAs, PodDisruptionBudgets), filed with the workload they belong to.
+
+An added document copies its workload's leading comments (Helm 3's `# Source:`), labels (quoted as the
+workload quotes them) and Helm 4's `postrenderer.helm.sh/postrender-filename` annotation, so that both
+Helm versions put it in the same file of the release as its workload, and it is written right after it.
+It stays data until the last rule is through with it, so that a later rule merges into it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+import yaml
+
+from runai_postrender import emit, pointer
+from runai_postrender.identity import HELM4_FILENAME
+from runai_postrender.selection import Resource
+
+_LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*")
+_MARKER_LINE = re.compile(r"^---[ \t]*(?:#[^\n]*)?\n", re.M)
+
+
+@dataclass
+class NewDocument:
+    """A document a profile adds, written right after the document `after` (1-based). It stays data until
+    the last rule is through with it, so that a later rule for the same workload merges into it."""
+
+    after: int
+    data: dict[str, Any]
+    header: str  # the comment lines it shares with its Deployment (Helm 3's `# Source:`)
+    style: emit.Style
+    description: str  # "HorizontalPodAutoscaler/runai-backend-backend"
+
+
+def render(new: NewDocument) -> bytes:
+    """The added document's text, `---` line first, in its workload's style and line endings."""
+    body = "---\n" + new.header + emit.document(new.data, replace(new.style, newline="\n"))
+    return body.replace("\n", new.style.newline).encode("utf-8")
+
+
+def filed_with(workload: Resource, api_version: str, kind: str, spec: dict[str, Any]) -> NewDocument:
+    """A new object named like `workload`, in its namespace, with its labels, filed right after it."""
+    source = workload.document
+    metadata: dict[str, Any] = {"name": workload.name}
+    if workload.namespace is not None:
+        metadata["namespace"] = workload.namespace
+    if workload.labels:
+        quotes = _label_quotes(workload)
+        metadata["labels"] = {str(k): emit.Quoted(str(v), quotes.get(str(k))) for k, v in workload.labels.items()}
+    annotations = workload.metadata.get("annotations")
+    if isinstance(annotations, dict) and HELM4_FILENAME in annotations:
+        metadata["annotations"] = {HELM4_FILENAME: str(annotations[HELM4_FILENAME])}
+    text = source.text.replace("\r\n", "\n")
+    marker = _MARKER_LINE.search(text)
+    header = _LEADING_COMMENTS.match(text[marker.end() :] if marker else text)
+    return NewDocument(
+        after=source.index,
+        data={"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec},
+        header=header.group(0) if header else "",
+        style=source.style,
+        description=f"{kind}/{workload.name}",
+    )
+
+
+def _label_quotes(deployment: Resource) -> dict[str, str | None]:
+    """How the workload quotes its label values, so that the copies look the same."""
+    node = deployment.document.node
+    for step in [*pointer.split(deployment.pointer), "metadata", "labels"]:
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == step), None)
+        elif isinstance(node, yaml.SequenceNode) and step.isdigit() and int(step) < len(node.value):
+            node = node.value[int(step)]
+        else:
+            return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {key.value: value.style if value.style in ("'", '"') else None for key, value in node.value}

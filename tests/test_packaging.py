@@ -302,3 +302,31 @@ def test_no_install_command_names_the_unpublished_pypi_package(path: str) -> Non
     """`pip install runai-size` answers "No matching distribution": the package is not on PyPI (issue 12 #1)."""
     text = (ROOT / path).read_text()
     assert not re.search(r"pip install (-\S+ )*runai-size(?![-\w.])", text), path
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("pip install ./dist/runai_size-0.1.0-py3-none-any.whl", id="wheel"),
+        pytest.param("pip install .  ", id="checkout"),
+        pytest.param('pip install "git+https://github.com/YOUR-ORG/runai-size@v0.1.0"', id="pip-git-url"),
+        pytest.param("helm plugin install runai-size-0.1.0.tgz --keyring pubring.gpg", id="signed-tarball"),
+        pytest.param("helm plugin install --verify=false runai-size-0.1.0.tgz", id="unsigned-tarball"),
+        pytest.param(
+            "helm plugin install --verify=false https://github.com/YOUR-ORG/runai-size --version 0.1.0", id="git-url"
+        ),
+        pytest.param("helm plugin install ./runai-size", id="linked-checkout"),
+        pytest.param("scripts/release --sign --key 'NAME' --keyring secring.gpg", id="signed-release"),
+    ],
+)
+def test_the_readme_gives_the_install_lines_these_tests_run(line: str) -> None:
+    """Each README install line is one that a test above runs (with a local file or file:// URL for the host)."""
+    assert line in (ROOT / "README.md").read_text().replace(f"{VERSION_TEXT}", "0.1.0")
+
+
+def test_the_readme_says_what_the_first_upgrade_with_autoscaling_does() -> None:
+    """The Deployment's replicas go away: Kubernetes may drop to one pod until the HPA acts (issue 12)."""
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert "Migrating Deployments and StatefulSets to horizontal autoscaling" in text
+    assert "sets it to its default, 1" in text
+    assert "--field-manager=handover-to-hpa" in text

@@ -406,3 +406,16 @@ def test_a_live_owners_lock_is_waited_for_and_the_wait_is_said(plugin: Plugin) -
         assert plugin.calls() == ["venv", "pip"]  # it took over the lock after its owner died
     finally:
         holder.kill()
+
+
+@pytest.mark.parametrize(
+    "content", [pytest.param("extends: large\n", id="a-profile"), pytest.param("notes\n", id="some-other-file")]
+)
+def test_a_report_path_that_holds_something_else_is_never_overwritten_by_the_wrapper(
+    plugin: Plugin, content: str
+) -> None:
+    mistaken = plugin.tmp / "size.yaml"
+    mistaken.write_text(content)
+    done = plugin.run({"RUNAI_SIZE_REPORT": str(mistaken), "RUNAI_SIZE_PYTHON": "/usr/bin/false"})
+    assert done.returncode == 1
+    assert mistaken.read_text() == content

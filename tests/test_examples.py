@@ -1,0 +1,267 @@
+"""The CI examples and the release workflow: valid for their CI, and their shell steps do what they say.
+
+The examples' shell steps run as written against the test charts with the real Helm 3. Only what needs a
+cluster or the network is stood in for: `helm get manifest RELEASE` renders the test chart of that name
+(through runai-size or not, as the test deploys it), and `pip` records what it was asked to install.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import ROOT
+from tests.helm_support import helm_binary, scripts_dir
+
+EXAMPLES = ROOT / "examples" / "ci"
+GITHUB_FILES = ["examples/ci/github-actions.yaml", ".github/workflows/release.yaml"]
+RELEASES = {"runai-backend": "runai-backend", "runai-cluster": "runai"}  # release -> namespace
+CHART_OF = {"runai-backend": "control-plane", "runai-cluster": "runai-cluster"}  # release -> its chart
+
+
+def _load(path: Path) -> Any:
+    return YAML(typ="safe", pure=True).load(path.read_text())
+
+
+# ---------------------------------------------------------------- valid for their CI
+
+
+def _tool(name: str) -> Path:
+    for folder in (ROOT / ".tools" / "bin", scripts_dir()):
+        if (folder / name).is_file():
+            return folder / name
+    pytest.fail(f"no {name}: run scripts/setup (it installs actionlint and check-jsonschema)", pytrace=False)
+
+
+@pytest.mark.parametrize("path", GITHUB_FILES)
+def test_github_workflows_pass_actionlint(path: str) -> None:
+    done = subprocess.run([_tool("actionlint"), ROOT / path], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_finds_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ nope.x }}\n"
+    )
+    assert subprocess.run([_tool("actionlint"), broken], capture_output=True, check=False).returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "schema"),
+    [
+        pytest.param("examples/ci/gitlab-ci.yaml", "vendor.gitlab-ci", id="gitlab-ci"),
+        pytest.param("examples/ci/github-actions.yaml", "vendor.github-workflows", id="github-actions"),
+        pytest.param(".github/workflows/release.yaml", "vendor.github-workflows", id="release-workflow"),
+    ],
+)
+def test_ci_files_match_their_ci_schema(path: str, schema: str) -> None:
+    done = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", schema, ROOT / path],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_release_workflow_builds_with_scripts_release_and_publishes_with_trusted_publishing() -> None:
+    workflow = _load(ROOT / ".github" / "workflows" / "release.yaml")
+    jobs = workflow["jobs"]
+    runs = [step.get("run", "") for step in jobs["build"]["steps"]]
+    assert any("scripts/release" in run for run in runs)
+    publish = jobs["pypi"]
+    assert publish["permissions"] == {"id-token": "write"}
+    (pypi_step,) = [
+        step for step in publish["steps"] if step.get("uses", "").startswith("pypa/gh-action-pypi-publish@")
+    ]
+    assert "password" not in (pypi_step.get("with") or {})  # no token: trusted publishing
+    release_runs = " ".join(step.get("run", "") for step in jobs["github-release"]["steps"])
+    assert "gh release create" in release_runs and "dist/*" in release_runs
+    assert jobs["github-release"]["permissions"] == {"contents": "write"}
+
+
+# ---------------------------------------------------------------- their shell steps, run
+
+
+HELM_SHIM = """#!/bin/sh
+# `helm get manifest RELEASE -n NS`: the release "as deployed", i.e. the test chart of that name rendered
+# through runai-size when DEPLOYED_SIZED is set; anything else goes to the real Helm 3.
+if [ "$1 $2" = "get manifest" ]; then
+  release=$3; shift 3
+  case $release in runai-backend) chart=control-plane ;; *) chart=$release ;; esac
+  if [ -n "${DEPLOYED_SIZED:-}" ]; then
+    exec env -u RUNAI_SIZE_REPORT "$HELM3" template "$release" "$CHARTS/$chart" "$@" --post-renderer runai-size
+  fi
+  exec "$HELM3" template "$release" "$CHARTS/$chart" "$@"
+fi
+exec "$HELM3" "$@"
+"""
+
+PIP_SHIM = """#!/bin/sh
+echo "$*" >> "$PIP_LOG"
+"""
+
+
+@dataclass
+class Workspace:
+    """A repository using the examples: the test charts under ./charts, committed manifests, stand-ins."""
+
+    dir: Path
+    sized: bool  # whether the deployed releases and the committed manifests went through runai-size
+
+    def __post_init__(self) -> None:
+        for chart in CHART_OF.values():
+            shutil.copytree(ROOT / "tests" / "charts" / chart, self.dir / "charts" / chart)
+        shims = self.dir.parent / "shims"
+        shims.mkdir()
+        for name, text in (("helm", HELM_SHIM), ("pip", PIP_SHIM)):
+            (shims / name).write_text(text)
+            (shims / name).chmod(0o755)
+        (self.dir.parent / "runner").mkdir()
+        self.env = {
+            "PATH": os.pathsep.join([str(shims), str(scripts_dir()), "/usr/bin", "/bin"]),
+            "HOME": str(self.dir.parent / "home"),
+            "HELM3": str(helm_binary(3)),
+            "CHARTS": str(self.dir / "charts"),
+            "PIP_LOG": str(self.dir.parent / "pip.log"),
+            "RUNNER_TEMP": str(self.dir.parent / "runner"),
+            "GITHUB_ENV": str(self.dir.parent / "runner" / "github_env"),
+            "CI_PROJECT_DIR": str(self.dir),
+            "LC_ALL": "C.UTF-8",
+        }
+        if self.sized:
+            self.env["DEPLOYED_SIZED"] = "1"
+        committed = self.dir / "deploy" / "rendered"
+        committed.mkdir(parents=True)
+        for release, namespace in RELEASES.items():
+            command = [str(helm_binary(3)), "template", release, f"charts/{CHART_OF[release]}", "-n", namespace]
+            if self.sized:
+                command += ["--post-renderer", "runai-size"]
+            rendered = subprocess.run(
+                command, cwd=self.dir, env={**self.env, "RUNAI_SIZE_PROFILE": "large"}, capture_output=True, check=True
+            )
+            (committed / f"{release}.yaml").write_bytes(rendered.stdout)
+
+    def run(self, script: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+            cwd=self.dir,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def report(self, name: str) -> str:
+        return (self.dir / "out" / name).read_text()
+
+    def installed(self) -> list[str]:
+        log = Path(self.env["PIP_LOG"])
+        return log.read_text().splitlines() if log.exists() else []
+
+
+_EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}")
+
+
+def _github_jobs(workspace: Workspace) -> dict[str, int]:
+    """Run every job's `run` steps in order, as GitHub would (shell bash: -e, pipefail); each job's exit status."""
+    workflow = _load(EXAMPLES / "github-actions.yaml")
+    statuses = {}
+    for name, job in workflow["jobs"].items():
+        env = {
+            key: _EXPRESSION.sub("", str(value))
+            for key, value in {**workflow.get("env", {}), **job.get("env", {})}.items()
+        }
+        statuses[name] = 0
+        for step in job["steps"]:
+            if "run" not in step:
+                continue  # actions (checkout, setup-python, setup-helm, upload-artifact) need GitHub
+            step_env = {key: _EXPRESSION.sub("", str(value)) for key, value in step.get("env", {}).items()}
+            done = workspace.run(step["run"], {**env, **step_env})
+            github_env = Path(workspace.env["GITHUB_ENV"])
+            if github_env.exists():
+                env.update(line.split("=", 1) for line in github_env.read_text().splitlines() if "=" in line)
+            if done.returncode != 0:
+                statuses[name] = done.returncode
+                break
+    return statuses
+
+
+def _gitlab_jobs(workspace: Workspace) -> dict[str, int]:
+    """Run every job's `script` as GitLab's runner would (one shell, stopping at the first failing line).
+
+    `before_script` installs curl, Helm and runai-size into the image: the test has them already.
+    """
+    pipeline = _load(EXAMPLES / "gitlab-ci.yaml")
+    statuses = {}
+    for name, job in pipeline.items():
+        if name.startswith("."):
+            continue
+        parent = pipeline[job["extends"]] if "extends" in job else {}
+        variables = {
+            key: str(value) for key, value in {**parent.get("variables", {}), **job.get("variables", {})}.items()
+        }
+        statuses[name] = workspace.run("\n".join(job["script"]), variables).returncode
+    return statuses
+
+
+@pytest.fixture
+def sized_workspace(tmp_path: Path) -> Workspace:
+    (tmp_path / "repo").mkdir()
+    return Workspace(tmp_path / "repo", sized=True)
+
+
+@pytest.fixture
+def drifted_workspace(tmp_path: Path) -> Workspace:
+    (tmp_path / "repo").mkdir()
+    return Workspace(tmp_path / "repo", sized=False)
+
+
+RUNNERS = [pytest.param(_github_jobs, id="github-actions"), pytest.param(_gitlab_jobs, id="gitlab-ci")]
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("run_jobs", RUNNERS)
+def test_every_job_passes_when_what_is_deployed_and_committed_is_sized(
+    sized_workspace: Workspace, run_jobs: Any
+) -> None:
+    statuses = run_jobs(sized_workspace)
+    assert set(statuses.values()) == {0}, statuses
+    assert len(statuses) == 3
+    # each step kept its own report: the render's still say what the profile changed
+    for release in RELEASES:
+        render = json.loads(sized_workspace.report(f"{release}.report.json"))
+        assert render["changes"], f"{release}: the render's report lost its changes"
+    for gate in ("verify-committed.txt", "verify-runai-backend.txt", "verify-runai-cluster.txt"):
+        assert sized_workspace.report(gate)
+    assert (sized_workspace.dir / "out" / "runai-backend.yaml").read_text().count("kind: HorizontalPodAutoscaler") == 3
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("run_jobs", RUNNERS)
+def test_the_gates_fail_when_what_is_deployed_or_committed_drifted(drifted_workspace: Workspace, run_jobs: Any) -> None:
+    statuses = run_jobs(drifted_workspace)
+    render, committed, deployed = statuses.values()
+    assert render == 0
+    assert committed == 3 and deployed == 3, statuses  # verify: settings not at the profile's values
+    assert "large" in drifted_workspace.report("verify-committed.txt")
+
+
+@pytest.mark.helm
+def test_the_github_example_installs_runai_size_from_where_it_is_published(sized_workspace: Workspace) -> None:
+    _github_jobs(sized_workspace)
+    install = _load(EXAMPLES / "github-actions.yaml")["env"]["RUNAI_SIZE_INSTALL"]
+    assert sized_workspace.installed() == [f"install {install}"] * 3
+    assert install.startswith("git+https://") and "@v" in install

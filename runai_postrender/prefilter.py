@@ -85,6 +85,8 @@ class Finder:
         kinds = [kind for rule in profile.rules for kind in rule.match.kinds]
         if any(rule.autoscale for rule in profile.rules):
             kinds += [selection.HPA_KIND, "PersistentVolumeClaim"]  # an HPA to merge into; claims that pin pods
+        if any(rule.availability for rule in profile.rules):
+            kinds += [selection.HPA_KIND, "PodDisruptionBudget"]  # the pod count; a budget the chart has
         if kinds:
             kinds.append("List")
         patterns = tuple(kind for kind in kinds if _GLOB.search(kind))
@@ -99,7 +101,9 @@ class Finder:
             return self._may_hold_a_kind(data, span)
         if found.kind is None or not self._wants_kind(found.kind):
             return False  # a document without a kind is no Kubernetes object
-        if found.kind in (selection.HPA_KIND, "PersistentVolumeClaim", "List") or not found.metadata_sure:
+        if found.kind in (selection.HPA_KIND, "PersistentVolumeClaim", "PodDisruptionBudget", "List"):
+            return True
+        if not found.metadata_sure:
             return True
         return any(selection.could_match(rule.match, found.kind, found.name, found.namespace) for rule in self.rules)
 

@@ -60,6 +60,14 @@ class Autoscale:
 
 
 @dataclass(frozen=True)
+class Availability:
+    """What a rule does for a workload that runs two or more pods."""
+
+    disruption_budget: bool = True  # a PodDisruptionBudget that lets one pod go at a time
+    spread: bool = True  # a soft topology spread across nodes
+
+
+@dataclass(frozen=True)
 class Rule:
     """One named change of a profile, with every `${value}` already substituted."""
 
@@ -71,6 +79,7 @@ class Rule:
     patch: tuple[Mapping[str, Any], ...] = ()
     autoscale: Autoscale | None = None
     exact: bool = False  # write `set` values as they are, not as floors and ceilings
+    availability: Availability | None = None  # budgets and spreading, after every other rule
 
 
 @dataclass(frozen=True)

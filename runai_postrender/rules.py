@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runai_postrender import autoscale, directions, pointer, quantity, selection, viability
+from runai_postrender import autoscale, availability, directions, pointer, quantity, selection, viability
 from runai_postrender.added import NewDocument
 from runai_postrender.autoscale import HpaIndex
 from runai_postrender.document import Document
@@ -28,22 +28,38 @@ def apply_rules(
     hpas = HpaIndex(resources)
     claims = viability.Claims(resources)
     added: list[NewDocument] = []
+    matches = {
+        rule.name: [resource for resource in resources if selection.matches(rule.match, resource, identified)]
+        for rule in profile.rules
+    }
+    report.unmatched += [rule.name for rule in profile.rules if not matches[rule.name]]
     for rule in profile.rules:
-        matched = [resource for resource in resources if selection.matches(rule.match, resource, identified)]
-        if not matched:
-            report.unmatched.append(rule.name)
-        for resource in matched:
+        for resource in matches[rule.name]:
             changes = _apply_rule(rule, resource, report)
             if rule.autoscale is not None:
                 scaled = autoscale.apply(rule, resource, hpas, claims, report)
                 changes += scaled.changes
                 added += scaled.added
-            target = resource.describe()
-            report.changes.extend(
-                Entry(rule.name, target, resource.pointer + c.pointer, c.old, c.new, c.field or c.pointer.lstrip("/"))
-                for c in changes
-            )
+            _record(report, rule, resource, changes)
+    # Budgets and spreading last: they depend on how many pods each workload ends up with.
+    budgets = availability.Budgets(resources)
+    for rule in profile.rules:
+        if rule.availability is None:
+            continue
+        for resource in matches[rule.name]:
+            if resource.kind in ("Deployment", "StatefulSet"):
+                kept = availability.apply(rule, resource, hpas, budgets, report)
+                _record(report, rule, resource, kept.changes)
+                added += kept.added
     return added
+
+
+def _record(report: Report, rule: Rule, resource: Resource, changes: list[Change]) -> None:
+    target = resource.describe()
+    report.changes.extend(
+        Entry(rule.name, target, resource.pointer + c.pointer, c.old, c.new, c.field or c.pointer.lstrip("/"))
+        for c in changes
+    )
 
 
 def _where(rule: Rule, resource: Resource) -> str:

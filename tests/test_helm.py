@@ -62,10 +62,13 @@ PERSISTENCE = Variant(  # grafana on a ReadWriteOnce claim: a second pod could n
     "control-plane-persistence", CONTROL_PLANE, "runai-backend", "runai-backend",
     values=("control-plane-grafana-persistence.yaml",),
 )  # fmt: skip
+BUDGETS = Variant(  # the chart's own budgets: grafana's allows one eviction, the backend's none
+    "control-plane-pdb", CONTROL_PLANE, "runai-backend", "runai-backend", values=("control-plane-pdb.yaml",)
+)
 CLUSTER = Variant("runai-cluster", "runai-cluster", "runai-cluster", "runai")
-BACKENDS = [BACKEND, ACME, HIGHER, REQUESTS]
+BACKENDS = [BACKEND, ACME, HIGHER, REQUESTS, BUDGETS]
 VARIANTS = [*BACKENDS, CLUSTER]
-GOLDEN_VARIANTS = {variant.id: variant for variant in [BACKEND, HIGHER, PERSISTENCE, CLUSTER]}
+GOLDEN_VARIANTS = {variant.id: variant for variant in [BACKEND, HIGHER, PERSISTENCE, BUDGETS, CLUSTER]}
 # Charts that are not Run:ai's, some installed under Run:ai's own release name (then their objects carry
 # exactly the names of Run:ai's: only the chart they come from tells them apart).
 NOT_RUNAI = [
@@ -212,6 +215,42 @@ def supply_cpu_requests(deployment: dict[str, Any], requests: dict[str, str]) ->
         item["resources"] = {**resources, "requests": {**resources.get("requests", {}), "cpu": requests[glob]}}
 
 
+AVAILABLE = ("backend", "frontend", "grafana", "thanos-query", "thanos-query-frontend", "thanos-receive")
+PDB = "PodDisruptionBudget"
+
+
+def make_available(objects: dict[Key, dict[str, Any]], added: dict[Key, dict[str, Any]], ns: str, release: str) -> None:
+    """A budget (unless the chart has one for the pods) and a soft spread (unless the pods spread already) for
+    each control-plane workload that runs two or more pods; Keycloak and PostgreSQL never."""
+    for (kind, namespace, name), obj in list(objects.items()):
+        if kind not in ("Deployment", "StatefulSet") or name not in {f"{release}-{c}" for c in AVAILABLE}:
+            continue
+        hpa = added.get((HPA, namespace, name)) or objects.get((HPA, namespace, name), {}).get("spec")
+        if (hpa["minReplicas"] if hpa else obj["spec"].get("replicas", 1)) < 2:
+            continue
+        labels = obj["spec"]["template"]["metadata"]["labels"]
+        selector = obj["spec"]["selector"]
+        budgets = [
+            budget
+            for (other, budget_ns, _), budget in objects.items()
+            if other == PDB
+            and budget_ns == namespace
+            and all(labels.get(k) == v for k, v in budget["spec"]["selector"].get("matchLabels", {}).items())
+        ]
+        if not budgets:
+            added[(PDB, namespace, name)] = {"maxUnavailable": 1, "selector": selector}
+        pod = obj["spec"]["template"]["spec"]
+        if not pod.get("topologySpreadConstraints") and not pod.get("affinity", {}).get("podAntiAffinity"):
+            pod["topologySpreadConstraints"] = [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "kubernetes.io/hostname",
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": selector,
+                }
+            ]
+
+
 def expected_objects(
     baseline: dict[Key, dict[str, Any]], profile: str, variant: Variant
 ) -> tuple[dict[Key, dict[str, Any]], dict[Key, dict[str, Any]]]:
@@ -241,8 +280,14 @@ def expected_objects(
                 amounts = settings["thanos"][name]
                 resources = container(objects[(kind, ns, f"{release}-{suffix}")], name).setdefault("resources", {})
                 size_resources(resources, {"requests": dict(amounts), "limits": dict(amounts)})
+        if "ha" in settings and settings["ha"]["enabled"]:
+            make_available(objects, added, ns, release)
     if variant.chart == "runai-cluster":
         config = objects[("RunaiConfig", ns, "runai")]
+        if "ha" in settings:
+            config["spec"]["global"]["replicaCount"] = max(
+                config["spec"]["global"].get("replicaCount", 1), settings["ha"]["clusterReplicas"]
+            )
         for group in SERVICE_GROUPS:
             resources = config["spec"]["global"].setdefault(f"{group}Services", {}).setdefault("resources", {})
             size_resources(resources, settings["serviceGroups"][group])
@@ -337,10 +382,10 @@ def test_output_is_the_chart_with_exactly_the_profiles_changes(
     for key, obj in expected.items():
         assert quantities(sized[key]) == quantities(obj), f"{key} differs from the chart's with the profile applied"
     for key, spec in added.items():
-        hpa = sized[key]
-        assert hpa["apiVersion"] == "autoscaling/v2"
-        assert hpa["spec"] == spec
-        assert HELM4_FILENAME not in (hpa["metadata"].get("annotations") or {})
+        new = sized[key]
+        assert new["apiVersion"] == {HPA: "autoscaling/v2", PDB: "policy/v1"}[key[0]]
+        assert new["spec"] == spec
+        assert HELM4_FILENAME not in (new["metadata"].get("annotations") or {})
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -494,6 +539,37 @@ def test_a_deployment_on_a_readwriteonce_claim_gets_no_second_pod(
     )
     assert "WARNING: document" in report.stderr.decode()
     assert "ReadWriteOnce claim runai-backend-grafana" in report.stderr.decode()
+
+
+@pytest.mark.parametrize("major", MAJORS)
+def test_a_chart_budget_is_kept_and_one_that_blocks_every_eviction_is_reported(
+    helms: Helms, renders: Renders, major: int
+) -> None:
+    sized, baseline = sized_and_baseline(renders, major, BUDGETS, "large")
+    budgets = {key: obj for key, obj in sized.items() if key[0] == PDB}
+    assert set(budgets) == {  # the chart's two, and one added for the frontend; none doubled
+        (PDB, "runai-backend", "runai-backend-backend"),
+        (PDB, "runai-backend", "runai-backend-grafana"),
+        (PDB, "runai-backend", "runai-backend-frontend"),
+    }
+    for key in [(PDB, "runai-backend", "runai-backend-backend"), (PDB, "runai-backend", "runai-backend-grafana")]:
+        assert budgets[key] == baseline[key]
+    report = run_runai_size(["--profile", "large"], renders.captured(major, BUDGETS, "large").input, helms[major].env)
+    [warning] = [line for line in report.stderr.decode().splitlines() if "WARNING" in line]
+    assert "PodDisruptionBudget/runai-backend-backend) allows no voluntary disruption" in warning
+    assert "(maxUnavailable: 0): a node drain would hang on it" in warning
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("major", MAJORS)
+def test_keycloak_and_the_databases_get_no_replicas_budgets_or_spreading(
+    renders: Renders, major: int, profile: str
+) -> None:
+    sized, baseline = sized_and_baseline(renders, major, BACKEND, profile)
+    for name in ("runai-backend-keycloak", "runai-backend-postgresql"):
+        key = ("StatefulSet", "runai-backend", name)
+        assert sized[key] == baseline[key]
+        assert (PDB, "runai-backend", name) not in sized
 
 
 @pytest.mark.parametrize(("major", "chart", "profile"), list(golden_cases()))

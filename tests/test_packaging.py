@@ -258,7 +258,7 @@ def test_helm4_plugin_from_a_release_tarball_builds_its_own_runai_size(release: 
     _run([str(helm), "plugin", "install", "--verify=false", str(release.plugin)], env)
     assert _hpas(_render(helm, env)) == 3
     report = Path(env["XDG_STATE_HOME"]) / "runai-size" / "last-report.txt"
-    assert "3 added" in report.read_text()
+    assert "6 added" in report.read_text()  # 3 HorizontalPodAutoscalers and 3 PodDisruptionBudgets
 
 
 @pytest.mark.slow

@@ -215,6 +215,6 @@ def test_both_yaml_readers_give_the_same_data_for_every_builtin(name: str) -> No
 
 
 def test_each_profile_module_has_one_job_in_about_250_lines() -> None:
-    for module in ("profiles", "profile_files", "profile_checks", "overrides"):
+    for module in ("profiles", "profile_files", "profile_checks", "profile_rules", "overrides"):
         lines = (ROOT / "runai_postrender" / f"{module}.py").read_text().count("\n")
         assert lines <= 275, (module, lines)  # "none much over 250"

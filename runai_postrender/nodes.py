@@ -48,6 +48,8 @@ def read_node_list(text: bytes, source: str) -> Any:
         raise InputError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start}); {_ASK}") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; {_ASK}") from exc
+    except yaml.reader.ReaderError as exc:  # YAML reads only printable Unicode text
+        raise InputError(f"{source}: not text: {exc.reason} at byte {exc.position}; {_ASK}") from exc
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
@@ -64,9 +66,11 @@ def read_node_list(text: bytes, source: str) -> Any:
 def count_nodes(data: Any, source: str) -> NodeCounts:
     """Nodes, GPUs (allocatable nvidia.com/gpu; none: 0), GPU nodes and system nodes of a node List."""
     kind = data.get("kind") if isinstance(data, dict) else None
-    if kind not in _LIST_KINDS or not isinstance(data.get("items"), list):
-        what = f"a {kind}" if isinstance(kind, str) and kind else "not a List of nodes"
-        raise InputError(f"{source}: {what}, not a List with items; {_ASK}")
+    if kind in _LIST_KINDS and not isinstance(data.get("items"), list):
+        raise InputError(f"{source}: a {kind} without items; {_ASK}")
+    if kind not in _LIST_KINDS:
+        what = f"a {kind}, not a List of nodes" if isinstance(kind, str) and kind else "not a List of nodes"
+        raise InputError(f"{source}: {what}; {_ASK}")
     if not data["items"]:  # never a silent "0 nodes": the wrong context, or a cluster with no nodes yet
         raise InputError(f"{source}: the List holds no nodes; {_ASK} on the cluster Run:ai runs on")
     gpus = gpu_nodes = 0
@@ -87,8 +91,8 @@ def count_nodes(data: Any, source: str) -> NodeCounts:
 def _node_name(item: Any, index: int, source: str) -> str:
     kind = item.get("kind") if isinstance(item, dict) else None
     if kind != "Node":
-        what = f"a {kind}" if isinstance(kind, str) and kind else "not a Node"
-        raise InputError(f"{source}: item {index} is {what}, not a Node; {_ASK}")
+        what = f"a {kind}, not a Node" if isinstance(kind, str) and kind else "not a Node"
+        raise InputError(f"{source}: item {index} is {what}; {_ASK}")
     metadata = item.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name:
@@ -115,7 +119,8 @@ def _gpu_count(value: Any, name: str, source: str) -> int:
         count = int(text.strip())
     else:
         raise InputError(
-            f"{source}: node {name}: status.allocatable.{GPU_RESOURCE} is {value!r}, not a whole number of GPUs"
+            f"{source}: node {name}: status.allocatable.{GPU_RESOURCE} is {json.dumps(value, default=str)}, "
+            "not a whole number of GPUs"
         )
     if count < 0:
         raise InputError(f"{source}: node {name}: status.allocatable.{GPU_RESOURCE} is {count}, below zero")

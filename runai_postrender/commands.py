@@ -132,6 +132,8 @@ def recommend_command(
             "kubectl get nodes -o json; - for stdin) or --from-cluster",
             ctx=ctx,
         )
+    if from_file == "":
+        raise click.UsageError("--from-file needs a file name (- for stdin)", ctx=ctx)
     if sum(given) > 1:
         raise click.UsageError("give one of --from-file, --from-cluster or --nodes/--gpus", ctx=ctx)
     if strict and not (from_file or from_cluster):

@@ -212,6 +212,10 @@ def test_one_source_of_counts_at_a_time(args: list[str]) -> None:
     assert_one_error_line(invoke(["recommend", *args]), 64, "give one of --from-file, --from-cluster or --nodes/--gpus")
 
 
+def test_an_empty_file_name_is_a_usage_error() -> None:
+    assert_one_error_line(invoke(["recommend", "--from-file", ""]), 64, "--from-file needs a file name")
+
+
 def single_node() -> bytes:
     return as_json(template("gpu-a100-1"))
 

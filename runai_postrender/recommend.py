@@ -64,9 +64,13 @@ def _count(count: int, name: str) -> str:
 
 def describe_counts(counts: NodeCounts) -> str:
     """The counts `recommend` used, for people: `nodes.json: 120 nodes, 64 GPUs on 8 GPU nodes, 3 system nodes`."""
+
+    def many(count: int, noun: str) -> str:  # 1,504 GPUs, as the reason writes them
+        return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
     return (
-        f"{counts.source}: {plural(counts.nodes, 'node')}, {plural(counts.gpus, 'GPU')} on "
-        f"{plural(counts.gpu_nodes, 'GPU node')}, {plural(len(counts.system_nodes), 'system node')} "
+        f"{counts.source}: {many(counts.nodes, 'node')}, {many(counts.gpus, 'GPU')} on "
+        f"{many(counts.gpu_nodes, 'GPU node')}, {many(len(counts.system_nodes), 'system node')} "
         f"(labelled {SYSTEM_LABEL})"
     )
 

@@ -143,6 +143,8 @@ def test_from_file_follows_the_guidance(tmp_path: Path, shape: dict[str, int], e
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"{expected}\n"
     assert "WARNING" not in result.stderr
+    if shape.get("gpu") == 188:
+        assert "  counted " + str(tmp_path / "nodes.json") + ": 193 nodes, 1,504 GPUs on 188 GPU nodes" in result.stderr
 
 
 def test_stdin_takes_json_and_yaml(tmp_path: Path) -> None:

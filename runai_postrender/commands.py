@@ -10,7 +10,8 @@ import click
 
 from runai_postrender import __version__
 from runai_postrender.cli import input_option, options_of, profile_options, report_option
-from runai_postrender.errors import ErrorList, RunaiSizeError, VerifyError
+from runai_postrender.errors import ErrorList, InputError, RunaiSizeError, VerifyError
+from runai_postrender.nodes import KUBECTL_ENV
 from runai_postrender.profiles import builtin_names, is_file_reference, load_profile
 from runai_postrender.report import format_value, plural
 from runai_postrender.session import Session
@@ -85,22 +86,84 @@ def validate_command(ctx: click.Context, files: tuple[str, ...]) -> None:
 
 
 @click.command("recommend")
-@click.option("--nodes", type=click.IntRange(min=0), help="Nodes in the cluster.")
-@click.option("--gpus", type=click.IntRange(min=0), help="GPUs in the cluster.")
+@click.option(
+    "--from-file",
+    "from_file",
+    metavar="FILE",
+    help="Count the nodes in FILE, the output of `kubectl get nodes -o json` (or -o yaml); - for stdin.",
+)
+@click.option(
+    "--from-cluster",
+    is_flag=True,
+    help=f"Run `kubectl get nodes -o json` with the current context (kubectl on PATH, or {KUBECTL_ENV}).",
+)
+@click.option("--nodes", type=click.IntRange(min=0), help="Nodes in the cluster (without access to it).")
+@click.option("--gpus", type=click.IntRange(min=0), help="GPUs in the cluster (without access to it).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 3 when a large or xlarge cluster has fewer than three Run:ai system nodes (needs a node list).",
+)
 @click.pass_context
-def recommend_command(ctx: click.Context, nodes: int | None, gpus: int | None) -> None:
+def recommend_command(
+    ctx: click.Context, from_file: str | None, from_cluster: bool, nodes: int | None, gpus: int | None, strict: bool
+) -> None:
     """Suggest the built-in profile that Run:ai's guidance gives for a cluster of this size.
 
-    The name goes to stdout (for `$(runai-size recommend ...)`), the reason to stderr.
+    Best from the real nodes: --from-cluster, or --from-file with the output of `kubectl get nodes -o json`.
+    The name goes to stdout (for `$(runai-size recommend ...)`), the counts and the reason to stderr.
     """
-    from runai_postrender.recommend import recommend
+    from runai_postrender.nodes import count_nodes, kubectl_nodes, read_node_list
+    from runai_postrender.recommend import SystemNodesError, describe_counts, recommend, system_node_warning
 
     session = _session(ctx)
-    if nodes is None and gpus is None:
-        raise click.UsageError("give --nodes, --gpus or both", ctx=ctx)
+    given = [from_file is not None, from_cluster, nodes is not None or gpus is not None]
+    if not any(given):
+        raise click.UsageError(
+            "give --nodes, --gpus or both, or let it count the real nodes: --from-file FILE (the output of "
+            "kubectl get nodes -o json; - for stdin) or --from-cluster",
+            ctx=ctx,
+        )
+    if from_file == "":
+        raise click.UsageError("--from-file needs a file name (- for stdin)", ctx=ctx)
+    if sum(given) > 1:
+        raise click.UsageError("give one of --from-file, --from-cluster or --nodes/--gpus", ctx=ctx)
+    if strict and not (from_file or from_cluster):
+        raise click.UsageError(
+            "--strict checks the system nodes of a node list: give --from-file or --from-cluster", ctx=ctx
+        )
+    counts = None
+    if from_file is not None or from_cluster:
+        source = "kubectl get nodes -o json" if from_cluster else "stdin" if from_file == "-" else str(from_file)
+        text = kubectl_nodes() if from_cluster else _read_node_file(str(from_file))
+        counts = count_nodes(read_node_list(text, source), source)
+        nodes, gpus = counts.nodes, counts.gpus
     chosen = recommend(nodes, gpus)
+    warning = system_node_warning(chosen.profile, counts) if counts else None
     session.output([f"{chosen.profile.name}\n".encode()])
+    if counts:
+        session.say(f"  counted {describe_counts(counts)}\n")
     session.say(f"  {chosen.profile.description} ({chosen.profile.cluster_size}; {chosen.reason})\n")
+    if warning and strict:
+        raise SystemNodesError(warning)
+    if warning:
+        session.say(f"  WARNING: {warning}\n")
+
+
+def _read_node_file(name: str) -> bytes:
+    import sys
+    from pathlib import Path
+
+    if name != "-":
+        try:
+            return Path(name).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    if sys.stdin is None or sys.stdin.isatty():
+        raise InputError(
+            "--from-file - reads the node list on stdin: kubectl get nodes -o json | runai-size recommend --from-file -"
+        )
+    return sys.stdin.buffer.read()
 
 
 @click.command("version")

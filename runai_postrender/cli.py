@@ -37,14 +37,16 @@ Exit status:
   1   bad input, a patch that cannot apply, the output or the report cannot be written
       (diff --exit-code: there are differences)
   2   a profile problem (not found, invalid, an override that does not fit)
-  3   verify: settings differ from the profile, or nothing to verify
+  3   verify: settings differ from the profile, something could not be applied
+      safely, or nothing to verify; recommend --strict: fewer than 3 system nodes
   64  usage: an unknown option or command, a missing or bad argument
   70  an internal error (a bug: run with --debug and report it)
   130 interrupted; 141 the reader of the output went away
 \b
 As a Helm post-renderer:
   Helm 3: helm install ... --post-renderer runai-size
-  Helm 4: install the runai-size plugin; helm install ... --post-renderer runai-size
+  Helm 4: helm plugin install runai-size-<version>.tgz (a release tarball, a Git URL
+          or a checkout: see the README); helm install ... --post-renderer runai-size
 """
 
 

@@ -49,8 +49,11 @@ def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -
 
 
 def _cell(value: Any) -> str:
+    """A value as a profile file spells it (`true`, not Python's `True`)."""
     if isinstance(value, list):
-        return ",".join(map(str, value))
+        return ",".join(map(_cell, value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(value)
 
 

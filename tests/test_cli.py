@@ -349,3 +349,10 @@ def test_a_usage_error_after_the_report_option_reaches_the_report(tmp_path: Path
     result = invoke(["--report", str(report), "frobnicate"])
     assert result.exit_code == 64
     assert "  error: No such command 'frobnicate'" in report.read_text()
+
+
+def test_profiles_values_spells_values_as_a_profile_file_does() -> None:
+    result = invoke(["profiles", "--values"])
+    assert result.exit_code == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("ha.enabled"))
+    assert row.split() == ["ha.enabled", "as", "rendered", "true", "true"]

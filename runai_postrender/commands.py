@@ -10,7 +10,7 @@ import click
 
 from runai_postrender import __version__
 from runai_postrender.cli import input_option, options_of, profile_options, report_option
-from runai_postrender.errors import ErrorList, InputError, RunaiSizeError, VerifyError
+from runai_postrender.errors import ErrorList, RunaiSizeError, VerifyError
 from runai_postrender.nodes import KUBECTL_ENV
 from runai_postrender.profiles import builtin_names, is_file_reference, load_profile
 from runai_postrender.report import format_value, plural
@@ -154,19 +154,10 @@ def recommend_command(
 
 
 def _read_node_file(name: str) -> bytes:
-    import sys
-    from pathlib import Path
+    from runai_postrender.session import read_file_or_stdin
 
-    if name != "-":
-        try:
-            return Path(name).read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
-    if sys.stdin is None or sys.stdin.isatty():
-        raise InputError(
-            "--from-file - reads the node list on stdin: kubectl get nodes -o json | runai-size recommend --from-file -"
-        )
-    return sys.stdin.buffer.read()
+    hint = "--from-file - reads the node list on stdin: kubectl get nodes -o json | runai-size recommend --from-file -"
+    return read_file_or_stdin(name, hint)
 
 
 @click.command("version")

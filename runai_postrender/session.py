@@ -76,17 +76,10 @@ class Session:
         return self.report
 
     def read_input(self) -> bytes:
-        name = self.options.filename
-        if name and name != "-":
-            try:
-                return Path(name).read_bytes()
-            except OSError as exc:
-                raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
-        if sys.stdin is None or sys.stdin.isatty():
-            raise InputError(
-                "reads a manifest stream on stdin or from -f FILE, e.g.: helm template ... | runai-size --profile large"
-            )
-        return sys.stdin.buffer.read()
+        return read_file_or_stdin(
+            self.options.filename,
+            "reads a manifest stream on stdin or from -f FILE, e.g.: helm template ... | runai-size --profile large",
+        )
 
     def output(self, pieces: Iterable[bytes | memoryview]) -> None:
         """Write to stdout; a closed stdout or a full disk is an error of its own, never an internal one."""
@@ -135,3 +128,16 @@ def silence(stream: Any) -> None:
         os.dup2(devnull, stream.fileno())
     except (AttributeError, OSError, ValueError):
         pass
+
+
+def read_file_or_stdin(name: str | None, hint: str) -> bytes:
+    """The bytes of file `name`, or of stdin where it is None or `-`; `hint` says what to give instead of a
+    terminal or a closed stdin."""
+    if name and name != "-":
+        try:
+            return Path(name).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    if sys.stdin is None or sys.stdin.isatty():
+        raise InputError(hint)
+    return sys.stdin.buffer.read()

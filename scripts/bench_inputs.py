@@ -1,0 +1,191 @@
+"""Build the inputs of scripts/bench: streams, 5 MB targeted documents and the kustomize comparison.
+
+Run as a child of the benchmark, so that the benchmark's own memory stays small (a child started from
+a large process reports that process's memory as its own peak):
+
+    bench_inputs.py stream N                    N documents rendered from tests/charts
+    bench_inputs.py large list|runaiconfig MB [--anchor]
+    bench_inputs.py kustomization DIR STREAM REPORT OUTPUT
+
+A stream is what `helm template` renders for the two test charts (Helm 3, .tools/bin/helm3 or $HELM),
+with the documents that the `large` profile changes (TARGETS) exactly once, as in one Run:ai release,
+and the other documents repeated, each copy with a numbered metadata.name, up to N documents. The same
+N always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHARTS = ("runai-backend", "runai-cluster")
+# (kind, metadata.name) of every rendered document that `runai-size --profile large` changes.
+TARGETS = (
+    ("Deployment", "runai-backend-backend"),
+    ("Deployment", "runai-backend-frontend"),
+    ("Deployment", "runai-backend-grafana"),
+    ("Deployment", "runai-backend-thanos-query"),
+    ("StatefulSet", "runai-backend-thanos-receive"),
+    ("Prometheus", "runai-cluster-prometheus"),
+    ("RunaiConfig", "runai"),
+)
+NAME = re.compile(r"^  name: (\S+)$", re.MULTILINE)  # the first one is metadata.name in Helm's output
+
+
+def identity(document: str) -> tuple[str, str]:
+    kind = re.search(r"^kind: (\S+)$", document, re.MULTILINE)
+    name = NAME.search(document)
+    return (kind.group(1) if kind else "", name.group(1) if name else "")
+
+
+def rendered() -> list[str]:
+    """The documents of the test charts as Helm renders them, each from its `---` line on."""
+    helm = os.environ.get("HELM") or shutil.which(str(ROOT / ".tools/bin/helm3")) or shutil.which("helm")
+    if helm is None:
+        sys.exit("bench_inputs: no helm ($HELM, .tools/bin/helm3, PATH): run scripts/setup")
+    text = "".join(
+        subprocess.run(
+            [helm, "template", chart, str(ROOT / "tests/charts" / chart)], check=True, capture_output=True, text=True
+        ).stdout
+        for chart in CHARTS
+    )
+    return ["---\n" + part for part in re.split(r"^---\n", text, flags=re.MULTILINE)[1:]]
+
+
+def renamed(document: str, copy: int) -> str:
+    """The document with metadata.name suffixed by `copy` (copy 0 is the document itself)."""
+    return NAME.sub(rf"  name: \1-{copy}", document, count=1) if copy else document
+
+
+def stream(documents: int) -> str:
+    """`documents` documents: the targets once, spread out, and copies of the others around them."""
+    charts = rendered()
+    targets = [doc for doc in charts if identity(doc) in TARGETS]
+    others = [doc for doc in charts if identity(doc) not in TARGETS]
+    if len(targets) != len(TARGETS) or documents < len(targets):
+        sys.exit(f"bench_inputs: need {len(TARGETS)} targets in the charts and at least that many documents")
+    out = [renamed(others[i % len(others)], i // len(others)) for i in range(documents - len(targets))]
+    step = len(out) // len(targets) + 1
+    for index, target in enumerate(targets):
+        out.insert(index * step, target)
+    return "".join(out)
+
+
+def entries(items: Iterator[str], size: int, anchor: bool) -> str:
+    """Block-sequence entries (at indent 2) of `items` until `size` bytes; with `anchor`, the second
+    entry is anchored and one more entry is its alias."""
+    parts, total = [], 0
+    for index, item in enumerate(items):
+        lines = item.rstrip("\n").split("\n")
+        first = f"  - &first\n    {lines[0]}" if anchor and index == 1 else f"  - {lines[0]}"
+        parts.append("\n".join([first, *("    " + line for line in lines[1:])]) + "\n")
+        total += len(parts[-1])
+        if total >= size and index >= 1:
+            break
+    return "".join(parts) + ("  - *first\n" if anchor else "")
+
+
+def large(kind: str, megabytes: float, anchor: bool) -> str:
+    """One targeted document of about `megabytes` MB: a List of Deployments (the targeted thanos-query
+    first, then renamed copies of an untouched one), or the RunaiConfig with a long status."""
+    charts = {identity(doc): doc for doc in rendered()}
+    size = int(megabytes * 1e6)
+    if kind == "list":
+        query, agent = charts["Deployment", "runai-backend-thanos-query"], charts["Deployment", "runai-cluster-agent"]
+        body = (renamed(agent, n) if n else query for n in range(sys.maxsize))
+        bare = (re.sub(r"\A---\n(# Source: .*\n)?", "", doc) for doc in body)
+        return "---\napiVersion: v1\nkind: List\nitems:\n" + entries(bare, size, anchor)
+    conditions = (
+        f'type: Reconciled-{n}\nstatus: "True"\nreason: ReconcileSucceeded\n'
+        f'message: component {n} of the Run:ai cluster is up to date\nlastTransitionTime: "2026-11-30T00:00:00Z"'
+        for n in range(sys.maxsize)
+    )
+    return charts["RunaiConfig", "runai"] + "status:\n  conditions:\n" + entries(conditions, size, anchor)
+
+
+def at(data: Any, pointer: list[str]) -> Any:
+    for key in pointer:
+        data = data[int(key)] if isinstance(data, list) else data[key]
+    return data
+
+
+def has(data: Any, pointer: list[str]) -> bool:
+    try:
+        at(data, pointer)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
+    return True
+
+
+def kustomization(stream_text: str, report: dict[str, Any], output_text: str) -> tuple[list[dict[str, Any]], str]:
+    """The kustomization patches and added resources that make runai-size's changes, read from its
+    report: one JSON6902 operation per change (a missing parent is added whole, as runai-size wrote it),
+    and the objects it added, taken from its output."""
+    before = {identity_of(doc): doc for doc in yaml.safe_load_all(stream_text) if doc}
+    after = {identity_of(doc): doc for doc in yaml.safe_load_all(output_text) if doc}
+    operations: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for change in report["changes"]:
+        target = tuple(re.search(r"\((\w+)/([^)]+)\)$", change["target"]).groups())  # type: ignore[union-attr]
+        keys = [key.replace("~1", "/").replace("~0", "~") for key in change["pointer"].split("/")[1:]]
+        if change["new"] is None:
+            operation = {"op": "remove", "path": change["pointer"]}
+        else:
+            depth = next(n for n in range(1, len(keys) + 1) if n == len(keys) or not has(before[target], keys[:n]))
+            path = "/" + "/".join(key.replace("~", "~0").replace("/", "~1") for key in keys[:depth])
+            value = change["new"] if depth == len(keys) else at(after[target], keys[:depth])
+            operation = {"op": "add", "path": path, "value": value}
+        if operation not in (ops := operations.setdefault(target, [])):
+            ops.append(operation)
+    patches = [
+        {"target": {"kind": kind, "name": name}, "patch": json.dumps(ops)} for (kind, name), ops in operations.items()
+    ]
+    added = {tuple(entry.split(",")[0].split("/", 1)) for entry in report["added"]}
+    return patches, yaml.safe_dump_all([after[key] for key in sorted(added)], sort_keys=False)
+
+
+def identity_of(document: dict[str, Any]) -> tuple[str, str]:
+    return document.get("kind", ""), document.get("metadata", {}).get("name", "")
+
+
+def write_kustomization(folder: Path, stream_file: Path, report_file: Path, output_file: Path) -> None:
+    """kustomization.yaml and added.yaml in `folder`; the caller puts the stream there as stream.yaml."""
+    report = json.loads(report_file.read_text())
+    patches, added = kustomization(stream_file.read_text(), report, output_file.read_text())
+    (folder / "added.yaml").write_text(added)
+    content = {"resources": ["stream.yaml", "added.yaml"], "patches": patches}
+    (folder / "kustomization.yaml").write_text(json.dumps(content, indent=2))  # JSON is YAML
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("stream").add_argument("documents", type=int)
+    big = commands.add_parser("large")
+    big.add_argument("kind", choices=["list", "runaiconfig"])
+    big.add_argument("megabytes", type=float)
+    big.add_argument("--anchor", action="store_true", help="one anchor and one alias")
+    kust = commands.add_parser("kustomization")
+    for name in ("folder", "stream", "report", "output"):
+        kust.add_argument(name, type=Path)
+    args = parser.parse_args()
+    if args.command == "stream":
+        sys.stdout.write(stream(args.documents))
+    elif args.command == "large":
+        sys.stdout.write(large(args.kind, args.megabytes, args.anchor))
+    else:
+        write_kustomization(args.folder, args.stream, args.report, args.output)
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,6 @@ N always gives the same bytes.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -43,14 +42,12 @@ TARGETS = (
 NAME = re.compile(r"^  name: (\S+)$", re.MULTILINE)  # the first one is metadata.name in Helm's output
 
 
-def identity(document: str) -> tuple[str, str]:
-    kind = re.search(r"^kind: (\S+)$", document, re.MULTILINE)
-    name = NAME.search(document)
-    return (kind.group(1) if kind else "", name.group(1) if name else "")
+def identity(document: dict[str, Any]) -> tuple[str, str]:
+    return document.get("kind", ""), document.get("metadata", {}).get("name", "")
 
 
-def rendered() -> list[str]:
-    """The documents of the test charts as Helm renders them, each from its `---` line on."""
+def rendered() -> dict[tuple[str, str], str]:
+    """The documents of the test charts as Helm renders them (each from its `---` line on), by identity."""
     helm = os.environ.get("HELM") or shutil.which(str(ROOT / ".tools/bin/helm3")) or shutil.which("helm")
     if helm is None:
         sys.exit("bench_inputs: no helm ($HELM, .tools/bin/helm3, PATH): run scripts/setup")
@@ -60,7 +57,8 @@ def rendered() -> list[str]:
         ).stdout
         for chart in CHARTS
     )
-    return ["---\n" + part for part in re.split(r"^---\n", text, flags=re.MULTILINE)[1:]]
+    documents = ["---\n" + part for part in re.split(r"^---\n", text, flags=re.MULTILINE)[1:]]
+    return {identity(yaml.safe_load(document)): document for document in documents}
 
 
 def renamed(document: str, copy: int) -> str:
@@ -71,8 +69,8 @@ def renamed(document: str, copy: int) -> str:
 def stream(documents: int) -> str:
     """`documents` documents: the targets once, spread out, and copies of the others around them."""
     charts = rendered()
-    targets = [doc for doc in charts if identity(doc) in TARGETS]
-    others = [doc for doc in charts if identity(doc) not in TARGETS]
+    targets = [doc for key, doc in charts.items() if key in TARGETS]
+    others = [doc for key, doc in charts.items() if key not in TARGETS]
     if len(targets) != len(TARGETS) or documents < len(targets):
         sys.exit(f"bench_inputs: need {len(TARGETS)} targets in the charts and at least that many documents")
     out = [renamed(others[i % len(others)], i // len(others)) for i in range(documents - len(targets))]
@@ -99,7 +97,7 @@ def entries(items: Iterator[str], size: int, anchor: bool) -> str:
 def large(kind: str, megabytes: float, anchor: bool) -> str:
     """One targeted document of about `megabytes` MB: a List of Deployments (the targeted thanos-query
     first, then renamed copies of an untouched one), or the RunaiConfig with a long status."""
-    charts = {identity(doc): doc for doc in rendered()}
+    charts = rendered()
     size = int(megabytes * 1e6)
     if kind == "list":
         query, agent = charts["Deployment", "runai-backend-thanos-query"], charts["Deployment", "runai-cluster-agent"]
@@ -114,26 +112,22 @@ def large(kind: str, megabytes: float, anchor: bool) -> str:
     return charts["RunaiConfig", "runai"] + "status:\n  conditions:\n" + entries(conditions, size, anchor)
 
 
-def at(data: Any, pointer: list[str]) -> Any:
-    for key in pointer:
-        data = data[int(key)] if isinstance(data, list) else data[key]
+def at(data: Any, keys: list[str]) -> Any:
+    """The value at `keys` in `data`, or None where there is none."""
+    for key in keys:
+        try:
+            data = data[int(key)] if isinstance(data, list) else data[key]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return None
     return data
-
-
-def has(data: Any, pointer: list[str]) -> bool:
-    try:
-        at(data, pointer)
-    except (KeyError, IndexError, TypeError, ValueError):
-        return False
-    return True
 
 
 def kustomization(stream_text: str, report: dict[str, Any], output_text: str) -> tuple[list[dict[str, Any]], str]:
     """The kustomization patches and added resources that make runai-size's changes, read from its
     report: one JSON6902 operation per change (a missing parent is added whole, as runai-size wrote it),
     and the objects it added, taken from its output."""
-    before = {identity_of(doc): doc for doc in yaml.safe_load_all(stream_text) if doc}
-    after = {identity_of(doc): doc for doc in yaml.safe_load_all(output_text) if doc}
+    before = {identity(doc): doc for doc in yaml.safe_load_all(stream_text) if doc}
+    after = {identity(doc): doc for doc in yaml.safe_load_all(output_text) if doc}
     operations: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for change in report["changes"]:
         target = tuple(re.search(r"\((\w+)/([^)]+)\)$", change["target"]).groups())  # type: ignore[union-attr]
@@ -141,7 +135,7 @@ def kustomization(stream_text: str, report: dict[str, Any], output_text: str) ->
         if change["new"] is None:
             operation = {"op": "remove", "path": change["pointer"]}
         else:
-            depth = next(n for n in range(1, len(keys) + 1) if n == len(keys) or not has(before[target], keys[:n]))
+            depth = next(n for n in range(1, len(keys) + 1) if n == len(keys) or at(before[target], keys[:n]) is None)
             path = "/" + "/".join(key.replace("~", "~0").replace("/", "~1") for key in keys[:depth])
             value = change["new"] if depth == len(keys) else at(after[target], keys[:depth])
             operation = {"op": "add", "path": path, "value": value}
@@ -154,10 +148,6 @@ def kustomization(stream_text: str, report: dict[str, Any], output_text: str) ->
     return patches, yaml.safe_dump_all([after[key] for key in sorted(added)], sort_keys=False)
 
 
-def identity_of(document: dict[str, Any]) -> tuple[str, str]:
-    return document.get("kind", ""), document.get("metadata", {}).get("name", "")
-
-
 def write_kustomization(folder: Path, stream_file: Path, report_file: Path, output_file: Path) -> None:
     """kustomization.yaml and added.yaml in `folder`; the caller puts the stream there as stream.yaml."""
     report = json.loads(report_file.read_text())
@@ -167,25 +157,17 @@ def write_kustomization(folder: Path, stream_file: Path, report_file: Path, outp
     (folder / "kustomization.yaml").write_text(json.dumps(content, indent=2))  # JSON is YAML
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("stream").add_argument("documents", type=int)
-    big = commands.add_parser("large")
-    big.add_argument("kind", choices=["list", "runaiconfig"])
-    big.add_argument("megabytes", type=float)
-    big.add_argument("--anchor", action="store_true", help="one anchor and one alias")
-    kust = commands.add_parser("kustomization")
-    for name in ("folder", "stream", "report", "output"):
-        kust.add_argument(name, type=Path)
-    args = parser.parse_args()
-    if args.command == "stream":
-        sys.stdout.write(stream(args.documents))
-    elif args.command == "large":
-        sys.stdout.write(large(args.kind, args.megabytes, args.anchor))
-    else:
-        write_kustomization(args.folder, args.stream, args.report, args.output)
+def main(argv: list[str]) -> None:
+    match argv:
+        case ["stream", documents]:
+            sys.stdout.write(stream(int(documents)))
+        case ["large", "list" | "runaiconfig" as kind, megabytes, *anchor] if anchor in ([], ["--anchor"]):
+            sys.stdout.write(large(kind, float(megabytes), bool(anchor)))
+        case ["kustomization", *paths] if len(paths) == 4:
+            write_kustomization(*map(Path, paths))
+        case _:
+            sys.exit(__doc__)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

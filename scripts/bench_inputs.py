@@ -122,12 +122,13 @@ def at(data: Any, keys: list[str]) -> Any:
     return data
 
 
-def kustomization(stream_text: str, report: dict[str, Any], output_text: str) -> tuple[list[dict[str, Any]], str]:
-    """The kustomization patches and added resources that make runai-size's changes, read from its
-    report: one JSON6902 operation per change (a missing parent is added whole, as runai-size wrote it),
-    and the objects it added, taken from its output."""
-    before = {identity(doc): doc for doc in yaml.safe_load_all(stream_text) if doc}
-    after = {identity(doc): doc for doc in yaml.safe_load_all(output_text) if doc}
+def write_kustomization(folder: Path, stream_file: Path, report_file: Path, output_file: Path) -> None:
+    """kustomization.yaml and added.yaml in `folder` (the caller puts the stream there as stream.yaml),
+    made from runai-size's report: one JSON6902 operation per change (a missing parent is added whole,
+    as runai-size wrote it), and the objects it added as resources, taken from its output."""
+    report = json.loads(report_file.read_text())
+    before = {identity(doc): doc for doc in yaml.safe_load_all(stream_file.read_text()) if doc}
+    after = {identity(doc): doc for doc in yaml.safe_load_all(output_file.read_text()) if doc}
     operations: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for change in report["changes"]:
         target = tuple(re.search(r"\((\w+)/([^)]+)\)$", change["target"]).groups())  # type: ignore[union-attr]
@@ -144,15 +145,8 @@ def kustomization(stream_text: str, report: dict[str, Any], output_text: str) ->
     patches = [
         {"target": {"kind": kind, "name": name}, "patch": json.dumps(ops)} for (kind, name), ops in operations.items()
     ]
-    added = {tuple(entry.split(",")[0].split("/", 1)) for entry in report["added"]}
-    return patches, yaml.safe_dump_all([after[key] for key in sorted(added)], sort_keys=False)
-
-
-def write_kustomization(folder: Path, stream_file: Path, report_file: Path, output_file: Path) -> None:
-    """kustomization.yaml and added.yaml in `folder`; the caller puts the stream there as stream.yaml."""
-    report = json.loads(report_file.read_text())
-    patches, added = kustomization(stream_file.read_text(), report, output_file.read_text())
-    (folder / "added.yaml").write_text(added)
+    added = {tuple(entry.split(",")[0].split("/", 1)) for entry in report["added"]}  # "Kind/name, filed with ..."
+    (folder / "added.yaml").write_text(yaml.safe_dump_all([after[key] for key in sorted(added)], sort_keys=False))
     content = {"resources": ["stream.yaml", "added.yaml"], "patches": patches}
     (folder / "kustomization.yaml").write_text(json.dumps(content, indent=2))  # JSON is YAML
 

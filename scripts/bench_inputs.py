@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CHARTS = ("runai-backend", "runai-cluster")
+CHARTS = (("runai-backend", "control-plane"), ("runai-cluster", "runai-cluster"))  # (release, chart)
 # (kind, metadata.name) of every rendered document that `runai-size --profile large` changes.
 TARGETS = (
     ("Deployment", "runai-backend-backend"),
@@ -53,9 +53,9 @@ def rendered() -> dict[tuple[str, str], str]:
         sys.exit("bench_inputs: no helm ($HELM, .tools/bin/helm3, PATH): run scripts/setup")
     text = "".join(
         subprocess.run(
-            [helm, "template", chart, str(ROOT / "tests/charts" / chart)], check=True, capture_output=True, text=True
+            [helm, "template", release, str(ROOT / "tests/charts" / chart)], check=True, capture_output=True, text=True
         ).stdout
-        for chart in CHARTS
+        for release, chart in CHARTS
     )
     documents = ["---\n" + part for part in re.split(r"^---\n", text, flags=re.MULTILINE)[1:]]
     return {identity(yaml.safe_load(document)): document for document in documents}

@@ -66,7 +66,7 @@ def test_stream_is_deterministic_with_the_targets_once_and_unique_names() -> Non
     assert sum(found.values()) == 60
     assert set(found.values()) == {1}, "kustomize needs unique resource ids"
     assert set(bench_inputs.TARGETS) <= set(found)
-    assert len(re.findall(r"^---\n# Source: runai-[\w-]+/templates/", stream, re.MULTILINE)) == 60
+    assert len(re.findall(r"^---\n# Source: (?:control-plane|runai-cluster)/", stream, re.MULTILINE)) == 60
 
 
 def test_runai_size_changes_exactly_the_targets(tmp_path: Path) -> None:
@@ -107,5 +107,5 @@ def test_kustomize_from_the_report_makes_the_same_changes_as_runai_size(tmp_path
         tool: {bench_inputs.identity(doc): normalized(doc) for doc in yaml.safe_load_all(text)}
         for tool, text in (("runai-size", (tmp_path / "runai-size.yaml").read_text()), ("kustomize", kustomized))
     }
-    assert len(by_id["runai-size"]) == 33  # 30 documents and 3 HPAs
+    assert len(by_id["runai-size"]) == 36  # 30 documents, 3 HPAs and 3 PodDisruptionBudgets
     assert by_id["kustomize"] == by_id["runai-size"]

@@ -62,9 +62,8 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
     first_line = stream.count(b"\n", 0, span.start) + 1
     where = describe(span.index, kind, name)
     try:
-        node = reader.compose(text)
-        shares = node is not None and reader.shares(node)
-        data = None if node is None else reader.construct(node, shared=shares)
+        with reader.paused_gc():
+            node, data, shares = reader.load(text)
     except (yaml.YAMLError, RecursionError):
         # libyaml refuses some valid YAML (a reused anchor) and words its errors less well: ruamel reads
         # the document, or says what is wrong with it. Only the round trip can write such a document.
@@ -75,7 +74,8 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
         line = f", line {first_line + exc.line}" if exc.line is not None else ""
         raise InputError(f"{where}{line}: {exc}") from exc
     try:
-        parsed = reader.unshare(data)
+        with reader.paused_gc():
+            parsed = reader.unshare(data)
     except reader.Shape as exc:
         line = f", line {first_line + exc.line}" if exc.line is not None else ""
         raise InputError(f"{where}{line}: {exc}") from exc
@@ -120,6 +120,11 @@ def write_back(doc: Document) -> tuple[bytes, str]:
 
 
 def _write(doc: Document) -> tuple[bytes, str]:
+    with reader.paused_gc():
+        return _write_with(doc)
+
+
+def _write_with(doc: Document) -> tuple[bytes, str]:
     if not doc.shares and doc.node is not None:
         try:
             text = textedit.rewrite(doc.text, doc.node, doc.parsed, doc.data, doc.style)

@@ -34,12 +34,13 @@ class Document:
     first_line: int  # the stream's line number of the text's first line, for messages
     style: Style
     node: yaml.Node | None  # libyaml's node tree of `text`; None for an empty document
-    shares: bool  # anchors, aliases, merge keys or tags: only the round trip writes it exactly
+    shares: bool  # anchors, aliases, merge keys or tags: only the round trip writes a change through them
     parsed: Any  # the data as parsed
     data: Any  # the data, patched in place by the rules
     kind: str | None
     name: str | None
     lone_cr: bool = False  # the input ends lines with a lone CR, which `text` holds as LF: written back as CR
+    shared_nodes: frozenset[int] = frozenset()  # ids of the nodes of `node` that text edits must leave alone
 
     def describe(self) -> str:
         return describe(self.index, self.kind, self.name)
@@ -63,13 +64,14 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
     where = describe(span.index, kind, name)
     try:
         with reader.paused_gc():
-            node, data, shares = reader.load(text)
+            node, data, special = reader.load(text)
+        shares = special is not None
     except (yaml.YAMLError, RecursionError):
         # libyaml refuses some valid YAML (a reused anchor) and words its errors less well: ruamel reads
         # the document, or says what is wrong with it. Only the round trip can write such a document.
         from runai_postrender import roundtrip
 
-        node, shares, data = None, True, roundtrip.read(text, where, first_line)
+        node, shares, special, data = None, True, None, roundtrip.read(text, where, first_line)
     except reader.Shape as exc:
         line = f", line {first_line + exc.line}" if exc.line is not None else ""
         raise InputError(f"{where}{line}: {exc}") from exc
@@ -98,11 +100,18 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
         kind=_text(data.get("kind")) if isinstance(data, dict) else None,
         name=_text(metadata.get("name")) if isinstance(metadata, dict) else None,
         lone_cr=lone_cr,
+        shared_nodes=special or frozenset(),
     )
 
 
 _LONE_CR = re.compile("\r(?!\n)")
 _BARE_LF = re.compile(b"(?<!\r)\n")
+
+# A document with anchors, aliases, merge keys or tags is written by text edits too where no change touches
+# a shared node (textedit refuses those), but only from this many lines up: below it the round trip costs
+# well under a second, and smaller documents keep the writer (and the bytes) they had before text edits
+# could write them. Above it the round trip costs about a third of a millisecond a line (issue 11, L2).
+ANCHORED_TEXT_EDITS_FROM = 2_000
 
 TEXT_EDITS = "text edits"
 ROUND_TRIP = "round trip"
@@ -125,9 +134,9 @@ def _write(doc: Document) -> tuple[bytes, str]:
 
 
 def _write_with(doc: Document) -> tuple[bytes, str]:
-    if not doc.shares and doc.node is not None:
+    if doc.node is not None and (not doc.shares or doc.text.count("\n") >= ANCHORED_TEXT_EDITS_FROM):
         try:
-            text = textedit.rewrite(doc.text, doc.node, doc.parsed, doc.data, doc.style)
+            text = textedit.rewrite(doc.text, doc.node, doc.parsed, doc.data, doc.style, doc.shared_nodes)
             return (BOM if doc.bom else b"") + text.encode("utf-8"), TEXT_EDITS
         except (textedit.Unsupported, RecursionError):
             pass

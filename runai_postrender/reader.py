@@ -117,27 +117,54 @@ def construct(node: yaml.Node, shared: bool = True) -> Any:
 def read(text: str) -> Any:
     """The data of a document's text, as `construct` builds it (None for an empty document)."""
     _, data, shared = load(text)
-    if not shared and data is not None:
+    if shared is None and data is not None:
         limits.check_expansion(data, "", error=Shape)  # as `construct` does for a document that may share
     return data
 
 
-def load(text: str) -> tuple[yaml.Node | None, Any, bool]:
-    """libyaml's node tree of a document, its data (as `construct` builds it: aliases copied) and whether it
-    `shares` anything. Raises yaml.YAMLError, Shape or RecursionError."""
+def load(text: str) -> tuple[yaml.Node | None, Any, frozenset[int] | None]:
+    """libyaml's node tree of a document, its data (as `construct` builds it: aliases copied), and the
+    nodes that only the round trip may change (see `shared_nodes`; None if the document `shares` nothing).
+    Raises yaml.YAMLError, Shape or RecursionError."""
     node = compose(text)
     if node is None:
-        return None, None, False
+        return None, None, None
     builder = _Builder(aliases="&" in text)  # no `&`, no anchor: no node can be met twice
     try:
         data = builder.build(node)
     except Exception:  # whatever the builder leaves alone, the constructor reads, or refuses in its words
         shared = shares(node)
-        return node, construct(node, shared=shared), shared
+        special = shared_nodes(node) if shared else None  # before `construct`, which merges `<<` keys in place
+        return node, construct(node, shared=shared), special
     if builder.aliased:
         limits.check_expansion(data, "", error=Shape)
         data = unshare(data)
-    return node, data, builder.aliased
+        return node, data, frozenset(builder.again)
+    return node, data, None
+
+
+def shared_nodes(node: yaml.Node) -> frozenset[int]:
+    """The ids of the nodes that a text edit must not change: nodes used more than once (an anchor's, seen
+    through its aliases), mappings with merge keys or complex keys, and nodes with a tag it cannot keep."""
+    seen: set[int] = set()
+    special: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            special.add(id(current))
+            continue
+        seen.add(id(current))
+        if current.tag not in STANDARD_TAGS:
+            special.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                if key.tag == MERGE_TAG or not isinstance(key, yaml.ScalarNode):
+                    special.add(id(current))
+                stack += (key, value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return frozenset(special)
 
 
 @contextmanager
@@ -167,12 +194,14 @@ class _Builder:
         self.built: dict[int, Any] | None = {} if aliases else None
         self.active: set[int] = set()
         self.aliased = False
+        self.again: set[int] = set()  # the nodes met more than once
         self.constructor = _Constructor()
 
     def build(self, node: yaml.Node) -> Any:
         if self.built is not None:
             if id(node) in self.built:
                 self.aliased = True
+                self.again.add(id(node))
                 return self.built[id(node)]
             if id(node) in self.active:
                 raise _Slow("a node that contains itself")

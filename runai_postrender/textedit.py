@@ -24,6 +24,7 @@ import yaml
 from runai_postrender import emit, reader
 
 _DASH = re.compile(r" *- +")
+_ALIAS = re.compile(r"[ \t]*:[ \t]+\*[^ \t\r\n,\[\]{}]+")
 
 
 def _canonical(value: Any) -> Any:
@@ -65,10 +66,22 @@ class Edit:
 
 
 class _Editor:
-    def __init__(self, text: str, style: emit.Style) -> None:
+    def __init__(self, text: str, style: emit.Style, shared: frozenset[int]) -> None:
         self.text = text
         self.style = style
+        self.shared = shared
         self.edits: list[Edit] = []
+
+    def own(self, node: yaml.Node) -> yaml.Node:
+        """The node, if a text edit may use its position: an aliased node's position is its anchor's."""
+        if id(node) in self.shared:
+            raise Unsupported("a change at an anchored, aliased, merged or tagged node")
+        return node
+
+    def unmarked(self, node: yaml.Node) -> None:
+        """Refuse to replace a node written with an anchor or a tag: the edit would drop it."""
+        if self.text[node.start_mark.index : node.start_mark.index + 1] in ("&", "!"):
+            raise Unsupported("a node with an anchor or a tag")
 
     # ---- positions
     def line_start(self, index: int) -> int:
@@ -82,9 +95,17 @@ class _Editor:
     def content_end(self, node: yaml.Node) -> int:
         """Where the node's own text ends: block collections end at their last descendant."""
         while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style and node.value:
-            last = node.value[-1]
-            node = last[1] if isinstance(node, yaml.MappingNode) else last
-        return int(node.end_mark.index)
+            self.own(node)
+            if isinstance(node, yaml.MappingNode):
+                key, node = node.value[-1]
+                if id(node) in self.shared:  # `key: *name`: the alias ends it, not the anchored node elsewhere
+                    alias = _ALIAS.match(self.text, self.own(key).end_mark.index)
+                    if alias is None:
+                        raise Unsupported("a mapping that ends in an anchored node")
+                    return alias.end()
+            else:
+                node = node.value[-1]
+        return int(self.own(node).end_mark.index)
 
     def after(self, node: yaml.Node) -> int:
         """The start of the line after the node's own text (block scalars end there already)."""
@@ -102,6 +123,9 @@ class _Editor:
 
     # ---- the comparison
     def diff(self, node: yaml.Node, old: Any, new: Any, key: yaml.Node | None) -> None:
+        if id(node) in self.shared and reader.same(old, new):
+            return
+        self.own(node)
         if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
             self.diff_mapping(node, old, new, key)
         elif isinstance(node, yaml.SequenceNode) and isinstance(old, list) and isinstance(new, list):
@@ -148,14 +172,14 @@ class _Editor:
 
     def item_start(self, item: yaml.Node) -> int:
         """Where the line of a block list item's dash starts (its dash must begin the line)."""
-        start = self.line_start(item.start_mark.index)
+        start = self.line_start(self.own(item).start_mark.index)
         if not _DASH.fullmatch(self.text[start : item.start_mark.index]):
             raise Unsupported("a list item that does not start its line")
         return start
 
     def insert_items(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
         """New items before the old item `before` (below the one before it, so its comments stay with it)."""
-        first = self.item_start(node.value[0])
+        first = self.item_start(node.value[0])  # (the item's own position, not an anchor's elsewhere)
         column = len(self.text[first : node.value[0].start_mark.index].split("-")[0])
         at = self.after(node.value[before - 1]) if before > 0 else first
         lines = emit.block_items(items, column, self.style)
@@ -165,13 +189,14 @@ class _Editor:
     def replace_scalar(self, node: yaml.ScalarNode, value: Any) -> None:
         if node.style in ("|", ">"):
             raise Unsupported("a block scalar")
+        self.unmarked(node)
         if node.start_mark.line != node.end_mark.line:
             raise Unsupported("a multi-line scalar")
         quote = node.style if node.style in ("'", '"') else None
         self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.scalar(value, quote)))
 
     def remove_entry(self, mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> None:
-        if mapping.flow_style or not self.alone_on_line(key.start_mark.index):
+        if mapping.flow_style or not self.alone_on_line(self.own(key).start_mark.index):
             raise Unsupported("removing a key that shares its line")
         start = self.line_start(key.start_mark.index)
         self.edits.append(Edit(start, self.after(value), ""))
@@ -190,6 +215,7 @@ class _Editor:
             # Helm's `toYaml ... | nindent` renders), which must not leave that line behind empty
             indent = self.child_indent(key)
             lines = emit.block_entries(added, indent, self.style)
+            self.unmarked(mapping)
             start = self.back_over_blanks(mapping.start_mark.index)
             if self.text[self.line_start(start) : start] == "" and start > 0:
                 start = self.back_over_blanks(start - (2 if self.text[max(start - 2, 0) : start] == "\r\n" else 1))
@@ -197,9 +223,9 @@ class _Editor:
             return
         if not mapping.value:
             raise Unsupported("an empty block mapping")
-        indent = mapping.value[0][0].start_mark.column
+        indent = self.own(mapping.value[0][0]).start_mark.column
         if (
-            not self.alone_on_line(mapping.value[-1][0].start_mark.index)
+            not self.alone_on_line(self.own(mapping.value[-1][0]).start_mark.index)
             and indent != mapping.value[-1][0].start_mark.column
         ):
             raise Unsupported("keys at uneven columns")
@@ -209,12 +235,13 @@ class _Editor:
         self.edits.append(Edit(at, at, prefix + "".join(line + newline for line in lines)))
 
     def child_indent(self, key: yaml.Node | None) -> int:
-        if key is None or not self.alone_on_line(key.start_mark.index):
+        if key is None or not self.alone_on_line(self.own(key).start_mark.index):
             raise Unsupported("a value that does not follow a key on its own line")
         return int(key.start_mark.column) + self.style.mapping
 
     def replace_value(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:
         """Rewrite a node whose shape changed (or a list that grew or shrank) in the document's style."""
+        self.unmarked(node)
         newline = self.style.newline
         flow_style = bool(getattr(node, "flow_style", False))
         block = isinstance(value, dict | list) and bool(value)
@@ -228,7 +255,7 @@ class _Editor:
             raise Unsupported("a block collection becoming a scalar")
         if isinstance(node, yaml.ScalarNode) or flow_style:
             # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line
-            if key is None or node.start_mark.line != key.start_mark.line:
+            if key is None or node.start_mark.line != self.own(key).start_mark.line:
                 raise Unsupported("a value that does not follow its key")
             indent = self.child_indent(key)
             if isinstance(value, list):
@@ -267,12 +294,15 @@ class _Editor:
         return text
 
 
-def rewrite(text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style) -> str:
-    """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`."""
+def rewrite(
+    text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style, shared: frozenset[int] = frozenset()
+) -> str:
+    """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`; the nodes
+    in `shared` (ids: see reader.shared_nodes) must not change."""
     # Without a final line break, lines added at the end would each bring one: edit the text as if it
     # had one, and take it off again.
     unterminated = bool(text) and not text.endswith("\n")
-    editor = _Editor(text + style.newline if unterminated else text, style)
+    editor = _Editor(text + style.newline if unterminated else text, style, shared)
     editor.diff(node, old, new, None)
     result = editor.apply()
     if unterminated and result.endswith(style.newline):

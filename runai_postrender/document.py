@@ -10,6 +10,7 @@ merge keys, tags, or an edit the editor refuses). Either way the result must rea
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,6 +42,7 @@ class Document:
     name: str | None
     lone_cr: bool = False  # the input ends lines with a lone CR, which `text` holds as LF: written back as CR
     shared_nodes: frozenset[int] = frozenset()  # ids of the nodes of `node` that text edits must leave alone
+    libyaml: bool = True  # libyaml read it into `node` (else it is empty, or ruamel read it: libyaml refused it)
 
     def describe(self) -> str:
         return describe(self.index, self.kind, self.name)
@@ -85,6 +87,8 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
         raise InputError(f"{where}{_line(exc, first_line)}: {_problem(exc)}") from exc
     except RecursionError as exc:
         raise InputError(f"{where}: nested too deeply to process") from exc
+    if len(text) >= _FREEZE_FROM:
+        gc.freeze()
     metadata = data.get("metadata") if isinstance(data, dict) else None
     return Document(
         index=span.index,
@@ -101,8 +105,14 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
         name=_text(metadata.get("name")) if isinstance(metadata, dict) else None,
         lone_cr=lone_cr,
         shared_nodes=special or frozenset(),
+        libyaml=node is not None,
     )
 
+
+# A large document's tree and data live until it is written, and the cyclic garbage collector would walk
+# all of them at each of its collections while the rules run (most of their time on a large document).
+# They hold no cycles: they are moved out of its reach (gc.freeze) until the document is written.
+_FREEZE_FROM = 1 << 20
 
 _LONE_CR = re.compile("\r(?!\n)")
 _BARE_LF = re.compile(b"(?<!\r)\n")
@@ -129,14 +139,20 @@ def write_back(doc: Document) -> tuple[bytes, str]:
 
 
 def _write(doc: Document) -> tuple[bytes, str]:
-    with reader.paused_gc():
-        return _write_with(doc)
+    try:
+        with reader.paused_gc():
+            return _write_with(doc)
+    finally:
+        if len(doc.text) >= _FREEZE_FROM:
+            gc.unfreeze()
 
 
 def _write_with(doc: Document) -> tuple[bytes, str]:
     if doc.node is not None and (not doc.shares or doc.text.count("\n") >= ANCHORED_TEXT_EDITS_FROM):
         try:
-            text = textedit.rewrite(doc.text, doc.node, doc.parsed, doc.data, doc.style, doc.shared_nodes)
+            text = textedit.edit(doc.text, doc.node, doc.parsed, doc.data, doc.style, doc.shared_nodes)
+            doc.node = None  # the check reads the new text: let the old text's tree go first (L2: memory)
+            textedit.check(text, doc.data)
             return (BOM if doc.bom else b"") + text.encode("utf-8"), TEXT_EDITS
         except (textedit.Unsupported, RecursionError):
             pass

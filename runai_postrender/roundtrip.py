@@ -122,7 +122,7 @@ def rewrite(doc: Document) -> str:
         raise InputError(f"{where}: nested too deeply to process") from exc
     newline = doc.style.newline
     merged = linemerge.merge(doc.text, base, theirs, newline)
-    via_libyaml = doc.node is not None
+    via_libyaml = doc.libyaml
     if _means(merged, doc.data, via_libyaml):
         return merged
     rendered = linemerge.rendering(doc.text, theirs, newline)

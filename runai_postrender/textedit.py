@@ -298,7 +298,16 @@ def rewrite(
     text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style, shared: frozenset[int] = frozenset()
 ) -> str:
     """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`; the nodes
-    in `shared` (ids: see reader.shared_nodes) must not change."""
+    in `shared` (ids: see reader.shared_nodes) must not change. Raises Unsupported."""
+    result = edit(text, node, old, new, style, shared)
+    check(result, new)
+    return result
+
+
+def edit(
+    text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style, shared: frozenset[int] = frozenset()
+) -> str:
+    """`rewrite` without its check: the text that `check` must then accept."""
     # Without a final line break, lines added at the end would each bring one: edit the text as if it
     # had one, and take it off again.
     unterminated = bool(text) and not text.endswith("\n")
@@ -307,10 +316,14 @@ def rewrite(
     result = editor.apply()
     if unterminated and result.endswith(style.newline):
         result = result[: -len(style.newline)]
+    return result
+
+
+def check(result: str, new: Any) -> None:
+    """Raise Unsupported unless the edited text `result` reads back as exactly the new data."""
     try:
-        check = reader.read(result)
+        found = reader.read(result)
     except (yaml.YAMLError, reader.Shape, RecursionError) as exc:
         raise Unsupported(f"the edited text does not parse: {exc}") from exc
-    if not reader.same(check, new, quoted_numbers=True):
+    if not reader.same(found, new, quoted_numbers=True):
         raise Unsupported("the edited text does not read back as the new data")
-    return result

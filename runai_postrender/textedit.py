@@ -1,61 +1,28 @@
 """Write a patched document by editing its original text only where its data changed.
 
-libyaml (through PyYAML's C loader) parses a targeted document in a fraction of a millisecond and
-says where every node stands in the text. After the rules have changed the document's data, the old
+libyaml (through PyYAML's C loader) says where every node of a targeted document stands in its text
+(`textpositions`). After the rules have changed the document's data, the old
 node tree and the new data are compared, and each difference becomes one text edit: a scalar
 replaced in its own quoting, a key removed with its lines, keys added below their siblings in the
 document's indentation, a collection rewritten where its shape changed. Everything else, comments
-and blank lines included, stays as it was. Where a document is too unusual for that (anchors and
-aliases, merge keys, tags, block scalars being replaced, keys sharing a line), `Unsupported` is
+and blank lines included, stays as it was. Where a change is too unusual for that (through an anchored,
+aliased, merged or tagged node; a block scalar replaced; keys sharing a line), `Unsupported` is
 raised and the writer falls back to the round trip (`roundtrip`). The result is always checked: it must
 read back (`reader`) as exactly the new data.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import Any
 
 import yaml
 
 from runai_postrender import emit, reader
+from runai_postrender.listdiff import list_opcodes
+from runai_postrender.textpositions import Positions, Unsupported
 
-_DASH = re.compile(r" *- +")
-_ALIAS = re.compile(r"[ \t]*:[ \t]+\*[^ \t\r\n,\[\]{}]+")
-
-
-def _canonical(value: Any) -> Any:
-    """A hashable form of plain data that tells apart what `reader.same` tells apart (1, 1.0, true)."""
-    if isinstance(value, dict):
-        return ("{", tuple((_canonical(k), _canonical(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return ("[", tuple(_canonical(item) for item in value))
-    return (type(value).__name__, value)
-
-
-def list_opcodes(old: list[Any], new: list[Any]) -> Iterator[tuple[str, int, int, int, int]]:
-    """How `old` became `new`, item by item, as difflib's opcodes (equal runs left out), last first so
-    that edits by index keep the indices still to come valid. The common head and tail are matched
-    first, so that a list that grew at one end costs time linear in its length."""
-    head = 0
-    while head < min(len(old), len(new)) and reader.same(old[head], new[head]):
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and reader.same(old[-1 - tail], new[-1 - tail]):
-        tail += 1
-    middle_old = [_canonical(item) for item in old[head : len(old) - tail]]
-    middle_new = [_canonical(item) for item in new[head : len(new) - tail]]
-    opcodes = SequenceMatcher(None, middle_old, middle_new, autojunk=False).get_opcodes()
-    for opcode, old_start, old_end, new_start, new_end in reversed(opcodes):
-        if opcode != "equal":
-            yield opcode, head + old_start, head + old_end, head + new_start, head + new_end
-
-
-class Unsupported(Exception):
-    """This document needs the round-trip path."""
+__all__ = ["Unsupported", "check", "edit", "list_opcodes", "rewrite"]
 
 
 @dataclass(frozen=True)
@@ -65,61 +32,11 @@ class Edit:
     text: str
 
 
-class _Editor:
+class _Editor(Positions):
     def __init__(self, text: str, style: emit.Style, shared: frozenset[int]) -> None:
-        self.text = text
+        super().__init__(text, shared)
         self.style = style
-        self.shared = shared
         self.edits: list[Edit] = []
-
-    def own(self, node: yaml.Node) -> yaml.Node:
-        """The node, if a text edit may use its position: an aliased node's position is its anchor's."""
-        if id(node) in self.shared:
-            raise Unsupported("a change at an anchored, aliased, merged or tagged node")
-        return node
-
-    def unmarked(self, node: yaml.Node) -> None:
-        """Refuse to replace a node written with an anchor or a tag: the edit would drop it."""
-        if self.text[node.start_mark.index : node.start_mark.index + 1] in ("&", "!"):
-            raise Unsupported("a node with an anchor or a tag")
-
-    # ---- positions
-    def line_start(self, index: int) -> int:
-        return self.text.rfind("\n", 0, index) + 1
-
-    def line_end(self, index: int) -> int:
-        """Index just past the line break of the line holding `index` (or the end of the text)."""
-        newline = self.text.find("\n", index)
-        return len(self.text) if newline < 0 else newline + 1
-
-    def content_end(self, node: yaml.Node) -> int:
-        """Where the node's own text ends: block collections end at their last descendant."""
-        while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style and node.value:
-            self.own(node)
-            if isinstance(node, yaml.MappingNode):
-                key, node = node.value[-1]
-                if id(node) in self.shared:  # `key: *name`: the alias ends it, not the anchored node elsewhere
-                    alias = _ALIAS.match(self.text, self.own(key).end_mark.index)
-                    if alias is None:
-                        raise Unsupported("a mapping that ends in an anchored node")
-                    return alias.end()
-            else:
-                node = node.value[-1]
-        return int(self.own(node).end_mark.index)
-
-    def after(self, node: yaml.Node) -> int:
-        """The start of the line after the node's own text (block scalars end there already)."""
-        index = self.content_end(node)
-        return index if index > 0 and self.text[index - 1] == "\n" else self.line_end(index)
-
-    def back_over_blanks(self, index: int) -> int:
-        """Where the spaces before `index` begin: a value moving to the next line leaves none behind."""
-        while index > 0 and self.text[index - 1] == " ":
-            index -= 1
-        return index
-
-    def alone_on_line(self, index: int) -> bool:
-        return self.text[self.line_start(index) : index].strip(" ") == ""
 
     # ---- the comparison
     def diff(self, node: yaml.Node, old: Any, new: Any, key: yaml.Node | None) -> None:
@@ -169,13 +86,6 @@ class _Editor:
                     self.edits.append(Edit(start, self.after(item), ""))
             if opcode in ("insert", "replace") and new_end - new_start > common:
                 self.insert_items(node, old_start + common, new[new_start + common : new_end])
-
-    def item_start(self, item: yaml.Node) -> int:
-        """Where the line of a block list item's dash starts (its dash must begin the line)."""
-        start = self.line_start(self.own(item).start_mark.index)
-        if not _DASH.fullmatch(self.text[start : item.start_mark.index]):
-            raise Unsupported("a list item that does not start its line")
-        return start
 
     def insert_items(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
         """New items before the old item `before` (below the one before it, so its comments stay with it)."""

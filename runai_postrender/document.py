@@ -4,8 +4,9 @@
 node positions index the text as it is), parses it with libyaml into node positions and plain data, and
 keeps a copy of the data as parsed. Rules change `data` in place. `write_back` then decides, once, how
 the text changes: text edits at the changed nodes where the editor can keep everything else exact
-(`textedit`), ruamel's round trip with a line merge where it cannot (`roundtrip`: anchors, aliases,
-merge keys, tags, or an edit the editor refuses). Either way the result must read back as the data.
+(`textedit`), ruamel's round trip with a line merge where it cannot (`roundtrip`: a change through an
+anchored, aliased, merged or tagged node, an edit the editor refuses, or any change to a small document
+with such nodes). Either way the result must read back as the data.
 """
 
 from __future__ import annotations

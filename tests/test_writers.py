@@ -429,6 +429,22 @@ def _expected(data: bytes, out: bytes) -> Any:
     return before
 
 
+def test_a_mapping_key_that_is_a_block_mapping_is_a_clean_error_where_only_the_round_trip_could_write() -> None:
+    # Found by test_properties: `? ` before a block mapping makes it a key, which libyaml reads (as a tuple)
+    # but ruamel cannot hold; it was an internal error (TypeError).
+    data = (
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: rel-backend\nspec:\n  replicas: 1\n"
+        b"  template:\n    spec:\n      containers:\n      - name: query\n        image: alpha\n"
+        b"      ?   resources:\n          limits:\n            memory: 1Gi\n"
+    )
+    result = cli(["-p", "large"], data)
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == [
+        "runai-size: error: document 1 (Deployment/rel-backend): a mapping key that is itself a mapping or a list: "
+        "cannot write it"
+    ]
+
+
 def test_a_multi_line_json_document_keeps_its_lines_when_patched() -> None:
     data = (
         b'{\n  "apiVersion": "apps/v1",\n  "kind": "Deployment",\n  "metadata": {"name": "r-thanos-query"},\n'

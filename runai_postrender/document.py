@@ -4,12 +4,14 @@
 node positions index the text as it is), parses it with libyaml into node positions and plain data, and
 keeps a copy of the data as parsed. Rules change `data` in place. `write_back` then decides, once, how
 the text changes: text edits at the changed nodes where the editor can keep everything else exact
-(`textedit`), ruamel's round trip with a line merge where it cannot (`roundtrip`: anchors, aliases,
-merge keys, tags, or an edit the editor refuses). Either way the result must read back as the data.
+(`textedit`), ruamel's round trip with a line merge where it cannot (`roundtrip`: a change through an
+anchored, aliased, merged or tagged node, an edit the editor refuses, or any change to a small document
+with such nodes). Either way the result must read back as the data.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -34,12 +36,14 @@ class Document:
     first_line: int  # the stream's line number of the text's first line, for messages
     style: Style
     node: yaml.Node | None  # libyaml's node tree of `text`; None for an empty document
-    shares: bool  # anchors, aliases, merge keys or tags: only the round trip writes it exactly
+    shares: bool  # anchors, aliases, merge keys or tags: only the round trip writes a change through them
     parsed: Any  # the data as parsed
     data: Any  # the data, patched in place by the rules
     kind: str | None
     name: str | None
     lone_cr: bool = False  # the input ends lines with a lone CR, which `text` holds as LF: written back as CR
+    shared_nodes: frozenset[int] = frozenset()  # ids of the nodes of `node` that text edits must leave alone
+    libyaml: bool = True  # libyaml read it into `node` (else it is empty, or ruamel read it: libyaml refused it)
 
     def describe(self) -> str:
         return describe(self.index, self.kind, self.name)
@@ -62,20 +66,21 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
     first_line = stream.count(b"\n", 0, span.start) + 1
     where = describe(span.index, kind, name)
     try:
-        node = reader.compose(text)
-        shares = node is not None and reader.shares(node)
-        data = None if node is None else reader.construct(node, shared=shares)
+        with reader.paused_gc():
+            node, data, special = reader.load(text)
+        shares = special is not None
     except (yaml.YAMLError, RecursionError):
         # libyaml refuses some valid YAML (a reused anchor) and words its errors less well: ruamel reads
         # the document, or says what is wrong with it. Only the round trip can write such a document.
         from runai_postrender import roundtrip
 
-        node, shares, data = None, True, roundtrip.read(text, where, first_line)
+        node, shares, special, data = None, True, None, roundtrip.read(text, where, first_line)
     except reader.Shape as exc:
         line = f", line {first_line + exc.line}" if exc.line is not None else ""
         raise InputError(f"{where}{line}: {exc}") from exc
     try:
-        parsed = reader.unshare(data)
+        with reader.paused_gc():
+            parsed = reader.unshare(data)
     except reader.Shape as exc:
         line = f", line {first_line + exc.line}" if exc.line is not None else ""
         raise InputError(f"{where}{line}: {exc}") from exc
@@ -83,6 +88,8 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
         raise InputError(f"{where}{_line(exc, first_line)}: {_problem(exc)}") from exc
     except RecursionError as exc:
         raise InputError(f"{where}: nested too deeply to process") from exc
+    if len(text) >= _FREEZE_FROM:
+        gc.freeze()
     metadata = data.get("metadata") if isinstance(data, dict) else None
     return Document(
         index=span.index,
@@ -98,11 +105,24 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
         kind=_text(data.get("kind")) if isinstance(data, dict) else None,
         name=_text(metadata.get("name")) if isinstance(metadata, dict) else None,
         lone_cr=lone_cr,
+        shared_nodes=special or frozenset(),
+        libyaml=node is not None,
     )
 
 
+# A large document's tree and data live until it is written, and the cyclic garbage collector would walk
+# all of them at each of its collections while the rules run (most of their time on a large document).
+# They hold no cycles: they are moved out of its reach (gc.freeze) until the document is written.
+_FREEZE_FROM = 1 << 20
+
 _LONE_CR = re.compile("\r(?!\n)")
 _BARE_LF = re.compile(b"(?<!\r)\n")
+
+# A document with anchors, aliases, merge keys or tags is written by text edits too where no change touches
+# a shared node (textedit refuses those), but only from this many lines up: below it the round trip costs
+# well under a second, and smaller documents keep the writer (and the bytes) they had before text edits
+# could write them. Above it the round trip costs about a third of a millisecond a line (issue 11, L2).
+ANCHORED_TEXT_EDITS_FROM = 2_000
 
 TEXT_EDITS = "text edits"
 ROUND_TRIP = "round trip"
@@ -120,9 +140,20 @@ def write_back(doc: Document) -> tuple[bytes, str]:
 
 
 def _write(doc: Document) -> tuple[bytes, str]:
-    if not doc.shares and doc.node is not None:
+    try:
+        with reader.paused_gc():
+            return _write_with(doc)
+    finally:
+        if len(doc.text) >= _FREEZE_FROM:
+            gc.unfreeze()
+
+
+def _write_with(doc: Document) -> tuple[bytes, str]:
+    if doc.node is not None and (not doc.shares or doc.text.count("\n") >= ANCHORED_TEXT_EDITS_FROM):
         try:
-            text = textedit.rewrite(doc.text, doc.node, doc.parsed, doc.data, doc.style)
+            text = textedit.edit(doc.text, doc.node, doc.parsed, doc.data, doc.style, doc.shared_nodes)
+            doc.node = None  # the check reads the new text: let the old text's tree go first (L2: memory)
+            textedit.check(text, doc.data)
             return (BOM if doc.bom else b"") + text.encode("utf-8"), TEXT_EDITS
         except (textedit.Unsupported, RecursionError):
             pass

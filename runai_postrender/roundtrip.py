@@ -24,9 +24,10 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
-from runai_postrender import emit, linemerge, reader, sharing, textedit
+from runai_postrender import emit, linemerge, reader, sharing
 from runai_postrender.errors import InputError
 from runai_postrender.limits import MAX_FLOW_DEPTH
+from runai_postrender.listdiff import list_opcodes
 
 if TYPE_CHECKING:
     from runai_postrender.document import Document
@@ -77,6 +78,8 @@ def _load(text: str, style: emit.Style, where: str, first_line: int) -> Any:
         raise InputError(f"{where}: {str(exc).splitlines()[0] if str(exc) else 'invalid YAML'}") from exc
     except RecursionError as exc:
         raise InputError(f"{where}: nested too deeply to process") from exc
+    except TypeError as exc:  # ruamel cannot hold a mapping or a list as a key (`? ` with a block below it)
+        raise InputError(f"{where}: a mapping key that is itself a mapping or a list: cannot write it") from exc
 
 
 def read(text: str, where: str, first_line: int) -> Any:
@@ -122,7 +125,7 @@ def rewrite(doc: Document) -> str:
         raise InputError(f"{where}: nested too deeply to process") from exc
     newline = doc.style.newline
     merged = linemerge.merge(doc.text, base, theirs, newline)
-    via_libyaml = doc.node is not None
+    via_libyaml = doc.libyaml
     if _means(merged, doc.data, via_libyaml):
         return merged
     rendered = linemerge.rendering(doc.text, theirs, newline)
@@ -153,7 +156,7 @@ class _Inserted:
 def _changes(old: Any, new: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
     """Where `new` differs from `old`: (path, value) pairs, in the order to apply them; value is _REMOVED
     for a removed key or list item, an _Inserted for a new list item. A list that grew or shrank has only
-    the items concerned inserted or removed (see textedit.list_opcodes): the others keep their text."""
+    the items concerned inserted or removed (see listdiff.list_opcodes): the others keep their text."""
     if isinstance(old, dict) and isinstance(new, dict):
         found: list[tuple[tuple[Any, ...], Any]] = []
         for key in old:
@@ -165,7 +168,7 @@ def _changes(old: Any, new: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple
         return found
     if isinstance(old, list) and isinstance(new, list) and old:
         found = []
-        for _, old_start, old_end, new_start, new_end in textedit.list_opcodes(old, new):
+        for _, old_start, old_end, new_start, new_end in list_opcodes(old, new):
             common = min(old_end - old_start, new_end - new_start)
             at = old_start + common
             found += [((*path, index), _REMOVED) for index in reversed(range(at, old_end))]

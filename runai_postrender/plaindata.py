@@ -1,0 +1,89 @@
+"""Plain data as the writers compare it: copies that share nothing, and equality that tells types apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runai_postrender import limits
+
+
+class Shape(Exception):
+    """The document cannot be read as plain data (duplicate keys, an alias bomb); the message says why,
+    `line` (0-based, in the document's text) where."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def unshare(data: Any) -> Any:
+    """A copy in which no container appears twice: each use of an alias gets its own copy.
+
+    copy.deepcopy would keep the sharing (that is what its memo is for), and a patch written through one
+    alias would show up at every other. The copy is iterative, so deep nesting costs no recursion.
+    """
+    if not isinstance(data, dict | list):
+        return data
+    budget = limits.MAX_ALIAS_COPIES + _count(data)
+    root: Any = {} if isinstance(data, dict) else []
+    stack = [(data, root)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in items:
+            if isinstance(value, dict | list):
+                budget -= 1
+                if budget < 0:
+                    raise Shape(
+                        f"its aliases would need more than {limits.MAX_ALIAS_COPIES:,} copied nodes (an alias bomb?)"
+                    )
+                copy: Any = {} if isinstance(value, dict) else []
+                stack.append((value, copy))
+                value = copy
+            if isinstance(target, dict):
+                target[key] = value
+            else:
+                target.append(value)
+    return root
+
+
+def _count(data: Any) -> int:
+    """Containers in `data`, each shared one counted once."""
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict | list) and id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.values() if isinstance(node, dict) else node)
+    return len(seen)
+
+
+def same(a: Any, b: Any, ordered: bool = True, quoted_numbers: bool = False) -> bool:
+    """Equal data of equal types all the way down (`1 == True` and `1 == 1.0` in Python, not here), with
+    mapping keys in the same order unless `ordered` is false. With `quoted_numbers`, a string equals the
+    number it spells: the writers keep a value's quotes, so a number replacing `cpu: "500m"` reads back
+    as the string "1"."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if isinstance(x, dict) and isinstance(y, dict):
+            if (list(x) != list(y)) if ordered else (x.keys() != y.keys()):
+                return False
+            stack.extend((x[k], y[k]) for k in x)
+        elif isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y):
+                return False
+            stack.extend(zip(x, y, strict=True))
+        elif (type(x) is not type(y) or x != y) and not (quoted_numbers and (_spells(x, y) or _spells(y, x))):
+            return False
+    return True
+
+
+def _spells(text: Any, number: Any) -> bool:
+    return (
+        isinstance(text, str)
+        and isinstance(number, int | float)
+        and not isinstance(number, bool)
+        and (text == str(number))
+    )

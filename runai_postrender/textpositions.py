@@ -1,0 +1,82 @@
+"""Where things stand in a document's text, from libyaml's node positions: what the text editor edits at.
+
+A node used more than once (an anchor seen through its aliases) has the position of its anchor only, so
+the positions of the nodes in `shared` are refused (`Unsupported`): the change goes to the round trip.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+_DASH = re.compile(r" *- +")
+_ALIAS = re.compile(r"[ \t]*:[ \t]+\*[^ \t\r\n,\[\]{}]+")
+
+
+class Unsupported(Exception):
+    """This document needs the round-trip path."""
+
+
+class Positions:
+    """Positions in `text`, whose libyaml node tree has the nodes `shared` (ids) that edits must not use."""
+
+    def __init__(self, text: str, shared: frozenset[int]) -> None:
+        self.text = text
+        self.shared = shared
+
+    def own(self, node: yaml.Node) -> yaml.Node:
+        """The node, if a text edit may use its position: an aliased node's position is its anchor's."""
+        if id(node) in self.shared:
+            raise Unsupported("a change at an anchored, aliased, merged or tagged node")
+        return node
+
+    def unmarked(self, node: yaml.Node) -> None:
+        """Refuse to replace a node written with an anchor or a tag: the edit would drop it."""
+        if self.text[node.start_mark.index : node.start_mark.index + 1] in ("&", "!"):
+            raise Unsupported("a node with an anchor or a tag")
+
+    # ---- positions
+    def line_start(self, index: int) -> int:
+        return self.text.rfind("\n", 0, index) + 1
+
+    def line_end(self, index: int) -> int:
+        """Index just past the line break of the line holding `index` (or the end of the text)."""
+        newline = self.text.find("\n", index)
+        return len(self.text) if newline < 0 else newline + 1
+
+    def content_end(self, node: yaml.Node) -> int:
+        """Where the node's own text ends: block collections end at their last descendant."""
+        while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style and node.value:
+            self.own(node)
+            if isinstance(node, yaml.MappingNode):
+                key, node = node.value[-1]
+                if id(node) in self.shared:  # `key: *name`: the alias ends it, not the anchored node elsewhere
+                    alias = _ALIAS.match(self.text, self.own(key).end_mark.index)
+                    if alias is None:
+                        raise Unsupported("a mapping that ends in an anchored node")
+                    return alias.end()
+            else:
+                node = node.value[-1]
+        return int(self.own(node).end_mark.index)
+
+    def after(self, node: yaml.Node) -> int:
+        """The start of the line after the node's own text (block scalars end there already)."""
+        index = self.content_end(node)
+        return index if index > 0 and self.text[index - 1] == "\n" else self.line_end(index)
+
+    def back_over_blanks(self, index: int) -> int:
+        """Where the spaces before `index` begin: a value moving to the next line leaves none behind."""
+        while index > 0 and self.text[index - 1] == " ":
+            index -= 1
+        return index
+
+    def alone_on_line(self, index: int) -> bool:
+        return self.text[self.line_start(index) : index].strip(" ") == ""
+
+    def item_start(self, item: yaml.Node) -> int:
+        """Where the line of a block list item's dash starts (its dash must begin the line)."""
+        start = self.line_start(self.own(item).start_mark.index)
+        if not _DASH.fullmatch(self.text[start : item.start_mark.index]):
+            raise Unsupported("a list item that does not start its line")
+        return start

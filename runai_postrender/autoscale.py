@@ -18,7 +18,7 @@ from typing import Any
 
 from runai_postrender import added, pointer, viability
 from runai_postrender.added import NewDocument
-from runai_postrender.patch import Change, apply_operation, set_value
+from runai_postrender.patch import Change, apply_operation, remove_value, set_value
 from runai_postrender.profiles import Autoscale, Rule
 from runai_postrender.report import Entry, Report
 from runai_postrender.selection import HPA_KIND, Resource
@@ -128,8 +128,8 @@ def uses_resource(hpa: Hpa | None, name: str) -> bool:
     return name in {_resource_of(metric) for metric in found}
 
 
-def drop_replicas(deployment: Resource, where: str) -> list[Change]:
-    return apply_operation(deployment.obj, {"op": "remove", "path": "/spec/replicas"}, where)
+def drop_replicas(deployment: Resource) -> list[Change]:
+    return remove_value(deployment.obj, "/spec/replicas")
 
 
 def new_hpa(deployment: Resource, spec: Autoscale, minimum: int, maximum: int) -> NewDocument:
@@ -200,7 +200,7 @@ def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: viability.Cl
         report.changes.extend(
             Entry(rule.name, label, base + c.pointer, c.old, c.new, c.pointer.lstrip("/")) for c in changes
         )
-    scaled.changes += drop_replicas(deployment, where)
+    scaled.changes += drop_replicas(deployment)
     return scaled
 
 

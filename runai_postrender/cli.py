@@ -8,9 +8,7 @@ report file and an exit status. The sub-commands live in `commands.py`, loaded o
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -73,10 +71,10 @@ def _fail(exc: BaseException, session: Session) -> int:
         return exc.code if isinstance(exc.code, int) else 1
     if isinstance(exc, BrokenPipeError):  # the reader went away (`runai-size ... | head -1`): end quietly
         silence(sys.stdout)
-        return 128 + signal.SIGPIPE
+        return 128 + 13  # SIGPIPE, as a shell reports it (`signal` is not imported on every run)
     if isinstance(exc, KeyboardInterrupt | click.Abort):
         silence(sys.stdout)
-        return 128 + signal.SIGINT
+        return 128 + 2  # SIGINT
     lines: list[str]
     if isinstance(exc, click.UsageError):
         _use_parsed_report_path(exc, session)
@@ -94,6 +92,8 @@ def _fail(exc: BaseException, session: Session) -> int:
         lines = [f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback and report it)"]
         status = INTERNAL_EXIT
     if session.options.debug and not isinstance(exc, click.UsageError):
+        import traceback  # only for --debug: it costs every run milliseconds to import
+
         session.say("".join(traceback.format_exception(exc)))
     if not isinstance(exc, ReportError):
         unwritten = _report_failure(session, "; ".join(lines))

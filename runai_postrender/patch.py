@@ -4,6 +4,10 @@
 value (`1` and `1000m` are the same CPU), so a second run changes nothing. `patch` operations go to
 python-json-patch as written; an `add` or `replace` of the value in place and a `remove` of what is
 already gone change nothing. How the text changes is the writer's business, not this module's.
+
+A leaf of a mapping is set, and a key removed, directly: that is all an `add` or `remove` does there, and
+python-json-patch is then imported only for what needs it (raw operations, list items), which spares most
+runs its start-up cost.
 """
 
 from __future__ import annotations
@@ -11,9 +15,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from typing import Any
-
-import jsonpatch
-import jsonpointer
 
 from runai_postrender import pointer, quantity
 from runai_postrender.errors import PatchError, yaml_type
@@ -71,8 +72,22 @@ def set_value(obj: Any, path: str, value: Any, where: str) -> list[Change]:
     if exists and same_setting(old, value):
         return []
     _ensure_parents(obj, path, where)
-    _apply(obj, {"op": "add", "path": path, "value": copy.deepcopy(value)}, where)
+    parts = pointer.split(path)
+    found, parent = pointer.resolve(obj, pointer.join(parts[:-1]))
+    if parts and found and isinstance(parent, dict):
+        parent[parts[-1]] = copy.deepcopy(value)
+    else:
+        _apply(obj, {"op": "add", "path": path, "value": copy.deepcopy(value)}, where)
     return [Change(path, old if exists else None, value)]
+
+
+def remove_value(obj: Any, path: str) -> list[Change]:
+    """Remove the key at `path` from its mapping; nothing where it is already gone."""
+    parts = pointer.split(path)
+    found, parent = pointer.resolve(obj, pointer.join(parts[:-1]))
+    if not parts or not found or not isinstance(parent, dict) or parts[-1] not in parent:
+        return []
+    return [Change(path, parent.pop(parts[-1]), None)]
 
 
 def apply_operation(obj: Any, operation: dict[str, Any], where: str) -> list[Change]:
@@ -93,6 +108,9 @@ def apply_operation(obj: Any, operation: dict[str, Any], where: str) -> list[Cha
 
 
 def _apply(obj: Any, operation: dict[str, Any], where: str) -> None:
+    import jsonpatch
+    import jsonpointer
+
     try:
         jsonpatch.JsonPatch([operation]).apply(obj, in_place=True)
     # python-json-patch raises two families: its own for failed operations, jsonpointer's for bad paths.

@@ -14,7 +14,6 @@ import copy
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -98,17 +97,28 @@ class Profile:
     overrides: tuple[tuple[str, str], ...] = ()
 
 
+def _builtins() -> Any:
+    """The folder of the built-in profiles: next to this module in an installed package (no importlib.resources
+    to import: it costs every run milliseconds), or wherever importlib.resources finds it (an editable install
+    maps it to the checkout's profiles/ folder)."""
+    here = Path(__file__).with_name("builtin_profiles")
+    if (here / "small.yaml").is_file():
+        return here
+    from importlib import resources
+
+    return resources.files(_BUILTIN_PACKAGE)
+
+
 def builtin_names() -> list[str]:
     """The built-in profiles, smallest first."""
-    folder = resources.files(_BUILTIN_PACKAGE)
-    names = [entry.name[: -len(".yaml")] for entry in folder.iterdir() if entry.name.endswith(".yaml")]
+    names = [entry.name[: -len(".yaml")] for entry in _builtins().iterdir() if entry.name.endswith(".yaml")]
     order = {"small": 0, "large": 1, "xlarge": 2}
     return sorted(names, key=lambda name: (order.get(name, 99), name))
 
 
 def schema_text() -> str:
     """The JSON Schema of the profile format, as shipped."""
-    return resources.files(_BUILTIN_PACKAGE).joinpath("profile.schema.json").read_text(encoding="utf-8")
+    return str(_builtins().joinpath("profile.schema.json").read_text(encoding="utf-8"))
 
 
 def is_file_reference(ref: str) -> bool:
@@ -119,7 +129,7 @@ def is_file_reference(ref: str) -> bool:
 def _read(ref: str, extending: Source | None, reach: Callable[[], list[Path]]) -> tuple[dict[str, Any], Source]:
     if is_file_reference(ref):
         return parse_file(read_file(ref, extending, reach))
-    resource = resources.files(_BUILTIN_PACKAGE).joinpath(f"{ref}.yaml")
+    resource = _builtins().joinpath(f"{ref}.yaml")
     if not resource.is_file():
         raise ProfileError(
             f"unknown profile {ref!r}{did_you_mean(ref, builtin_names())}: the built-in profiles are "

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -67,6 +66,8 @@ def _write_into(path: str, text: str) -> None:
 
 def _replace(path: str, text: str) -> None:
     target = Path(os.path.realpath(path))  # through a symlink to its target: the link stays a link
+    import tempfile  # only when a report file is written: it imports `random` and `hashlib`
+
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         try:

@@ -35,7 +35,7 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
     finder = prefilter.Finder.of(profile)
     targeted = []
     for span in spans:
-        found = prefilter.header(data, span)
+        found = prefilter.header(data, span, finder.wants_kind)
         if finder.wants(data, span, found):
             targeted.append(document.load(data, span, found.kind, found.name))
     identified = identity.stream_says(data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -33,15 +34,17 @@ class Header:
     metadata_sure: bool = True  # False: the kind is known, but name and namespace are not
 
 
-def header(data: bytes | bytearray, span: Span) -> Header:
+def header(data: bytes | bytearray, span: Span, metadata_of: Callable[[str], bool] = lambda kind: True) -> Header:
+    """What the document's bytes say of it; its name and namespace only where `metadata_of` its kind (reading
+    them costs more than the kind, and most documents of a stream are of kinds no rule looks at)."""
     start = span.start + (len(BOM) if span.start == 0 and data.startswith(BOM) else 0)
     if not sniff.is_regular(data, start, span.end):
         return Header(sure=False)
     kind = sniff.sniff_kind(data, start, span.end)
     if kind == sniff.UNKNOWN:
         return Header(sure=False)
-    if kind is None:
-        return Header()
+    if kind is None or not metadata_of(kind):
+        return Header(kind)
     metadata = sniff.sniff_metadata(data, start, span.end)
     if not isinstance(metadata, tuple):
         return Header(kind, metadata_sure=False)
@@ -99,7 +102,7 @@ class Finder:
             return False
         if not found.sure:
             return self._may_hold_a_kind(data, span)
-        if found.kind is None or not self._wants_kind(found.kind):
+        if found.kind is None or not self.wants_kind(found.kind):
             return False  # a document without a kind is no Kubernetes object
         if found.kind in (selection.HPA_KIND, "PersistentVolumeClaim", "PodDisruptionBudget", "List"):
             return True
@@ -107,7 +110,7 @@ class Finder:
             return True
         return any(selection.could_match(rule.match, found.kind, found.name, found.namespace) for rule in self.rules)
 
-    def _wants_kind(self, kind: str) -> bool:
+    def wants_kind(self, kind: str) -> bool:
         return kind in self.kinds or any(fnmatchcase(kind, pattern) for pattern in self.patterns)
 
     def _may_hold_a_kind(self, data: bytes | bytearray, span: Span) -> bool:

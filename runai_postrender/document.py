@@ -118,12 +118,6 @@ _FREEZE_FROM = 1 << 20
 _LONE_CR = re.compile("\r(?!\n)")
 _BARE_LF = re.compile(b"(?<!\r)\n")
 
-# A document with anchors, aliases, merge keys or tags is written by text edits too where no change touches
-# a shared node (textedit refuses those), but only from this many lines up: below it the round trip costs
-# well under a second, and smaller documents keep the writer (and the bytes) they had before text edits
-# could write them. Above it the round trip costs about a third of a millisecond a line (issue 11, L2).
-ANCHORED_TEXT_EDITS_FROM = 2_000
-
 TEXT_EDITS = "text edits"
 ROUND_TRIP = "round trip"
 
@@ -149,7 +143,10 @@ def _write(doc: Document) -> tuple[bytes, str]:
 
 
 def _write_with(doc: Document) -> tuple[bytes, str]:
-    if doc.node is not None and (not doc.shares or doc.text.count("\n") >= ANCHORED_TEXT_EDITS_FROM):
+    # A document with anchors, aliases, merge keys or tags is written by text edits too where no change
+    # touches a shared or tagged node (textedit refuses those): the round trip costs about a third of a
+    # millisecond a line (issue 11, L2), and text edits keep the rest of the text more exactly.
+    if doc.node is not None:
         try:
             text = textedit.edit(doc.text, doc.node, doc.parsed, doc.data, doc.style, doc.shared_nodes)
             doc.node = None  # the check reads the new text: let the old text's tree go first (L2: memory)

@@ -29,6 +29,8 @@ Environment:
   {PROFILE_ENV}   the profile when --profile is not given (a name or a file)
   {SET_ENV}       overrides, as --set takes them, comma-separated
   {REPORT_ENV}    write the report (errors included) to this file; .json for JSON; - for stderr
+  RUNAI_SIZE_PROFILE_PATH  folders a profile file may extend files from (besides its own)
+  RUNAI_SIZE_KUBECTL       the kubectl that recommend --from-cluster runs
 \b
 Exit status:
   0   done (diff --exit-code: no differences)

@@ -1,4 +1,4 @@
-"""Where an object comes from: the Helm chart, sub-chart and release that rendered it.
+"""Where an object comes from: the Helm chart and the release that rendered it.
 
 Helm says it in its output: Helm 3 writes a `# Source: <chart>/charts/<sub-chart>/templates/...` comment
 above every document, Helm 4 puts the same path in the `postrenderer.helm.sh/postrender-filename`
@@ -34,7 +34,6 @@ class Origin:
     """The chart that rendered an object (None: the stream does not say)."""
 
     chart: str | None  # the release's chart: the first part of the template's path
-    subchart: str | None  # the innermost sub-chart whose template it is; "" for the chart's own templates
     release: str | None  # from the release labels
 
 
@@ -45,11 +44,8 @@ def origin(resource: Resource) -> Origin:
         path = _source(resource.document.text)
     labels = resource.labels
     release = next((str(labels[key]) for key in RELEASE_LABELS if labels.get(key) not in (None, "")), None)
-    if path is None:
-        return Origin(None, None, release)
-    parts = path.split("/")
-    subcharts = [parts[i + 1] for i in range(len(parts) - 1) if parts[i] == "charts"]
-    return Origin(parts[0], subcharts[-1] if subcharts else "", release)
+    # A sub-chart's template is `<chart>/charts/<sub-chart>/templates/...`: the release's chart comes first.
+    return Origin(path.split("/")[0] if path is not None else None, release)
 
 
 def _source(text: str) -> str | None:

@@ -16,9 +16,6 @@ from runai_postrender.errors import ProfileError
 
 REFERENCE = re.compile(r"^\$\{([A-Za-z0-9_.-]+)\}$")
 _ANY_REFERENCE = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")
-# One part of a dotted name. A dot inside a name would read as nesting, and `=` or `,` could not be given
-# to --set; so a name is letters, digits, `_` and `-`.
-NAME_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 # Values with these last names are Kubernetes quantities, even when written as a plain number (`cpu: 1`).
 QUANTITY_NAMES = ("cpu", "memory")
 # Kubernetes stores integers in 64 bits; a larger one in a profile is a mistake, not a setting.

@@ -92,7 +92,6 @@ class Profile:
     recommended_from: Mapping[str, int]
     values: Mapping[str, Any]
     rules: tuple[Rule, ...]
-    document: Mapping[str, Any]  # the merged profile as data, `${...}` resolved
     written: Mapping[str, Any] = field(default_factory=dict)  # the same as a profile file says it: rules keep ${...}
     overrides: tuple[tuple[str, str], ...] = ()
 
@@ -240,7 +239,6 @@ def load_profile(
         recommended_from=dict(data.get("recommendedFrom") or {}),
         values=values,
         rules=tuple(checks.build_rule(raw, ref) for raw in resolved),
-        document={**head, "values": values, "rules": resolved},
         written={**head, "values": values, "rules": data["rules"]},
         overrides=tuple(overrides),
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from runai_postrender import emit, pointer
+from runai_postrender import emit, events, pointer
 from runai_postrender.identity import HELM4_FILENAME
 from runai_postrender.selection import Resource
 
@@ -66,14 +66,7 @@ def filed_with(workload: Resource, api_version: str, kind: str, spec: dict[str, 
 
 def _label_quotes(deployment: Resource) -> dict[str, str | None]:
     """How the workload quotes its label values, so that the copies look the same."""
-    node = deployment.document.node
-    for step in [*pointer.split(deployment.pointer), "metadata", "labels"]:
-        if isinstance(node, yaml.MappingNode):
-            node = next((value for key, value in node.value if key.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and step.isdigit() and int(step) < len(node.value):
-            node = node.value[int(step)]
-        else:
-            return {}
-    if not isinstance(node, yaml.MappingNode):
+    try:
+        return events.quotes_at(deployment.document.source, [*pointer.split(deployment.pointer), "metadata", "labels"])
+    except (yaml.YAMLError, events.Slow):  # (ruamel read it: libyaml refuses it)
         return {}
-    return {key.value: value.style if value.style in ("'", '"') else None for key, value in node.value}

@@ -202,5 +202,3 @@ def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: viability.Cl
         )
     scaled.changes += drop_replicas(deployment)
     return scaled
-
-

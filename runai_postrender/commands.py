@@ -193,7 +193,7 @@ def diff_command(ctx: click.Context, /, color: bool | None, exit_code: bool, **g
     text = []
     for label, before, after in result.changed:
         lines = difflib.unified_diff(
-            before.decode("utf-8").splitlines(keepends=True),
+            str(before, "utf-8").splitlines(keepends=True),
             after.decode("utf-8").splitlines(keepends=True),
             fromfile=f"a/{label}" if before else "/dev/null",
             tofile=f"b/{label}",

@@ -1,12 +1,12 @@
 """One targeted document: read once into plain data, patched by the rules, written back by one writer.
 
-`load` decodes the document's bytes once (a byte-order mark set aside, line endings kept, since the
-node positions index the text as it is), parses it with libyaml into node positions and plain data, and
-keeps a copy of the data as parsed. Rules change `data` in place. `write_back` then decides, once, how
-the text changes: text edits at the changed nodes where the editor can keep everything else exact
-(`textedit`), ruamel's round trip with a line merge where it cannot (`roundtrip`: a change through an
-anchored, aliased, merged or tagged node, an edit the editor refuses, or any change to a small document
-with such nodes). Either way the result must read back as the data.
+`load` decodes the document's bytes once (a byte-order mark set aside, line endings kept, since libyaml's
+positions index the text as it is) and reads its plain data, keeping no node tree (`reader`, `events`).
+Rules change `data` in place. `write_back` then reads the text again against the patched data, which says
+whether anything changed and where, and decides, once, how the text changes: text edits at the changed
+nodes where the editor can keep everything else exact (`textedit`), ruamel's round trip with a line merge
+where it cannot (`roundtrip`: a change through an anchored, aliased, merged or tagged node, or an edit the
+editor refuses). Either way the result must read back as the data.
 """
 
 from __future__ import annotations
@@ -18,10 +18,15 @@ from typing import Any
 
 import yaml
 
-from runai_postrender import reader, textedit
+from runai_postrender import events, reader, textedit
 from runai_postrender.emit import Style, detect_style
 from runai_postrender.errors import InputError, describe
 from runai_postrender.stream import BOM, Span
+
+# How a document was read, and so how `write_back` reads it again
+EVENTS = "events"  # libyaml's events alone: plain mappings, lists and scalars, anchors and aliases
+NODES = "nodes"  # libyaml's node tree and the constructor: merge keys, tags, complex keys
+RUAMEL = "ruamel"  # ruamel: what libyaml refuses (a reused anchor)
 
 
 @dataclass
@@ -29,35 +34,39 @@ class Document:
     """A targeted document. `data` is what rules patch; the rest describes the text it came from."""
 
     index: int  # 1-based, as users count documents
-    original: bytes  # the span exactly as it came in
+    original: bytes | memoryview  # the span exactly as it came in (a view of the stream)
     text: str  # decoded, without a byte-order mark, line endings as in the input (a lone CR read as LF): what
-    # `node` positions index
+    # libyaml's positions index
     bom: bool
     first_line: int  # the stream's line number of the text's first line, for messages
     style: Style
-    node: yaml.Node | None  # libyaml's node tree of `text`; None for an empty document
     shares: bool  # anchors, aliases, merge keys or tags: only the round trip writes a change through them
-    parsed: Any  # the data as parsed
     data: Any  # the data, patched in place by the rules
     kind: str | None
     name: str | None
+    read_by: str = EVENTS  # EVENTS, NODES or RUAMEL
     lone_cr: bool = False  # the input ends lines with a lone CR, which `text` holds as LF: written back as CR
-    shared_nodes: frozenset[int] = frozenset()  # ids of the nodes of `node` that text edits must leave alone
-    libyaml: bool = True  # libyaml read it into `node` (else it is empty, or ruamel read it: libyaml refused it)
 
     def describe(self) -> str:
         return describe(self.index, self.kind, self.name)
 
     @property
-    def changed(self) -> bool:
-        return not reader.same(self.parsed, self.data)
+    def source(self) -> events.Source:
+        """The text's UTF-8 as it came in, which libyaml reads without a copy; the text itself where a lone
+        CR was read as LF."""
+        return self.text if self.lone_cr else self.original[len(BOM) if self.bom else 0 :]
+
+    @property
+    def libyaml(self) -> bool:
+        """libyaml reads the document (else only ruamel does): its writers' results are read so too."""
+        return self.read_by != RUAMEL
 
 
 def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: str | None = None) -> Document:
     """Read the document at `span`; `kind` and `name` (sniffed from its bytes) only name it in errors."""
-    original = bytes(stream[span.start : span.end])
-    bom = original.startswith(BOM)
-    text = original[len(BOM) if bom else 0 :].decode("utf-8")  # the stream was checked to be UTF-8
+    original = memoryview(stream)[span.start : span.end]
+    bom = original[: len(BOM)] == BOM
+    text = str(original[len(BOM) if bom else 0 :], "utf-8")  # the stream was checked to be UTF-8
     # YAML also ends a line with a lone CR (old Mac files). The writers and the line merge know LF (and CR
     # LF): a lone CR is read as LF, one character for one so node positions stay true, and written back.
     lone_cr = _LONE_CR.search(text) is not None
@@ -67,27 +76,17 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
     where = describe(span.index, kind, name)
     try:
         with reader.paused_gc():
-            node, data, special = reader.load(text)
-        shares = special is not None
+            data, shares, by_events = reader.load_data(text, None if lone_cr else original[len(BOM) if bom else 0 :])
+        read_by = EVENTS if by_events else NODES
     except (yaml.YAMLError, RecursionError):
         # libyaml refuses some valid YAML (a reused anchor) and words its errors less well: ruamel reads
         # the document, or says what is wrong with it. Only the round trip can write such a document.
         from runai_postrender import roundtrip
 
-        node, shares, special, data = None, True, None, roundtrip.read(text, where, first_line)
+        shares, read_by, data = True, RUAMEL, roundtrip.read(text, where, first_line)
     except reader.Shape as exc:
         line = f", line {first_line + exc.line}" if exc.line is not None else ""
         raise InputError(f"{where}{line}: {exc}") from exc
-    try:
-        with reader.paused_gc():
-            parsed = reader.unshare(data)
-    except reader.Shape as exc:
-        line = f", line {first_line + exc.line}" if exc.line is not None else ""
-        raise InputError(f"{where}{line}: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"{where}{_line(exc, first_line)}: {_problem(exc)}") from exc
-    except RecursionError as exc:
-        raise InputError(f"{where}: nested too deeply to process") from exc
     if len(text) >= _FREEZE_FROM:
         gc.freeze()
     metadata = data.get("metadata") if isinstance(data, dict) else None
@@ -98,19 +97,16 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
         bom=bom,
         first_line=first_line,
         style=detect_style(text.replace("\r\n", "\n"), "\r\n" if "\r\n" in text else "\r" if lone_cr else "\n"),
-        node=node,
         shares=shares,
-        parsed=parsed,
         data=data,
         kind=_text(data.get("kind")) if isinstance(data, dict) else None,
         name=_text(metadata.get("name")) if isinstance(metadata, dict) else None,
+        read_by=read_by,
         lone_cr=lone_cr,
-        shared_nodes=special or frozenset(),
-        libyaml=node is not None,
     )
 
 
-# A large document's tree and data live until it is written, and the cyclic garbage collector would walk
+# A large document's data lives until it is written, and the cyclic garbage collector would walk
 # all of them at each of its collections while the rules run (most of their time on a large document).
 # They hold no cycles: they are moved out of its reach (gc.freeze) until the document is written.
 _FREEZE_FROM = 1 << 20
@@ -122,41 +118,83 @@ TEXT_EDITS = "text edits"
 ROUND_TRIP = "round trip"
 
 
-def write_back(doc: Document) -> tuple[bytes, str]:
-    """The document's bytes with its change, and the writer that wrote them: text edits where they keep
-    everything else exact, else the round trip."""
+def write_back(doc: Document) -> tuple[bytes, str] | None:
+    """The document's bytes with its change, and the writer that wrote them (text edits where they keep
+    everything else exact, else the round trip); None if its data did not change."""
     if doc.lone_cr:
         # Written with LF, as `text` holds it; every LF then becomes the CR it was (a CR LF stays).
         as_lf = replace(doc, style=replace(doc.style, newline="\n" if doc.style.newline == "\r" else doc.style.newline))
-        text, writer = _write(as_lf)
-        return _BARE_LF.sub(b"\r", text), writer
+        written = _write(as_lf)
+        return None if written is None else (_BARE_LF.sub(b"\r", written[0]), written[1])
     return _write(doc)
 
 
-def _write(doc: Document) -> tuple[bytes, str]:
+def _write(doc: Document) -> tuple[bytes, str] | None:
     try:
         with reader.paused_gc():
-            return _write_with(doc)
+            written = _write_with(doc)
     finally:
         if len(doc.text) >= _FREEZE_FROM:
             gc.unfreeze()
+    if written is None:
+        return None
+    text, writer = written
+    if isinstance(text, bytes):
+        return text, writer
+    return (BOM if doc.bom else b"") + text.encode("utf-8"), writer
 
 
-def _write_with(doc: Document) -> tuple[bytes, str]:
+def _write_with(doc: Document) -> tuple[str | bytes, str] | None:
     # A document with anchors, aliases, merge keys or tags is written by text edits too where no change
     # touches a shared or tagged node (textedit refuses those): the round trip costs about a third of a
     # millisecond a line (issue 11, L2), and text edits keep the rest of the text more exactly.
-    if doc.node is not None:
+    if doc.read_by == EVENTS:
         try:
-            text = textedit.edit(doc.text, doc.node, doc.parsed, doc.data, doc.style, doc.shared_nodes)
-            doc.node = None  # the check reads the new text: let the old text's tree go first (L2: memory)
-            textedit.check(text, doc.data)
-            return (BOM if doc.bom else b"") + text.encode("utf-8"), TEXT_EDITS
-        except (textedit.Unsupported, RecursionError):
-            pass
+            sparse = events.sparse(doc.source, doc.data)
+        except events.Slow:  # (not expected: `load` read the same text the same way)
+            sparse = None
+        if sparse is not None:
+            if sparse.equal:
+                return None
+            try:
+                return _edit(doc, sparse.node, sparse.old, sparse.shared)
+            except textedit.Partial:
+                pass  # the edit needs a node the sparse tree left out (a list diff pairing other items)
+            except (textedit.Unsupported, RecursionError):
+                return _round_trip(doc, sparse.old)
+    if doc.read_by == RUAMEL:
+        from runai_postrender import roundtrip
+
+        old = roundtrip.read(doc.text, doc.describe(), doc.first_line)
+        return None if reader.same(old, doc.data) else _round_trip(doc, old)
+    node, old, special = reader.load(doc.text)  # the whole node tree: small documents, or what events leave
+    if reader.same(old, doc.data):
+        return None
+    try:
+        assert node is not None
+        return _edit(doc, node, old, special or frozenset())
+    except (textedit.Unsupported, RecursionError):
+        del node
+        return _round_trip(doc, old)
+
+
+def _edit(doc: Document, node: yaml.Node, old: Any, shared: frozenset[int]) -> tuple[bytes, str]:
+    # Bytes from the start: the stretches the edits leave alone are views of the input, not a new copy
+    # of the text (issue 11, L2). A lone CR was read as LF: those documents are edited as text.
+    if doc.lone_cr:
+        text = textedit.edit(doc.text, node, old, doc.data, doc.style, shared).encode("utf-8")
+    else:
+        text = textedit.edit_encoded(
+            doc.text, doc.original[len(BOM) if doc.bom else 0 :], node, old, doc.data, doc.style, shared
+        )
+    textedit.check(text, doc.data)
+    return (BOM if doc.bom else b"") + text, TEXT_EDITS
+
+
+def _round_trip(doc: Document, old: Any) -> tuple[str, str]:
     from runai_postrender import roundtrip  # imported only for a document that needs it: ruamel is slow to load
 
-    return (BOM if doc.bom else b"") + roundtrip.rewrite(doc).encode("utf-8"), ROUND_TRIP
+    return roundtrip.rewrite(doc, old), ROUND_TRIP
 
 
 def _text(value: Any) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ _DASH_LINE = re.compile(r"^( *)- ")
 
 def detect_style(text: str, newline: str) -> Style:
     """Infer the indentation a document uses, so that lines we write look like their neighbours."""
-    lines = text.split("\n")
+    lines = _lines(text)  # one at a time: a list of them would cost twice the text (L2)
     mapping = None
     offset = None
     for before, after in itertools.pairwise(lines):
@@ -63,6 +64,15 @@ def detect_style(text: str, newline: str) -> Style:
     mapping = mapping or 2
     offset = offset or 0
     return Style(mapping=mapping, offset=offset, newline=newline)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """text.split("\n"), one line at a time."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
 
 
 class Quoted(str):

@@ -21,7 +21,7 @@ class Result:
 
     pieces: list[bytes | memoryview]
     report: Report
-    changed: list[tuple[str, bytes, bytes]]  # (document, before, after) for each changed or added document
+    changed: list[tuple[str, bytes | memoryview, bytes]]  # (document, before, after) for each changed or added document
     writers: dict[int, str]  # document number -> the writer that wrote it (document.TEXT_EDITS or ROUND_TRIP)
 
 
@@ -47,7 +47,7 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
         report.notes.append(
             "no Run:ai release found in this stream" + (f" (it holds the charts {', '.join(charts)})" if charts else "")
         )
-    rewritten = {doc.index: (doc, *document.write_back(doc)) for doc in targeted if doc.changed}
+    rewritten = {doc.index: (doc, *written) for doc in targeted if (written := document.write_back(doc)) is not None}
     texts = [(new, added.render(new)) for new in new_documents]
     changed = [(doc.describe(), doc.original, text) for doc, text, _ in rewritten.values()]
     changed += [(f"new {new.description}", b"", text) for new, text in texts]

@@ -17,26 +17,38 @@ class Shape(Exception):
 
 
 def unshare(data: Any) -> Any:
-    """A copy in which no container appears twice: each use of an alias gets its own copy.
-
-    copy.deepcopy would keep the sharing (that is what its memo is for), and a patch written through one
-    alias would show up at every other. The copy is iterative, so deep nesting costs no recursion.
-    """
+    """`data` with no container in two places: where an alias put a container again, that place gets a
+    copy of its own (in place: the first place keeps the original, so a document without aliases costs
+    nothing). copy.deepcopy would keep the sharing (that is what its memo is for), and a patch written
+    through one alias would show up at every other. Iterative, so deep nesting costs no recursion."""
     if not isinstance(data, dict | list):
         return data
-    budget = limits.MAX_ALIAS_COPIES + _count(data)
+    seen = {id(data)}
+    budget = [limits.MAX_ALIAS_COPIES]
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        for key, value in list(node.items() if isinstance(node, dict) else enumerate(node)):
+            if isinstance(value, dict | list):
+                if id(value) in seen:
+                    node[key] = _copy(value, budget)
+                else:
+                    seen.add(id(value))
+                    stack.append(value)
+    return data
+
+
+def _copy(data: dict[Any, Any] | list[Any], budget: list[int]) -> Any:
+    """A copy of `data` sharing no container with it, each copied container taken from `budget`."""
     root: Any = {} if isinstance(data, dict) else []
     stack = [(data, root)]
     while stack:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise Shape(f"its aliases would need more than {limits.MAX_ALIAS_COPIES:,} copied nodes (an alias bomb?)")
         source, target = stack.pop()
-        items = source.items() if isinstance(source, dict) else enumerate(source)
-        for key, value in items:
+        for key, value in source.items() if isinstance(source, dict) else enumerate(source):
             if isinstance(value, dict | list):
-                budget -= 1
-                if budget < 0:
-                    raise Shape(
-                        f"its aliases would need more than {limits.MAX_ALIAS_COPIES:,} copied nodes (an alias bomb?)"
-                    )
                 copy: Any = {} if isinstance(value, dict) else []
                 stack.append((value, copy))
                 value = copy
@@ -47,18 +59,6 @@ def unshare(data: Any) -> Any:
     return root
 
 
-def _count(data: Any) -> int:
-    """Containers in `data`, each shared one counted once."""
-    seen: set[int] = set()
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict | list) and id(node) not in seen:
-            seen.add(id(node))
-            stack.extend(node.values() if isinstance(node, dict) else node)
-    return len(seen)
-
-
 def same(a: Any, b: Any, ordered: bool = True, quoted_numbers: bool = False) -> bool:
     """Equal data of equal types all the way down (`1 == True` and `1 == 1.0` in Python, not here), with
     mapping keys in the same order unless `ordered` is false. With `quoted_numbers`, a string equals the
@@ -67,6 +67,8 @@ def same(a: Any, b: Any, ordered: bool = True, quoted_numbers: bool = False) -> 
     stack = [(a, b)]
     while stack:
         x, y = stack.pop()
+        if x is y:
+            continue
         if isinstance(x, dict) and isinstance(y, dict):
             if (list(x) != list(y)) if ordered else (x.keys() != y.keys()):
                 return False

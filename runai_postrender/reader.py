@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from runai_postrender import limits
+from runai_postrender import events, limits
 from runai_postrender.constructor import (
     MERGE_TAG,
     STANDARD_TAGS,
@@ -37,6 +37,7 @@ __all__ = [
     "compose",
     "construct",
     "load",
+    "load_data",
     "paused_gc",
     "read",
     "same",
@@ -73,6 +74,22 @@ def read(text: str) -> Any:
     if shared is None and data is not None:
         limits.check_expansion(data, "", error=Shape)  # as `construct` does for a document that may share
     return data
+
+
+def load_data(text: str, source: events.Source | None = None) -> tuple[Any, bool, bool]:
+    """The data of a document (as `load` builds it), whether it `shares` anything, and whether libyaml's
+    events alone read it (`events`: no node tree kept, the writer reads the text again against the
+    patched data) or the node tree and the constructor had to. `source`: the text's UTF-8, if at hand.
+    Raises what `load` raises."""
+    try:
+        data, aliased = events.build(text if source is None else source)
+    except events.Slow:
+        _, data, special = load(text)
+        return data, special is not None, False
+    if aliased:
+        limits.check_expansion(data, "", error=Shape)
+        data = unshare(data)
+    return data, aliased, True
 
 
 def load(text: str) -> tuple[yaml.Node | None, Any, frozenset[int] | None]:

@@ -106,8 +106,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def rewrite(doc: Document) -> str:
-    """The document's text with its change, written through ruamel's tree and the line merge."""
+def rewrite(doc: Document, old: Any) -> str:
+    """The document's text with its change from `old` (its data as parsed) to `doc.data`, written through
+    ruamel's tree and the line merge."""
     text = doc.text.replace("\r\n", "\n")
     where = doc.describe()
     tree = _load(text, doc.style, where, doc.first_line)
@@ -116,7 +117,7 @@ def rewrite(doc: Document) -> str:
             sharing.keep_anchors(tree)
         base = _dump(tree, doc.style)
         shared = sharing.unshare(tree, where) if doc.shares else None
-        for path, value in _changes(doc.parsed, doc.data):
+        for path, value in _changes(old, doc.data):
             _put(tree, path, value)
         if shared is not None:
             sharing.reshare(shared)

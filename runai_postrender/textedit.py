@@ -18,11 +18,11 @@ from typing import Any
 
 import yaml
 
-from runai_postrender import emit, reader
+from runai_postrender import emit, events, reader
 from runai_postrender.listdiff import list_opcodes
-from runai_postrender.textpositions import Positions, Unsupported
+from runai_postrender.textpositions import Partial, Positions, Unsupported
 
-__all__ = ["Unsupported", "check", "edit", "list_opcodes", "rewrite"]
+__all__ = ["Partial", "Unsupported", "check", "edit", "list_opcodes", "rewrite"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class _Editor(Positions):
 
     # ---- the comparison
     def diff(self, node: yaml.Node, old: Any, new: Any, key: yaml.Node | None) -> None:
+        if old is new:  # (the sparse tree's old data is the new data wherever the two are equal)
+            return
+        if isinstance(node, events.Stub):
+            raise Partial("a node compared with data other than its own")
         if id(node) in self.shared and reader.same(old, new):
             return
         self.own(node)
@@ -190,18 +194,51 @@ class _Editor(Positions):
             return emit.block_entries(value, indent, self.style)
         return emit.block_items(value, indent, self.style)
 
-    def apply(self) -> str:
-        text = self.text
-        last = len(text) + 1
-        # From the end backwards, so that earlier offsets stay valid; of two insertions at one place,
-        # the one recorded first (the deeper key) must end up first, so it is applied last.
-        order = sorted(range(len(self.edits)), key=lambda i: (self.edits[i].start, self.edits[i].end, i), reverse=True)
-        for item in (self.edits[i] for i in order):
-            if item.end > last:
+    def ordered(self) -> list[Edit]:
+        """The edits in text order; of two insertions at one place, the one recorded first (the deeper
+        key) comes first."""
+        order = sorted(range(len(self.edits)), key=lambda i: (self.edits[i].start, self.edits[i].end, i))
+        done = 0
+        for i in order:
+            if self.edits[i].start < done:
                 raise Unsupported("overlapping edits")
-            text = text[: item.start] + item.text + text[item.end :]
-            last = item.start
-        return text
+            done = self.edits[i].end
+        return [self.edits[i] for i in order]
+
+    def apply(self) -> str:
+        pieces: list[str] = []
+        done = 0
+        for item in self.ordered():
+            pieces += (self.text[done : item.start], item.text)
+            done = item.end
+        pieces.append(self.text[done:])
+        return "".join(pieces)
+
+    def apply_encoded(self, source: bytes | memoryview, unterminated: bool) -> bytes:
+        """`apply` as UTF-8, the stretches between the edits taken from `source` (the text's UTF-8)."""
+        ascii = self.text.isascii()
+        char, byte = 0, 0  # a character offset and the byte offset it has in `source`
+
+        def at(index: int) -> int:
+            nonlocal char, byte
+            if ascii:
+                return index
+            byte += len(self.text[char:index].encode("utf-8"))
+            char = index
+            return byte
+
+        pieces: list[bytes | memoryview] = []
+        done = 0
+        edits = self.ordered()
+        for item in edits:
+            pieces += (source[at(done) : at(item.start)], item.text.encode("utf-8"))
+            done = item.end
+        newline = self.style.newline.encode()
+        if done < len(self.text) - (len(newline) if unterminated else 0):
+            pieces.append(source[at(done) :])  # (without the line break `_diffed` added)
+        elif unterminated and done == len(self.text) and pieces and bytes(pieces[-1][-len(newline) :]) == newline:
+            pieces[-1] = pieces[-1][: -len(newline)]  # lines added at the very end: as `edit` has them
+        return b"".join(pieces)
 
 
 def rewrite(
@@ -218,21 +255,48 @@ def edit(
     text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style, shared: frozenset[int] = frozenset()
 ) -> str:
     """`rewrite` without its check: the text that `check` must then accept."""
-    # Without a final line break, lines added at the end would each bring one: edit the text as if it
-    # had one, and take it off again.
-    unterminated = bool(text) and not text.endswith("\n")
-    editor = _Editor(text + style.newline if unterminated else text, style, shared)
-    editor.diff(node, old, new, None)
+    editor, unterminated = _diffed(text, node, old, new, style, shared)
     result = editor.apply()
     if unterminated and result.endswith(style.newline):
         result = result[: -len(style.newline)]
     return result
 
 
-def check(result: str, new: Any) -> None:
+def edit_encoded(
+    text: str,
+    source: bytes | memoryview,
+    node: yaml.Node,
+    old: Any,
+    new: Any,
+    style: emit.Style,
+    shared: frozenset[int] = frozenset(),
+) -> bytes:
+    """`edit` as UTF-8, what it leaves alone taken from `source` (the text's own UTF-8 bytes): a large
+    document is not copied as text once more before it is written (issue 11, L2)."""
+    editor, unterminated = _diffed(text, node, old, new, style, shared)
+    return editor.apply_encoded(source, unterminated)
+
+
+def _diffed(
+    text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style, shared: frozenset[int]
+) -> tuple[_Editor, bool]:
+    # Without a final line break, lines added at the end would each bring one: edit the text as if it
+    # had one, and take it off again.
+    unterminated = bool(text) and not text.endswith("\n")
+    editor = _Editor(text + style.newline if unterminated else text, style, shared)
+    editor.diff(node, old, new, None)
+    return editor, unterminated
+
+
+def check(result: str | bytes, new: Any) -> None:
     """Raise Unsupported unless the edited text `result` reads back as exactly the new data."""
     try:
-        found = reader.read(result)
+        try:
+            if events.matches(result, new):
+                return
+            raise Unsupported("the edited text does not read back as the new data")
+        except events.Slow:  # merge keys, tags, complex keys: read it whole
+            found = reader.read(result if isinstance(result, str) else result.decode("utf-8"))
     except (yaml.YAMLError, reader.Shape, RecursionError) as exc:
         raise Unsupported(f"the edited text does not parse: {exc}") from exc
     if not reader.same(found, new, quoted_numbers=True):

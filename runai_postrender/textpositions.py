@@ -18,6 +18,10 @@ class Unsupported(Exception):
     """This document needs the round-trip path."""
 
 
+class Partial(Unsupported):
+    """The edit needs a node that the sparse tree (`events.sparse`) left out: read the whole tree."""
+
+
 class Positions:
     """Positions in `text`, whose libyaml node tree has the nodes `shared` (ids) that edits must not use."""
 

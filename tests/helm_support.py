@@ -197,9 +197,11 @@ class Renders:
         helm = self.helms[major]
         return self._once(
             ("baseline", major, variant),
-            lambda: helm.template(
-                variant.chart, variant.release, variant.namespace, sets=variant.sets, values=variant.values
-            ).stdout,
+            lambda: (
+                helm.template(
+                    variant.chart, variant.release, variant.namespace, sets=variant.sets, values=variant.values
+                ).stdout
+            ),
         )
 
     def sized(self, major: int, variant: Variant, profile: str) -> str:

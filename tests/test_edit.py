@@ -8,19 +8,40 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 
-from runai_postrender import emit
+from runai_postrender import document, emit, events
 from runai_postrender.reader import compose, construct, shares
-from runai_postrender.textedit import Unsupported, rewrite
+from runai_postrender.stream import Span
+from runai_postrender.textedit import Partial, Unsupported, check, edit, edit_encoded, rewrite
 
 
 def edited(text: str, change: Callable[[Any], None], style: emit.Style | None = None) -> str:
+    """The text edited with the whole node tree; the sparse tree (what a run uses for the documents
+    libyaml's events read) must give the same text, or refuse where the whole tree refuses."""
     text = textwrap.dedent(text)
+    style = style or emit.Style(mapping=2, offset=2)
     node = compose(text)
     old = construct(node)
     new = copy.deepcopy(old)
     change(new)
-    return rewrite(text, node, old, new, style or emit.Style(mapping=2, offset=2))
+    try:
+        whole = rewrite(text, node, old, new, style)
+    except Unsupported:
+        with pytest.raises(Unsupported):
+            through_events(text, new, style)
+        raise
+    assert through_events(text, new, style) == whole
+    return whole
+
+
+def through_events(text: str, new: Any, style: emit.Style) -> str:
+    sparse = events.sparse(text, new)
+    result = edit(text, sparse.node, sparse.old, new, style, sparse.shared)
+    check(result, new)
+    encoded = edit_encoded(text, text.encode(), sparse.node, sparse.old, new, style, sparse.shared)
+    assert encoded == result.encode()
+    return result
 
 
 def test_a_replaced_scalar_keeps_its_quotes_and_its_comment() -> None:
@@ -140,3 +161,70 @@ def test_an_empty_mapping_alone_on_the_next_line_becomes_a_block_without_a_blank
     text = "c:\n  resources:\n    {}\n  image: x\n".replace("\n", newline)
     out = edited(text, lambda d: d["c"]["resources"].update(requests={"cpu": "100m"}), emit.Style(newline=newline))
     assert out == "c:\n  resources:\n    requests:\n      cpu: 100m\n  image: x\n".replace("\n", newline)
+
+
+# ---------------------------------------------------------------- the sparse tree (issue 11, L2)
+
+
+def test_the_sparse_tree_has_nodes_only_where_the_text_and_the_data_differ() -> None:
+    items = "".join(f"- name: item-{i}\n  labels: {{app: x}}\n  value: {i}\n" for i in range(500))
+    text = "kind: List\nitems:\n" + items
+    new = yaml.safe_load(text)
+    new["items"][250]["value"] = "changed"
+    sparse = events.sparse(text, new)
+    assert not sparse.equal
+    nodes, stubs = count_nodes(sparse.node)
+    assert stubs == 499 + 1  # the equal items, and item 250's labels (scalars stay nodes: one each)
+    assert nodes < 20  # against some 3,000 in the whole tree
+    assert sparse.old["items"][0] is new["items"][0]  # what is equal is the new data's own objects
+    assert edit(text, sparse.node, sparse.old, new, emit.Style(), sparse.shared) == text.replace(
+        "  value: 250\n", "  value: changed\n"
+    )
+    assert events.sparse(text, yaml.safe_load(text)).equal
+
+
+def count_nodes(node: yaml.Node) -> tuple[int, int]:
+    if isinstance(node, events.Stub):
+        return 0, 1
+    children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+    counts = [count_nodes(child) for child in children] if isinstance(node.value, list) else []
+    return 1 + sum(n for n, _ in counts), sum(s for _, s in counts)
+
+
+def test_a_list_diff_that_pairs_items_the_sparse_tree_left_out_is_edited_on_the_whole_tree() -> None:
+    text = "l:\n- {k: c}\n- {k: a}\n- {k: b}\n- {k: b}\n"
+    new = {"l": [{"k": value} for value in "cadba"]}
+    sparse = events.sparse(text, new)
+    with pytest.raises(Partial):  # the list diff pairs item 3, equal where it stands, with another
+        edit(text, sparse.node, sparse.old, new, emit.Style(), sparse.shared)
+    data = text.encode()
+    doc = document.load(data, Span(1, 0, len(data)))
+    doc.data = new
+    written = document.write_back(doc)
+    assert written is not None
+    out, writer = written
+    assert writer == document.TEXT_EDITS and yaml.safe_load(out) == new
+    assert out.startswith(b"l:\n- {k: c}\n- {k: a}\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "steps", "quotes"),
+    [
+        ("metadata:\n  labels: {a: 'x', b: \"y\", c: z}\n", ["metadata", "labels"], {"a": "'", "b": '"', "c": None}),
+        (
+            "items:\n- metadata:\n    labels: {a: x}\n- metadata:\n    labels:\n      a: 'x'\n",
+            ["items", "1", "metadata", "labels"],
+            {"a": "'"},
+        ),
+        (
+            "? [complex]\n: 1\nmetadata:\n  labels:\n    a: \"1\"\n    b: {c: 'd'}\n",
+            ["metadata", "labels"],
+            {"a": '"', "b": None},
+        ),
+        ("metadata:\n  name: x\n", ["metadata", "labels"], {}),
+        ("metadata: [labels]\n", ["metadata", "labels"], {}),
+    ],
+    ids=["flow", "list item", "after a complex key", "no labels", "not a mapping"],
+)
+def test_quotes_at_says_how_a_mapping_quotes_its_values(text: str, steps: list[str], quotes: dict[str, Any]) -> None:
+    assert events.quotes_at(text, steps) == quotes

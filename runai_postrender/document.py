@@ -157,7 +157,7 @@ def _write_with(doc: Document) -> tuple[str | bytes, str] | None:
             if sparse.equal:
                 return None
             try:
-                return _edit(doc, sparse.node, sparse.old, sparse.shared)
+                return _edit(doc, sparse.node, sparse.old, frozenset(), (sparse.anchored, sparse.aliases))
             except textedit.Partial:
                 pass  # the edit needs a node the sparse tree left out (a list diff pairing other items)
             except (textedit.Unsupported, RecursionError):
@@ -178,14 +178,16 @@ def _write_with(doc: Document) -> tuple[str | bytes, str] | None:
         return _round_trip(doc, old)
 
 
-def _edit(doc: Document, node: yaml.Node, old: Any, shared: frozenset[int]) -> tuple[bytes, str]:
+def _edit(
+    doc: Document, node: yaml.Node, old: Any, shared: frozenset[int], anchors: textedit.Anchors = textedit.NO_ANCHORS
+) -> tuple[bytes, str]:
     # Bytes from the start: the stretches the edits leave alone are views of the input, not a new copy
     # of the text (issue 11, L2). A lone CR was read as LF: those documents are edited as text.
     if doc.lone_cr:
-        text = textedit.edit(doc.text, node, old, doc.data, doc.style, shared).encode("utf-8")
+        text = textedit.edit(doc.text, node, old, doc.data, doc.style, shared, anchors).encode("utf-8")
     else:
         text = textedit.edit_encoded(
-            doc.text, doc.original[len(BOM) if doc.bom else 0 :], node, old, doc.data, doc.style, shared
+            doc.text, doc.original[len(BOM) if doc.bom else 0 :], node, old, doc.data, doc.style, shared, anchors
         )
     textedit.check(text, doc.data)
     return (BOM if doc.bom else b"") + text, TEXT_EDITS

@@ -36,7 +36,8 @@ MAX_DEPTH = 250
 _Scalar, _Alias = yaml.ScalarEvent, yaml.AliasEvent
 _MapStart, _SeqStart = yaml.MappingStartEvent, yaml.SequenceStartEvent
 _End = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-_MISSING: Any = object()  # no counterpart in the patched data
+MISSING: Any = object()  # no counterpart in the patched data
+_MISSING = MISSING
 
 
 class Slow(Exception):
@@ -61,6 +62,17 @@ class Stub:
 
     def __init__(self, start_mark: Any, end_mark: Any) -> None:
         self.start_mark, self.end_mark = Mark(start_mark), Mark(end_mark)
+
+
+class AliasStub(Stub):
+    """An alias (`*name`) where it stands in the text: what `anchor` it names, the key it is the value of
+    (None for a list item), and what the patched data holds there (_MISSING: nothing)."""
+
+    __slots__ = ("anchor", "key", "value")
+
+    def __init__(self, event: Any, key: Any, value: Any) -> None:
+        super().__init__(event.start_mark, event.end_mark)
+        self.anchor, self.key, self.value = event.anchor, key, value
 
 
 Source = str | bytes | memoryview  # a document's text, or its UTF-8 (libyaml's positions count characters)
@@ -223,11 +235,13 @@ def _build(events: _Events) -> tuple[Any, bool]:
 class Sparse:
     """The document's text read against the patched data: `node` (nodes only where they differ, `Stub`s
     elsewhere), `old` (the data as parsed; where equal, the patched data's own objects), `equal` (the
-    text reads as the patched data), and `shared` (ids of the nodes a text edit must leave alone: an
-    anchored node that is aliased, and an alias that differs)."""
+    text reads as the patched data), and its anchors: `anchored` (the anchor's name by the id of the node
+    it marks, where that node differs) and `aliases` (each anchor's aliases, by its name)."""
 
-    def __init__(self, node: yaml.Node, old: Any, equal: bool, shared: frozenset[int]) -> None:
-        self.node, self.old, self.equal, self.shared = node, old, equal, shared
+    def __init__(
+        self, node: yaml.Node, old: Any, equal: bool, anchored: dict[int, str], aliases: dict[str, list[AliasStub]]
+    ) -> None:
+        self.node, self.old, self.equal, self.anchored, self.aliases = node, old, equal, anchored, aliases
 
 
 def sparse(text: Source, new: Any) -> Sparse:
@@ -251,14 +265,13 @@ class _Sparse:
         self.events, self.new = events, new
         self.constructor: list[Constructor] = []
         self.anchors: dict[str, Any] = {}  # the data as parsed of each anchored node
-        self.aliased: set[str] = set()
-        self.shared: set[int] = set()
+        self.anchored: dict[int, str] = {}
+        self.aliases: dict[str, list[AliasStub]] = {}
 
     def read(self) -> Sparse:
         # A frame: [node class, start event, counterpart, old container, children (key node, value node)
         # or nodes, all equal so far, key waiting (node, value) or None, end of the last child's text]
         stack: list[list[Any]] = []
-        anchored: list[tuple[str, yaml.Node]] = []
         event = self.events.next()
         while True:
             cls = event.__class__
@@ -278,13 +291,12 @@ class _Sparse:
                 continue
             elif cls is _Alias:
                 old = self.anchors[event.anchor]
-                self.aliased.add(event.anchor)
                 equal = counterpart is not _MISSING and same(old, counterpart)
-                node = Stub(event.start_mark, event.end_mark)
+                key = stack[-1][6][0] if stack and stack[-1][0] else None
+                node = AliasStub(event, key, counterpart)
+                self.aliases.setdefault(event.anchor, []).append(node)
                 if equal:
                     old = counterpart
-                else:
-                    self.shared.add(id(node))  # a change through an alias: not for text edits
                 end = event.end_mark
                 anchor = None
             elif cls in _End:
@@ -311,10 +323,10 @@ class _Sparse:
                 raise Slow(cls.__name__)
             if anchor is not None:
                 self.anchors[anchor] = old
-                anchored.append((anchor, node))
+                if not equal:
+                    self.anchored[id(node)] = anchor
             if not stack:
-                self.shared.update(id(node) for name, node in anchored if name in self.aliased)
-                return Sparse(node, old, equal, frozenset(self.shared))
+                return Sparse(node, old, equal, self.anchored, self.aliases)
             frame = stack[-1]
             frame[7] = end
             if not frame[0]:

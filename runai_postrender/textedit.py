@@ -14,7 +14,7 @@ read back (`reader`) as exactly the new data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -22,7 +22,12 @@ from runai_postrender import emit, events, reader
 from runai_postrender.listdiff import list_opcodes
 from runai_postrender.textpositions import Partial, Positions, Unsupported
 
-__all__ = ["Partial", "Unsupported", "check", "edit", "list_opcodes", "rewrite"]
+__all__ = ["Anchors", "Partial", "Unsupported", "check", "edit", "edit_encoded", "list_opcodes", "rewrite"]
+
+# A sparse tree's anchors (see events.Sparse): the anchor's name by the id of the node it marks, where that
+# node changes, and each anchor's aliases by its name.
+Anchors = tuple[dict[int, str], dict[str, list[events.AliasStub]]]
+NO_ANCHORS: Anchors = ({}, {})
 
 
 @dataclass(frozen=True)
@@ -33,20 +38,28 @@ class Edit:
 
 
 class _Editor(Positions):
-    def __init__(self, text: str, style: emit.Style, shared: frozenset[int]) -> None:
+    def __init__(self, text: str, style: emit.Style, shared: frozenset[int], anchors: Anchors) -> None:
         super().__init__(text, shared)
         self.style = style
         self.edits: list[Edit] = []
+        self.anchored, self.aliases = anchors
+        self.changed_anchors: list[str] = []  # anchors whose node changes: their aliases are written out
+        self.written_out: set[int] = set()  # the aliases written out already
 
     # ---- the comparison
     def diff(self, node: yaml.Node, old: Any, new: Any, key: yaml.Node | None) -> None:
         if old is new:  # (the sparse tree's old data is the new data wherever the two are equal)
+            return
+        if isinstance(node, events.AliasStub):
+            self.write_out(node, new)
             return
         if isinstance(node, events.Stub):
             raise Partial("a node compared with data other than its own")
         if id(node) in self.shared and reader.same(old, new):
             return
         self.own(node)
+        if id(node) in self.anchored:
+            self.changed_anchors.append(self.anchored[id(node)])
         if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
             self.diff_mapping(node, old, new, key)
         elif isinstance(node, yaml.SequenceNode) and isinstance(old, list) and isinstance(new, list):
@@ -99,7 +112,36 @@ class _Editor(Positions):
         lines = emit.block_items(items, column, self.style)
         self.edits.append(Edit(at, at, "".join(line + self.style.newline for line in lines)))
 
+    def write_out_aliases(self) -> None:
+        """Where an anchored node changes, its aliases, which must not, are written out with what they
+        stand for (each alias is the document's data at its place, as the sparse tree has it)."""
+        for name in self.changed_anchors:
+            for alias in self.aliases.get(name, []):
+                if id(alias) not in self.written_out and alias.value is not events.MISSING:
+                    self.write_out(alias, alias.value)
+
     # ---- the edits
+    def write_out(self, alias: events.AliasStub, value: Any) -> None:
+        """Replace the alias `*name` with `value` written out, in the document's style: its anchor's node
+        changed, or this place did (what a round trip writes too: a copy that no longer equals its
+        anchor's is written as itself)."""
+        self.written_out.add(id(alias))
+        newline, key, start = self.style.newline, alias.key, alias.start_mark.index
+        if key is None:  # `- *name`: the item's lines
+            line = self.item_start(cast(yaml.Node, alias))  # (a Stub has the positions these read)
+            column = len(self.text[line:start].split("-")[0])
+            lines = emit.block_items([value], column, self.style)
+            self.edits.append(Edit(line, self.after(cast(yaml.Node, alias)), "".join(item + newline for item in lines)))
+        elif alias.start_mark.line != key.start_mark.line:
+            raise Unsupported("an alias below its key")
+        elif isinstance(value, dict | list) and value:  # `key: *name`: a block below the key
+            indent = self.child_indent(key) if isinstance(value, dict) else key.start_mark.column + self.style.offset
+            lines = self.block_lines(value, indent)
+            self.edits.append(Edit(self.back_over_blanks(start), alias.end_mark.index, newline.join(["", *lines])))
+        else:
+            text = emit.flow(value) if isinstance(value, dict | list) else emit.scalar(value)
+            self.edits.append(Edit(start, alias.end_mark.index, text))
+
     def replace_scalar(self, node: yaml.ScalarNode, value: Any) -> None:
         if node.style in ("|", ">"):
             raise Unsupported("a block scalar")
@@ -252,10 +294,17 @@ def rewrite(
 
 
 def edit(
-    text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style, shared: frozenset[int] = frozenset()
+    text: str,
+    node: yaml.Node,
+    old: Any,
+    new: Any,
+    style: emit.Style,
+    shared: frozenset[int] = frozenset(),
+    anchors: Anchors = NO_ANCHORS,
 ) -> str:
-    """`rewrite` without its check: the text that `check` must then accept."""
-    editor, unterminated = _diffed(text, node, old, new, style, shared)
+    """`rewrite` without its check: the text that `check` must then accept. With a sparse tree (`node`
+    from events.sparse), its `anchors`."""
+    editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
     result = editor.apply()
     if unterminated and result.endswith(style.newline):
         result = result[: -len(style.newline)]
@@ -270,21 +319,23 @@ def edit_encoded(
     new: Any,
     style: emit.Style,
     shared: frozenset[int] = frozenset(),
+    anchors: Anchors = NO_ANCHORS,
 ) -> bytes:
     """`edit` as UTF-8, what it leaves alone taken from `source` (the text's own UTF-8 bytes): a large
     document is not copied as text once more before it is written (issue 11, L2)."""
-    editor, unterminated = _diffed(text, node, old, new, style, shared)
+    editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
     return editor.apply_encoded(source, unterminated)
 
 
 def _diffed(
-    text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style, shared: frozenset[int]
+    text: str, node: yaml.Node, old: Any, new: Any, style: emit.Style, shared: frozenset[int], anchors: Anchors
 ) -> tuple[_Editor, bool]:
     # Without a final line break, lines added at the end would each bring one: edit the text as if it
     # had one, and take it off again.
     unterminated = bool(text) and not text.endswith("\n")
-    editor = _Editor(text + style.newline if unterminated else text, style, shared)
+    editor = _Editor(text + style.newline if unterminated else text, style, shared, anchors)
     editor.diff(node, old, new, None)
+    editor.write_out_aliases()
     return editor, unterminated
 
 

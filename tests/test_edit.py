@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import textwrap
 from collections.abc import Callable
 from typing import Any
@@ -37,9 +38,11 @@ def edited(text: str, change: Callable[[Any], None], style: emit.Style | None = 
 
 def through_events(text: str, new: Any, style: emit.Style) -> str:
     sparse = events.sparse(text, new)
-    result = edit(text, sparse.node, sparse.old, new, style, sparse.shared)
+    result = edit(text, sparse.node, sparse.old, new, style, anchors=(sparse.anchored, sparse.aliases))
     check(result, new)
-    encoded = edit_encoded(text, text.encode(), sparse.node, sparse.old, new, style, sparse.shared)
+    encoded = edit_encoded(
+        text, text.encode(), sparse.node, sparse.old, new, style, anchors=(sparse.anchored, sparse.aliases)
+    )
     assert encoded == result.encode()
     return result
 
@@ -177,7 +180,7 @@ def test_the_sparse_tree_has_nodes_only_where_the_text_and_the_data_differ() -> 
     assert stubs == 499 + 1  # the equal items, and item 250's labels (scalars stay nodes: one each)
     assert nodes < 20  # against some 3,000 in the whole tree
     assert sparse.old["items"][0] is new["items"][0]  # what is equal is the new data's own objects
-    assert edit(text, sparse.node, sparse.old, new, emit.Style(), sparse.shared) == text.replace(
+    assert edit(text, sparse.node, sparse.old, new, emit.Style()) == text.replace(
         "  value: 250\n", "  value: changed\n"
     )
     assert events.sparse(text, yaml.safe_load(text)).equal
@@ -196,7 +199,7 @@ def test_a_list_diff_that_pairs_items_the_sparse_tree_left_out_is_edited_on_the_
     new = {"l": [{"k": value} for value in "cadba"]}
     sparse = events.sparse(text, new)
     with pytest.raises(Partial):  # the list diff pairs item 3, equal where it stands, with another
-        edit(text, sparse.node, sparse.old, new, emit.Style(), sparse.shared)
+        edit(text, sparse.node, sparse.old, new, emit.Style())
     data = text.encode()
     doc = document.load(data, Span(1, 0, len(data)))
     doc.data = new
@@ -228,3 +231,28 @@ def test_a_list_diff_that_pairs_items_the_sparse_tree_left_out_is_edited_on_the_
 )
 def test_quotes_at_says_how_a_mapping_quotes_its_values(text: str, steps: list[str], quotes: dict[str, Any]) -> None:
     assert events.quotes_at(text, steps) == quotes
+
+
+ALIASES = {
+    "the anchored node changes": ("a: &x {p: 1}\nb: *x\n", ["a", "p"], "a: &x {p: 2}\nb:\n  p: 1\n"),
+    "the alias's place changes": ("a: &x {p: 1}\nb: *x\n", ["b", "p"], "a: &x {p: 1}\nb:\n  p: 2\n"),
+    "a list item's anchor": ("l:\n- &x\n  p: 1\n- *x\n", ["l", 0, "p"], "l:\n- &x\n  p: 2\n- p: 1\n"),
+    "a scalar alias": ("a: &v 1\nb: *v\nc: *v\n", ["b"], "a: &v 1\nb: 2\nc: *v\n"),
+}
+
+
+@pytest.mark.parametrize(("text", "path", "expected"), ALIASES.values(), ids=ALIASES.keys())
+def test_a_change_through_an_anchor_writes_out_the_aliases_that_must_not_change(
+    text: str, path: list[Any], expected: str
+) -> None:
+    new = json.loads(json.dumps(yaml.safe_load(text)))  # (no two places sharing one object)
+    parent = new
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = 2
+    assert through_events(text, new, emit.Style(mapping=2, offset=0)) == expected
+
+
+def test_an_anchored_scalar_that_changes_is_left_to_the_round_trip() -> None:
+    with pytest.raises(Unsupported):
+        through_events("a: &v 1\nb: *v\n", {"a": 2, "b": 1}, emit.Style())

@@ -52,7 +52,7 @@ def filed_with(workload: Resource, api_version: str, kind: str, spec: dict[str, 
     annotations = workload.metadata.get("annotations")
     if isinstance(annotations, dict) and HELM4_FILENAME in annotations:
         metadata["annotations"] = {HELM4_FILENAME: str(annotations[HELM4_FILENAME])}
-    text = source.text.replace("\r\n", "\n")
+    text = source.head.replace("\r\n", "\n")
     marker = _MARKER_LINE.search(text)
     header = _LEADING_COMMENTS.match(text[marker.end() :] if marker else text)
     return NewDocument(

@@ -35,8 +35,6 @@ class Document:
 
     index: int  # 1-based, as users count documents
     original: bytes | memoryview  # the span exactly as it came in (a view of the stream)
-    text: str  # decoded, without a byte-order mark, line endings as in the input (a lone CR read as LF): what
-    # libyaml's positions index
     bom: bool
     first_line: int  # the stream's line number of the text's first line, for messages
     style: Style
@@ -44,11 +42,19 @@ class Document:
     data: Any  # the data, patched in place by the rules
     kind: str | None
     name: str | None
+    head: str = ""  # the text's first HEAD characters: its leading comments (Helm 3's `# Source:`) and `---`
     read_by: str = EVENTS  # EVENTS, NODES or RUAMEL
     lone_cr: bool = False  # the input ends lines with a lone CR, which `text` holds as LF: written back as CR
 
     def describe(self) -> str:
         return describe(self.index, self.kind, self.name)
+
+    @property
+    def text(self) -> str:
+        """The text, decoded, without a byte-order mark, line endings as in the input (a lone CR read as LF):
+        what libyaml's positions index. Decoded when asked for: a large document keeps only its bytes, a
+        view of the input (issue 11, L2)."""
+        return _decoded(self.original[len(BOM) if self.bom else 0 :], self.lone_cr)
 
     @property
     def source(self) -> events.Source:
@@ -66,37 +72,40 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
     """Read the document at `span`; `kind` and `name` (sniffed from its bytes) only name it in errors."""
     original = memoryview(stream)[span.start : span.end]
     bom = original[: len(BOM)] == BOM
-    text = str(original[len(BOM) if bom else 0 :], "utf-8")  # the stream was checked to be UTF-8
+    body = original[len(BOM) if bom else 0 :]
     # YAML also ends a line with a lone CR (old Mac files). The writers and the line merge know LF (and CR
-    # LF): a lone CR is read as LF, one character for one so node positions stay true, and written back.
-    lone_cr = _LONE_CR.search(text) is not None
-    if lone_cr:
-        text = _LONE_CR.sub("\n", text)
+    # LF): a lone CR is read as LF, one character for one so positions stay true, and written back.
+    lone_cr = _LONE_CR_BYTES.search(body) is not None
+    text = _decoded(body, lone_cr)  # the text is let go of once the style is known: only bytes are kept
+    style = detect_style(text.replace("\r\n", "\n"), "\r\n" if "\r\n" in text else "\r" if lone_cr else "\n")
+    head = text[:HEAD]
+    del text
     first_line = stream.count(b"\n", 0, span.start) + 1
     where = describe(span.index, kind, name)
     try:
         with reader.paused_gc():
-            data, shares, by_events = reader.load_data(text, None if lone_cr else original[len(BOM) if bom else 0 :])
+            source = _decoded(body, lone_cr) if lone_cr else body
+            data, shares, by_events = reader.load_data(source, lambda: _decoded(body, lone_cr))
         read_by = EVENTS if by_events else NODES
     except (yaml.YAMLError, RecursionError):
         # libyaml refuses some valid YAML (a reused anchor) and words its errors less well: ruamel reads
         # the document, or says what is wrong with it. Only the round trip can write such a document.
         from runai_postrender import roundtrip
 
-        shares, read_by, data = True, RUAMEL, roundtrip.read(text, where, first_line)
+        shares, read_by, data = True, RUAMEL, roundtrip.read(_decoded(body, lone_cr), where, first_line)
     except reader.Shape as exc:
         line = f", line {first_line + exc.line}" if exc.line is not None else ""
         raise InputError(f"{where}{line}: {exc}") from exc
-    if len(text) >= _FREEZE_FROM:
+    if len(original) >= _FREEZE_FROM:
         gc.freeze()
     metadata = data.get("metadata") if isinstance(data, dict) else None
     return Document(
         index=span.index,
         original=original,
-        text=text,
         bom=bom,
         first_line=first_line,
-        style=detect_style(text.replace("\r\n", "\n"), "\r\n" if "\r\n" in text else "\r" if lone_cr else "\n"),
+        style=style,
+        head=head,
         shares=shares,
         data=data,
         kind=_text(data.get("kind")) if isinstance(data, dict) else None,
@@ -111,7 +120,9 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
 # They hold no cycles: they are moved out of its reach (gc.freeze) until the document is written.
 _FREEZE_FROM = 1 << 20
 
+HEAD = 4096
 _LONE_CR = re.compile("\r(?!\n)")
+_LONE_CR_BYTES = re.compile(b"\r(?!\n)")
 _BARE_LF = re.compile(b"(?<!\r)\n")
 
 TEXT_EDITS = "text edits"
@@ -134,7 +145,7 @@ def _write(doc: Document) -> tuple[bytes, str] | None:
         with reader.paused_gc():
             written = _write_with(doc)
     finally:
-        if len(doc.text) >= _FREEZE_FROM:
+        if len(doc.original) >= _FREEZE_FROM:
             gc.unfreeze()
     if written is None:
         return None
@@ -197,6 +208,11 @@ def _round_trip(doc: Document, old: Any) -> tuple[str, str]:
     from runai_postrender import roundtrip  # imported only for a document that needs it: ruamel is slow to load
 
     return roundtrip.rewrite(doc, old), ROUND_TRIP
+
+
+def _decoded(body: memoryview | bytes, lone_cr: bool) -> str:
+    text = str(body, "utf-8")  # the stream was checked to be UTF-8
+    return _LONE_CR.sub("\n", text) if lone_cr else text
 
 
 def _text(value: Any) -> str | None:

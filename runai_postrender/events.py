@@ -44,24 +44,32 @@ class Slow(Exception):
     """What the event reader leaves to the node tree and the constructor."""
 
 
-class Mark:
-    """Where a node starts or ends: as a yaml.Mark, without what the editor never reads."""
+class _Mark:
+    """A position, as much of a yaml.Mark as the editor reads of a Stub's."""
 
-    __slots__ = ("column", "index", "line")
+    __slots__ = ("index", "line")
 
-    def __init__(self, mark: Any) -> None:
-        self.index, self.line, self.column = mark.index, mark.line, mark.column
+    def __init__(self, index: int, line: int) -> None:
+        self.index, self.line = index, line
 
 
 class Stub:
-    """A subtree that reads as the patched data: only its span, `end_mark` at the end of its own text
-    (its last descendant's end, for a block collection). The editor never looks inside it. Small: a
-    large List has one per item."""
+    """A subtree that reads as the patched data: only its span, its end at the end of its own text (its
+    last descendant's end, for a block collection). The editor never looks inside it. Small (a large
+    List has one per item): its marks are made when asked for."""
 
-    __slots__ = ("end_mark", "start_mark")
+    __slots__ = ("end", "line", "start")
 
     def __init__(self, start_mark: Any, end_mark: Any) -> None:
-        self.start_mark, self.end_mark = Mark(start_mark), Mark(end_mark)
+        self.start, self.line, self.end = start_mark.index, start_mark.line, end_mark.index
+
+    @property
+    def start_mark(self) -> _Mark:
+        return _Mark(self.start, self.line)
+
+    @property
+    def end_mark(self) -> _Mark:
+        return _Mark(self.end, -1)  # (its line: never read)
 
 
 class AliasStub(Stub):
@@ -149,32 +157,43 @@ def _collection(event: Any, tag: str) -> None:
         raise Slow(f"the tag {event.tag}")
 
 
-def build(text: Source) -> tuple[Any, bool]:
-    """The document's plain data (None if empty) and whether it uses aliases (aliased values are the same
-    object in each place: the caller copies them apart). Raises Slow, yaml.YAMLError."""
+class Built:
+    """What `build` read: the `data`, and for a document with aliases (each aliased value is the same
+    object in every place: the caller copies them apart) the places aliases put a mapping or a list
+    (`placements`: the container and the key or index in it), and how many nodes the data would have
+    with every alias expanded (`expanded`, as limits.check_expansion counts them: values, not keys)."""
+
+    def __init__(self, data: Any, placements: list[tuple[Any, Any]], expanded: int, aliased: bool) -> None:
+        self.data, self.placements, self.expanded, self.aliased = data, placements, expanded, aliased
+
+
+def build(text: Source) -> Built:
+    """The document's plain data (None if empty). Raises Slow, yaml.YAMLError."""
     events = _Events(text)
     try:
-        data, aliased = _build(events)
+        built = _build(events)
     except BaseException:
         events.parser.dispose()
         raise
     events.end()
-    return data, aliased
+    return built
 
 
-def _build(events: _Events) -> tuple[Any, bool]:
+def _build(events: _Events) -> Built:
     strings: dict[str, str] = {}  # a 5 MB List repeats its keys and most values thousands of times
     constructor: list[Constructor] = []
-    anchors: dict[str, Any] = {}
+    anchors: dict[str, tuple[Any, int]] = {}  # the value and its expanded size
     open_anchors: set[str] = set()
+    placements: list[tuple[Any, Any]] = []
     aliased = False
-    # A frame: [container, key waiting for its value (or _MISSING), keys read, anchor]
+    # A frame: [container, key waiting for its value (or _MISSING), keys read, anchor, expanded size]
     stack: list[list[Any]] = []
     event = events.next()
     if isinstance(event, yaml.DocumentEndEvent | yaml.StreamEndEvent):
         raise Slow("an empty document")
     while True:
         cls = event.__class__
+        size = 1
         if cls is _Scalar:
             value = _scalar(event, constructor)
             if value.__class__ is str:
@@ -182,7 +201,7 @@ def _build(events: _Events) -> tuple[Any, bool]:
             if event.anchor is not None:
                 if event.anchor in anchors:
                     raise Slow("an anchor defined twice")
-                anchors[event.anchor] = value
+                anchors[event.anchor] = (value, 1)
         elif cls is _MapStart or cls is _SeqStart:
             mapping = cls is _MapStart
             _collection(event, _MAP if mapping else _SEQ)
@@ -195,7 +214,7 @@ def _build(events: _Events) -> tuple[Any, bool]:
                 if anchor in anchors or anchor in open_anchors:
                     raise Slow("an anchor defined twice")
                 open_anchors.add(anchor)
-            stack.append([{} if mapping else [], _MISSING, 0, anchor])
+            stack.append([{} if mapping else [], _MISSING, 0, anchor, 1])
             event = events.next()
             continue
         elif cls is _Alias:
@@ -203,32 +222,38 @@ def _build(events: _Events) -> tuple[Any, bool]:
                 raise Slow("an alias to no anchor, or to a node that contains it")
             if stack and stack[-1][0].__class__ is dict and stack[-1][1] is _MISSING:
                 raise Slow("an alias as a key")
-            value = anchors[event.anchor]
+            value, size = anchors[event.anchor]
             aliased = True
         elif cls in _End:
-            container, _, keys, anchor = stack.pop()
+            container, _, keys, anchor, size = stack.pop()
             if keys > len(container):
                 raise Slow("duplicate keys")
             if anchor is not None:
                 open_anchors.discard(anchor)
-                anchors[anchor] = container
+                anchors[anchor] = (container, size)
             value = container
         else:
             raise Slow(cls.__name__)
         if not stack:
-            return value, aliased
+            return Built(value, placements, size, aliased)
         frame = stack[-1]
         container = frame[0]
         if container.__class__ is list:
+            if cls is _Alias and value.__class__ in (dict, list):
+                placements.append((container, len(container)))
             container.append(value)
+            frame[4] += size
         elif frame[1] is _MISSING:
             if cls is not _Scalar or value.__class__ is float:  # (a merge key raised in _scalar already)
                 raise Slow("a complex key, or a float key (`.nan` is no duplicate in Python)")
             frame[1] = value
             frame[2] += 1
         else:
+            if cls is _Alias and value.__class__ in (dict, list):
+                placements.append((container, frame[1]))
             container[frame[1]] = value
             frame[1] = _MISSING
+            frame[4] += size
         event = events.next()
 
 

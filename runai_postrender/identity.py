@@ -41,7 +41,7 @@ def origin(resource: Resource) -> Origin:
     annotations = resource.metadata.get("annotations")
     path = annotations.get(HELM4_FILENAME) if isinstance(annotations, dict) else None
     if not isinstance(path, str):
-        path = _source(resource.document.text)
+        path = _source(resource.document.head)
     labels = resource.labels
     release = next((str(labels[key]) for key in RELEASE_LABELS if labels.get(key) not in (None, "")), None)
     # A sub-chart's template is `<chart>/charts/<sub-chart>/templates/...`: the release's chart comes first.
@@ -50,7 +50,7 @@ def origin(resource: Resource) -> Origin:
 
 def _source(text: str) -> str | None:
     """The path in Helm 3's `# Source:` comment, among the comments above the document's content."""
-    text = text[:4096].replace("\r\n", "\n").replace("\r", "\n")  # YAML reads a lone CR as a line break too
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # YAML reads a lone CR as a line break too
     content = _CONTENT.search(text)
     found = _SOURCE.search(text, 0, content.start() if content else len(text))
     return found.group(1) if found else None

@@ -45,8 +45,7 @@ def check_expansion(
         for child in children:
             total += size(child)
             if total > limit:
-                prefix = f"{where}: " if where else ""
-                raise error(f"{prefix}its aliases expand to more than {limit:,} nodes (an alias bomb?); refused")
+                raise error(too_expanded(where, limit))
         sizes[id(node)] = total
         return total
 
@@ -54,3 +53,10 @@ def check_expansion(
         size(tree)
     except RecursionError as exc:
         raise error(f"{where}: nested too deeply to process" if where else "nested too deeply to process") from exc
+    finally:
+        sizes.clear()  # `size` refers to itself: a cycle that would keep the table until a collection
+
+
+def too_expanded(where: str, limit: int = MAX_EXPANDED_NODES) -> str:
+    prefix = f"{where}: " if where else ""
+    return f"{prefix}its aliases expand to more than {limit:,} nodes (an alias bomb?); refused"

@@ -38,6 +38,14 @@ def unshare(data: Any) -> Any:
     return data
 
 
+def copy_apart(placements: list[tuple[Any, Any]]) -> None:
+    """Give each place an alias put a mapping or a list (a container and a key or index in it, see
+    events.Built) a copy of its own: `unshare` for a document whose aliases are known."""
+    budget = [limits.MAX_ALIAS_COPIES]
+    for container, key in placements:
+        container[key] = _copy(container[key], budget)
+
+
 def _copy(data: dict[Any, Any] | list[Any], budget: list[int]) -> Any:
     """A copy of `data` sharing no container with it, each copied container taken from `budget`."""
     root: Any = {} if isinstance(data, dict) else []

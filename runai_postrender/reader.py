@@ -12,7 +12,7 @@ keys, tags or complex keys: nearly all) are built by a one-pass builder; the res
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -29,7 +29,7 @@ from runai_postrender.constructor import (
     shares,
 )
 from runai_postrender.helmscalars import TRUE, go_int, helm_type
-from runai_postrender.plaindata import Shape, same, unshare
+from runai_postrender.plaindata import Shape, copy_apart, same, unshare
 
 __all__ = [
     "Shape",
@@ -76,20 +76,21 @@ def read(text: str) -> Any:
     return data
 
 
-def load_data(text: str, source: events.Source | None = None) -> tuple[Any, bool, bool]:
+def load_data(source: events.Source, text: Callable[[], str]) -> tuple[Any, bool, bool]:
     """The data of a document (as `load` builds it), whether it `shares` anything, and whether libyaml's
     events alone read it (`events`: no node tree kept, the writer reads the text again against the
-    patched data) or the node tree and the constructor had to. `source`: the text's UTF-8, if at hand.
-    Raises what `load` raises."""
+    patched data) or the node tree and the constructor had to. `source`: the text or its UTF-8; `text`
+    gives the text. Raises what `load` raises."""
     try:
-        data, aliased = events.build(text if source is None else source)
+        built = events.build(source)
     except events.Slow:
-        _, data, special = load(text)
+        _, data, special = load(text())
         return data, special is not None, False
-    if aliased:
-        limits.check_expansion(data, "", error=Shape)
-        data = unshare(data)
-    return data, aliased, True
+    if built.aliased:
+        if built.expanded > limits.MAX_EXPANDED_NODES:
+            raise Shape(limits.too_expanded("", limits.MAX_EXPANDED_NODES))
+        copy_apart(built.placements)
+    return built.data, built.aliased, True
 
 
 def load(text: str) -> tuple[yaml.Node | None, Any, frozenset[int] | None]:

@@ -257,28 +257,33 @@ class _Editor(Positions):
         return "".join(pieces)
 
     def apply_encoded(self, source: bytes | memoryview, unterminated: bool) -> bytes:
-        """`apply` as UTF-8, the stretches between the edits taken from `source` (the text's UTF-8)."""
-        ascii = self.text.isascii()
+        """`apply` as UTF-8, the stretches between the edits taken from `source` (the text's UTF-8). The
+        editor lets go of its text first, so that the text and the result are not held at once."""
+        ascii, text, newline = self.text.isascii(), self.text, self.style.newline.encode()
         char, byte = 0, 0  # a character offset and the byte offset it has in `source`
 
         def at(index: int) -> int:
             nonlocal char, byte
             if ascii:
                 return index
-            byte += len(self.text[char:index].encode("utf-8"))
+            byte += len(text[char:index].encode("utf-8"))
             char = index
             return byte
 
+        ordered = self.ordered()
+        edits = [(at(item.start), at(item.end), item.text.encode("utf-8")) for item in ordered]
+        last = ordered[-1].end if ordered else 0
+        end = len(text) - (len(newline) if unterminated else 0)  # (without the line break `_diffed` added)
+        tail = at(end) if last < end else None
+        self.text = text = ""
         pieces: list[bytes | memoryview] = []
         done = 0
-        edits = self.ordered()
-        for item in edits:
-            pieces += (source[at(done) : at(item.start)], item.text.encode("utf-8"))
-            done = item.end
-        newline = self.style.newline.encode()
-        if done < len(self.text) - (len(newline) if unterminated else 0):
-            pieces.append(source[at(done) :])  # (without the line break `_diffed` added)
-        elif unterminated and done == len(self.text) and pieces and bytes(pieces[-1][-len(newline) :]) == newline:
+        for start, stop, replacement in edits:
+            pieces += (source[done:start], replacement)
+            done = stop
+        if tail is not None:
+            pieces.append(source[done:tail])
+        elif unterminated and last > end and pieces and bytes(pieces[-1][-len(newline) :]) == newline:
             pieces[-1] = pieces[-1][: -len(newline)]  # lines added at the very end: as `edit` has them
         return b"".join(pieces)
 
@@ -324,6 +329,7 @@ def edit_encoded(
     """`edit` as UTF-8, what it leaves alone taken from `source` (the text's own UTF-8 bytes): a large
     document is not copied as text once more before it is written (issue 11, L2)."""
     editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
+    del text  # the editor lets go of it before it writes (L2: memory)
     return editor.apply_encoded(source, unterminated)
 
 

@@ -1,16 +1,9 @@
-"""Build the inputs of scripts/bench: streams, 5 MB targeted documents and the kustomize comparison.
+"""Build the inputs of scripts/bench, as its child process (which keeps the benchmark's own memory small).
 
-Run as a child of the benchmark, so that the benchmark's own memory stays small (a child started from
-a large process reports that process's memory as its own peak):
-
-    bench_inputs.py stream N                    N documents rendered from tests/charts
-    bench_inputs.py large list|runaiconfig MB [--anchor]
-    bench_inputs.py kustomization DIR STREAM REPORT OUTPUT
-
-A stream is what `helm template` renders for the two test charts (Helm 3, .tools/bin/helm3 or $HELM),
-with the documents that the `large` profile changes (TARGETS) exactly once, as in one Run:ai release,
-and the other documents repeated, each copy with a numbered metadata.name, up to N documents. The same
-N always gives the same bytes.
+    bench_inputs.py stream N                   N documents that Helm renders from tests/charts (the same bytes
+                                               for the same N): the TARGETS once, the others numbered copies
+    bench_inputs.py large list|runaiconfig MB [--anchor]    one targeted document of MB megabytes
+    bench_inputs.py kustomization DIR STREAM REPORT OUTPUT  the same changes for kustomize, from the report
 """
 
 from __future__ import annotations
@@ -26,18 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonpointer import JsonPointer, resolve_pointer
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTS = (("runai-backend", "control-plane"), ("runai-cluster", "runai-cluster"))  # (release, chart)
-# (kind, metadata.name) of every rendered document that `runai-size --profile large` changes.
-TARGETS = (
-    ("Deployment", "runai-backend-backend"),
-    ("Deployment", "runai-backend-frontend"),
-    ("Deployment", "runai-backend-grafana"),
-    ("Deployment", "runai-backend-thanos-query"),
-    ("StatefulSet", "runai-backend-thanos-receive"),
-    ("Prometheus", "runai-cluster-prometheus"),
-    ("RunaiConfig", "runai"),
+TARGETS = (  # (kind, metadata.name) of every rendered document that `runai-size --profile large` changes
+    ("Deployment", "runai-backend-backend"), ("Deployment", "runai-backend-frontend"),
+    ("Deployment", "runai-backend-grafana"), ("Deployment", "runai-backend-thanos-query"), ("RunaiConfig", "runai"),
+    ("StatefulSet", "runai-backend-thanos-receive"), ("Prometheus", "runai-cluster-prometheus"),
 )
 NAME = re.compile(r"^  name: (\S+)$", re.MULTILINE)  # the first one is metadata.name in Helm's output
 
@@ -46,17 +35,17 @@ def identity(document: dict[str, Any]) -> tuple[str, str]:
     return document.get("kind", ""), document.get("metadata", {}).get("name", "")
 
 
+def by_identity(text: str) -> dict[tuple[str, str], Any]:
+    return {identity(document): document for document in yaml.safe_load_all(text) if document}
+
+
 def rendered() -> dict[tuple[str, str], str]:
     """The documents of the test charts as Helm renders them (each from its `---` line on), by identity."""
     helm = os.environ.get("HELM") or shutil.which(str(ROOT / ".tools/bin/helm3")) or shutil.which("helm")
     if helm is None:
         sys.exit("bench_inputs: no helm ($HELM, .tools/bin/helm3, PATH): run scripts/setup")
-    text = "".join(
-        subprocess.run(
-            [helm, "template", release, str(ROOT / "tests/charts" / chart)], check=True, capture_output=True, text=True
-        ).stdout
-        for release, chart in CHARTS
-    )
+    commands = ([helm, "template", release, str(ROOT / "tests/charts" / chart)] for release, chart in CHARTS)
+    text = "".join(subprocess.run(argv, check=True, capture_output=True, text=True).stdout for argv in commands)
     documents = ["---\n" + part for part in re.split(r"^---\n", text, flags=re.MULTILINE)[1:]]
     return {identity(yaml.safe_load(document)): document for document in documents}
 
@@ -81,8 +70,7 @@ def stream(documents: int) -> str:
 
 
 def entries(items: Iterator[str], size: int, anchor: bool) -> str:
-    """Block-sequence entries (at indent 2) of `items` until `size` bytes; with `anchor`, the second
-    entry is anchored and one more entry is its alias."""
+    """Block-sequence entries of `items` up to `size` bytes; with `anchor`, the second one is anchored and aliased."""
     parts, total = [], 0
     for index, item in enumerate(items):
         lines = item.rstrip("\n").split("\n")
@@ -95,14 +83,11 @@ def entries(items: Iterator[str], size: int, anchor: bool) -> str:
 
 
 def large(kind: str, megabytes: float, anchor: bool) -> str:
-    """One targeted document of about `megabytes` MB: a List of Deployments (the targeted thanos-query
-    first, then renamed copies of an untouched one), or the RunaiConfig with a long status."""
-    charts = rendered()
-    size = int(megabytes * 1e6)
+    """A List: the targeted thanos-query, then copies of an untouched Deployment; or the RunaiConfig, long status."""
+    charts, size = rendered(), int(megabytes * 1e6)
     if kind == "list":
         query, agent = charts["Deployment", "runai-backend-thanos-query"], charts["Deployment", "runai-cluster-agent"]
-        body = (renamed(agent, n) if n else query for n in range(sys.maxsize))
-        bare = (re.sub(r"\A---\n(# Source: .*\n)?", "", doc) for doc in body)
+        bare = (re.sub(r"\A---\n(# Source: .*\n)?", "", renamed(agent, n) if n else query) for n in range(sys.maxsize))
         return "---\napiVersion: v1\nkind: List\nitems:\n" + entries(bare, size, anchor)
     conditions = (
         f'type: Reconciled-{n}\nstatus: "True"\nreason: ReconcileSucceeded\n'
@@ -112,39 +97,24 @@ def large(kind: str, megabytes: float, anchor: bool) -> str:
     return charts["RunaiConfig", "runai"] + "status:\n  conditions:\n" + entries(conditions, size, anchor)
 
 
-def at(data: Any, keys: list[str]) -> Any:
-    """The value at `keys` in `data`, or None where there is none."""
-    for key in keys:
-        try:
-            data = data[int(key)] if isinstance(data, list) else data[key]
-        except (KeyError, IndexError, TypeError, ValueError):
-            return None
-    return data
-
-
 def write_kustomization(folder: Path, stream_file: Path, report_file: Path, output_file: Path) -> None:
-    """kustomization.yaml and added.yaml in `folder` (the caller puts the stream there as stream.yaml),
-    made from runai-size's report: one JSON6902 operation per change (a missing parent is added whole,
-    as runai-size wrote it), and the objects it added as resources, taken from its output."""
+    """kustomization.yaml and added.yaml in `folder` (where the caller puts stream.yaml): a JSON6902 operation per
+    change in runai-size's report, adding a missing parent whole, and the objects runai-size added as resources."""
     report = json.loads(report_file.read_text())
-    before = {identity(doc): doc for doc in yaml.safe_load_all(stream_file.read_text()) if doc}
-    after = {identity(doc): doc for doc in yaml.safe_load_all(output_file.read_text()) if doc}
+    before, after = (by_identity(file.read_text()) for file in (stream_file, output_file))
     operations: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for change in report["changes"]:
         target = tuple(re.search(r"\((\w+)/([^)]+)\)$", change["target"]).groups())  # type: ignore[union-attr]
-        keys = [key.replace("~1", "/").replace("~0", "~") for key in change["pointer"].split("/")[1:]]
-        if change["new"] is None:
-            operation = {"op": "remove", "path": change["pointer"]}
-        else:
-            depth = next(n for n in range(1, len(keys) + 1) if n == len(keys) or at(before[target], keys[:n]) is None)
-            path = "/" + "/".join(key.replace("~", "~0").replace("/", "~1") for key in keys[:depth])
-            value = change["new"] if depth == len(keys) else at(after[target], keys[:depth])
-            operation = {"op": "add", "path": path, "value": value}
+        operation = {"op": "remove", "path": change["pointer"]}
+        if change["new"] is not None:
+            parts = JsonPointer(change["pointer"]).parts
+            prefixes = (JsonPointer.from_parts(parts[:n]).path for n in range(1, len(parts)))
+            missing = (path for path in prefixes if resolve_pointer(before[target], path, None) is None)
+            path = next(missing, change["pointer"])  # the first missing parent, or the value itself
+            operation = {"op": "add", "path": path, "value": resolve_pointer(after[target], path)}
         if operation not in (ops := operations.setdefault(target, [])):
             ops.append(operation)
-    patches = [
-        {"target": {"kind": kind, "name": name}, "patch": json.dumps(ops)} for (kind, name), ops in operations.items()
-    ]
+    patches = [{"target": {"kind": k, "name": n}, "patch": json.dumps(ops)} for (k, n), ops in operations.items()]
     added = {tuple(entry.split(",")[0].split("/", 1)) for entry in report["added"]}  # "Kind/name, filed with ..."
     (folder / "added.yaml").write_text(yaml.safe_dump_all([after[key] for key in sorted(added)], sort_keys=False))
     content = {"resources": ["stream.yaml", "added.yaml"], "patches": patches}

@@ -1,14 +1,13 @@
-"""scripts/bench: prints both tables at a tiny size; its inputs are deterministic; kustomize agrees."""
+"""scripts/bench: both tables at a tiny size; its inputs are deterministic; kustomize from the report agrees."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import re
 import shutil
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "scripts" / "bench_inputs.py"
 KUBECTL = ROOT / ".tools" / "bin" / "kubectl"
-spec = importlib.util.spec_from_file_location("bench_inputs", INPUTS)
-assert spec and spec.loader
-bench_inputs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench_inputs)
+sys.path.insert(0, str(INPUTS.parent))
+bench_inputs = importlib.import_module("bench_inputs")
 
 pytestmark = [
     pytest.mark.slow,
@@ -33,10 +30,6 @@ def build(*arguments: str) -> str:
     return subprocess.run([sys.executable, str(INPUTS), *arguments], capture_output=True, text=True, check=True).stdout
 
 
-def ids(text: str) -> list[tuple[str, str]]:
-    return [bench_inputs.identity(document) for document in yaml.safe_load_all(text)]
-
-
 def runai_size(stream: str, report: Path) -> str:
     runai_size = shutil.which("runai-size", path=str(Path(sys.executable).parent)) or "runai-size"
     command = [runai_size, "--profile", "large", "--report", str(report)]
@@ -45,32 +38,28 @@ def runai_size(stream: str, report: Path) -> str:
 
 def test_bench_prints_both_tables_at_a_tiny_size() -> None:
     command = [sys.executable, str(ROOT / "scripts/bench"), "--sizes", "20", "--repeat", "1", "--no-kustomize"]
-    command += ["--large-documents", "--megabytes", "0.02"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([*command, "--large-documents", "--megabytes", "0.02"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    seconds, times = r"\d+\.\d+ s", r"\d+\.\dx"
-    stream_row = (
-        rf"^\| 20 \| [\d.]+ MB( \| {seconds}){{3}} \| \*\*{seconds}\*\* \| {seconds} \| \d+ MB .*\| {times} \| "
-    )
-    assert re.search(stream_row, result.stdout, re.MULTILINE), result.stdout
+    out, seconds, times = result.stdout, r"\d+\.\d+ s", r"\d+\.\dx"
+    row = rf"^\| 20 \| [\d.]+ MB( \| {seconds}){{3}} \| \*\*{seconds}\*\* \| {seconds} \| \d+ MB .*\| {times} \| "
+    assert re.search(row, out, re.MULTILINE), out
+    baseline = re.search(r"^baseline: .* on a 7-document stream peaks at (\d+) MB$", out, re.MULTILINE)
+    assert baseline, out
     for document in ("List of Deployments", "RunaiConfig"):
         for anchor in ("no anchor", "one anchor"):
-            row = rf"^\| {document}, {anchor} \| 0\.02 MB \| {seconds} \| {seconds} \| \d+ MB \| \d+x \|$"
-            assert re.search(row, result.stdout, re.MULTILINE), (document, anchor, result.stdout)
+            row = rf"^\| {document}, {anchor} \| 0\.02 MB \| {seconds} \| {seconds} "
+            found = re.search(row + r"\| (\d+) MB \| \d+x \| (-?\d+) MB \| -?\d+x \|$", out, re.MULTILINE)
+            assert found, (document, anchor, out)
+            assert abs(int(found[1]) - int(baseline[1]) - int(found[2])) <= 1, "the cost is the peak above the baseline"
 
 
-def test_stream_is_deterministic_with_the_targets_once_and_unique_names() -> None:
+def test_stream_is_deterministic_with_unique_names_and_each_target_once(tmp_path: Path) -> None:
     stream = build("stream", "60")
     assert stream == build("stream", "60")
-    found = Counter(ids(stream))
-    assert sum(found.values()) == 60
-    assert set(found.values()) == {1}, "kustomize needs unique resource ids"
-    assert set(bench_inputs.TARGETS) <= set(found)
+    found = [bench_inputs.identity(document) for document in yaml.safe_load_all(stream)]
+    assert len(found) == len(set(found)) == 60, "kustomize needs unique resource ids"
     assert len(re.findall(r"^---\n# Source: (?:control-plane|runai-cluster)/", stream, re.MULTILINE)) == 60
-
-
-def test_runai_size_changes_exactly_the_targets(tmp_path: Path) -> None:
-    runai_size(build("stream", "60"), tmp_path / "report.json")
+    runai_size(stream, tmp_path / "report.json")
     changes = json.loads((tmp_path / "report.json").read_text())["changes"]
     changed = {tuple(re.search(r"\((\w+)/(.+)\)$", change["target"]).groups()) for change in changes}  # type: ignore[union-attr]
     assert changed == set(bench_inputs.TARGETS)
@@ -86,13 +75,10 @@ def test_large_document_has_the_size_asked_and_is_changed(tmp_path: Path, kind: 
     assert runai_size(text, tmp_path / "report.json") != text
 
 
-def normalized(value: Any) -> Any:
-    """Scalars as strings: runai-size keeps a chart's `cpu: "1"` quoting where kustomize writes 1."""
-    if isinstance(value, dict):
-        return {key: normalized(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [normalized(item) for item in value]
-    return str(value)
+def normalized(text: str) -> dict[tuple[str, str], Any]:
+    """Documents by identity, numbers as strings: runai-size keeps a chart's `cpu: "1"` where kustomize writes 1."""
+    documents = bench_inputs.by_identity(text).items()
+    return {key: json.loads(json.dumps(document), parse_int=str, parse_float=str) for key, document in documents}
 
 
 @pytest.mark.skipif(not KUBECTL.exists(), reason="needs .tools/bin/kubectl: scripts/setup")
@@ -100,12 +86,8 @@ def test_kustomize_from_the_report_makes_the_same_changes_as_runai_size(tmp_path
     stream = build("stream", "30")
     (tmp_path / "stream.yaml").write_text(stream)
     (tmp_path / "runai-size.yaml").write_text(runai_size(stream, tmp_path / "report.json"))
-    paths = [str(tmp_path / name) for name in ("stream.yaml", "report.json", "runai-size.yaml")]
-    subprocess.run([sys.executable, str(INPUTS), "kustomization", str(tmp_path), *paths], check=True)
+    build("kustomization", *(str(tmp_path / name) for name in (".", "stream.yaml", "report.json", "runai-size.yaml")))
     kustomized = subprocess.run([KUBECTL, "kustomize", tmp_path], capture_output=True, text=True, check=True).stdout
-    by_id = {
-        tool: {bench_inputs.identity(doc): normalized(doc) for doc in yaml.safe_load_all(text)}
-        for tool, text in (("runai-size", (tmp_path / "runai-size.yaml").read_text()), ("kustomize", kustomized))
-    }
-    assert len(by_id["runai-size"]) == 36  # 30 documents, 3 HPAs and 3 PodDisruptionBudgets
-    assert by_id["kustomize"] == by_id["runai-size"]
+    ours, theirs = (normalized(text) for text in ((tmp_path / "runai-size.yaml").read_text(), kustomized))
+    assert len(ours) == 36  # 30 documents, 3 HPAs and 3 PodDisruptionBudgets
+    assert theirs == ours

@@ -17,6 +17,7 @@ Scalars mean what they mean to Helm (`helmscalars`), as in `reader`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -105,6 +106,7 @@ class _Events:
 
     def __init__(self, text: Source) -> None:
         self.parser = _PARSER(_Chunks(text) if isinstance(text, memoryview) else text)
+        self.next: Callable[[], Any] = self.parser.get_event  # (the parser's own: a hot loop calls it)
         try:
             for expected in (yaml.StreamStartEvent, yaml.DocumentStartEvent):
                 if not isinstance(self.parser.get_event(), expected):
@@ -112,9 +114,6 @@ class _Events:
         except BaseException:
             self.parser.dispose()
             raise
-
-    def next(self) -> Any:
-        return self.parser.get_event()
 
     def end(self) -> None:
         """The document must end here, alone in its text (else the node tree's reader says why)."""
@@ -281,6 +280,14 @@ def sparse(text: Source, new: Any) -> Sparse:
     return result
 
 
+def _node(item: Any) -> Any:
+    """A scalar's node from its event (made only where a parent differs); any other node as it is."""
+    if item.__class__ is not _Scalar:
+        return item
+    event: Any = item
+    return yaml.ScalarNode(event.tag or "", event.value, event.start_mark, event.end_mark, event.style)
+
+
 def _equal_scalars(a: Any, b: Any) -> bool:
     return a is b or (a.__class__ is b.__class__ and a == b)
 
@@ -306,9 +313,9 @@ class _Sparse:
                 equal = counterpart is not _MISSING and _equal_scalars(old, counterpart)
                 if equal:
                     old = counterpart
-                node: Any = yaml.ScalarNode(event.tag or "", event.value, event.start_mark, event.end_mark, event.style)
-                end = event.end_mark
                 anchor = event.anchor
+                node: Any = event if anchor is None else _node(event)  # a node when its parent needs one
+                end = event.end_mark
             elif cls is _MapStart or cls is _SeqStart:
                 mapping = cls is _MapStart
                 stack.append([mapping, event, counterpart, {} if mapping else [], [], True, None, event.end_mark])
@@ -337,10 +344,13 @@ class _Sparse:
                     old = counterpart
                     node = Stub(start.start_mark, event.end_mark if start.flow_style else end)
                 else:
-                    node_class = yaml.MappingNode if mapping else yaml.SequenceNode
-                    node = node_class(
-                        start.tag or "", children, start.start_mark, event.end_mark, flow_style=start.flow_style
-                    )
+                    if mapping:
+                        children = [(_node(key), _node(value)) for key, value in children]
+                        node = yaml.MappingNode(start.tag or "", children, start.start_mark, event.end_mark)
+                    else:
+                        children = [_node(item) for item in children]
+                        node = yaml.SequenceNode(start.tag or "", children, start.start_mark, event.end_mark)
+                    node.flow_style = start.flow_style
                 if start.flow_style:
                     end = event.end_mark
                 anchor = start.anchor
@@ -351,7 +361,7 @@ class _Sparse:
                 if not equal:
                     self.anchored[id(node)] = anchor
             if not stack:
-                return Sparse(node, old, equal, self.anchored, self.aliases)
+                return Sparse(_node(node), old, equal, self.anchored, self.aliases)
             frame = stack[-1]
             frame[7] = end
             if not frame[0]:

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from runai_postrender import emit, events, pointer
+from runai_postrender import emit, pointer
+from runai_postrender.events import END, Events, Slow, Source
 from runai_postrender.identity import HELM4_FILENAME
 from runai_postrender.selection import Resource
 
@@ -67,6 +68,52 @@ def filed_with(workload: Resource, api_version: str, kind: str, spec: dict[str, 
 def _label_quotes(deployment: Resource) -> dict[str, str | None]:
     """How the workload quotes its label values, so that the copies look the same."""
     try:
-        return events.quotes_at(deployment.document.source, [*pointer.split(deployment.pointer), "metadata", "labels"])
-    except (yaml.YAMLError, events.Slow):  # (ruamel read it: libyaml refuses it)
+        return _quotes_at(deployment.document.source, [*pointer.split(deployment.pointer), "metadata", "labels"])
+    except (yaml.YAMLError, Slow):  # (ruamel read it: libyaml refuses it)
         return {}
+
+
+def _quotes_at(text: Source, steps: list[str]) -> dict[str, str | None]:
+    """How the mapping at `steps` (keys, and list indexes as digits) quotes its scalar values: its keys
+    with `'`, `"` or None; empty if there is no mapping there. Raises yaml.YAMLError, Slow."""
+    read = Events(text)
+    try:
+        return _read_quotes(read, steps)
+    finally:
+        read.parser.dispose()
+
+
+def _read_quotes(events: Events, steps: list[str]) -> dict[str, str | None]:
+    # A frame: [a mapping, its key whose value comes next (None: a key comes next), items read, its step]
+    stack: list[list[Any]] = []
+    found: dict[str, str | None] | None = None  # the mapping at `steps`, while it is read
+    while True:
+        event = events.next()
+        cls = event.__class__
+        if cls in END:
+            stack.pop()
+            if (found is not None and len(stack) == len(steps)) or not stack:
+                return found or {}
+            continue
+        if cls not in (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            return {}
+        step: str | None = ""
+        if stack:
+            frame = stack[-1]
+            if not frame[0]:
+                step, frame[2] = str(frame[2]), frame[2] + 1
+            elif frame[1] is None:  # a key: a complex one leads nowhere
+                frame[1] = event.value if cls is yaml.ScalarEvent else ""
+                if cls is yaml.ScalarEvent or cls is yaml.AliasEvent:
+                    continue
+                step = None
+            else:
+                step, frame[1] = frame[1], None
+        if found is not None and len(stack) == len(steps) + 1 and step is not None:
+            found[step] = event.style if cls is yaml.ScalarEvent and event.style in ("'", '"') else None
+        if cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+            stack.append([cls is yaml.MappingStartEvent, None, 0, step])
+            if found is None and cls is yaml.MappingStartEvent and [frame[3] for frame in stack[1:]] == steps:
+                found = {}
+        elif not stack:
+            return {}

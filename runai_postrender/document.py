@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from runai_postrender import events, reader, textedit
+from runai_postrender import events, readback, reader, sparse, textedit
 from runai_postrender.emit import Style, detect_style
 from runai_postrender.errors import InputError, describe
 from runai_postrender.stream import BOM, Span
@@ -161,18 +161,18 @@ def _write_with(doc: Document) -> tuple[str | bytes, str] | None:
     # millisecond a line (issue 11, L2), and text edits keep the rest of the text more exactly.
     if doc.read_by == EVENTS:
         try:
-            sparse = events.sparse(doc.source, doc.data)
+            tree = sparse.sparse(doc.source, doc.data)
         except events.Slow:  # (not expected: `load` read the same text the same way)
-            sparse = None
-        if sparse is not None:
-            if sparse.equal:
+            tree = None
+        if tree is not None:
+            if tree.equal:
                 return None
             try:
-                return _edit(doc, sparse.node, sparse.old, frozenset(), (sparse.anchored, sparse.aliases))
+                return _edit(doc, tree.node, tree.old, frozenset(), (tree.anchored, tree.aliases))
             except textedit.Partial:
                 pass  # the edit needs a node the sparse tree left out (a list diff pairing other items)
             except (textedit.Unsupported, RecursionError):
-                return _round_trip(doc, sparse.old)
+                return _round_trip(doc, tree.old)
     if doc.read_by == RUAMEL:
         from runai_postrender import roundtrip
 
@@ -200,7 +200,7 @@ def _edit(
         text = textedit.edit_encoded(
             doc.text, doc.original[len(BOM) if doc.bom else 0 :], node, old, doc.data, doc.style, shared, anchors
         )
-    textedit.check(text, doc.data)
+    readback.check(text, doc.data)
     return (BOM if doc.bom else b"") + text, TEXT_EDITS
 
 

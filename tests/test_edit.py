@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from runai_postrender import document, emit, events
+from runai_postrender import added, document, emit, sparse
 from runai_postrender.reader import compose, construct, shares
 from runai_postrender.stream import Span
 from runai_postrender.textedit import Partial, Unsupported, check, edit, edit_encoded, rewrite
@@ -37,12 +37,10 @@ def edited(text: str, change: Callable[[Any], None], style: emit.Style | None = 
 
 
 def through_events(text: str, new: Any, style: emit.Style) -> str:
-    sparse = events.sparse(text, new)
-    result = edit(text, sparse.node, sparse.old, new, style, anchors=(sparse.anchored, sparse.aliases))
+    tree = sparse.sparse(text, new)
+    result = edit(text, tree.node, tree.old, new, style, anchors=(tree.anchored, tree.aliases))
     check(result, new)
-    encoded = edit_encoded(
-        text, text.encode(), sparse.node, sparse.old, new, style, anchors=(sparse.anchored, sparse.aliases)
-    )
+    encoded = edit_encoded(text, text.encode(), tree.node, tree.old, new, style, anchors=(tree.anchored, tree.aliases))
     assert encoded == result.encode()
     return result
 
@@ -174,20 +172,18 @@ def test_the_sparse_tree_has_nodes_only_where_the_text_and_the_data_differ() -> 
     text = "kind: List\nitems:\n" + items
     new = yaml.safe_load(text)
     new["items"][250]["value"] = "changed"
-    sparse = events.sparse(text, new)
-    assert not sparse.equal
-    nodes, stubs = count_nodes(sparse.node)
+    tree = sparse.sparse(text, new)
+    assert not tree.equal
+    nodes, stubs = count_nodes(tree.node)
     assert stubs == 499 + 1  # the equal items, and item 250's labels (scalars stay nodes: one each)
     assert nodes < 20  # against some 3,000 in the whole tree
-    assert sparse.old["items"][0] is new["items"][0]  # what is equal is the new data's own objects
-    assert edit(text, sparse.node, sparse.old, new, emit.Style()) == text.replace(
-        "  value: 250\n", "  value: changed\n"
-    )
-    assert events.sparse(text, yaml.safe_load(text)).equal
+    assert tree.old["items"][0] is new["items"][0]  # what is equal is the new data's own objects
+    assert edit(text, tree.node, tree.old, new, emit.Style()) == text.replace("  value: 250\n", "  value: changed\n")
+    assert sparse.sparse(text, yaml.safe_load(text)).equal
 
 
 def count_nodes(node: yaml.Node) -> tuple[int, int]:
-    if isinstance(node, events.Stub):
+    if isinstance(node, sparse.Stub):
         return 0, 1
     children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
     counts = [count_nodes(child) for child in children] if isinstance(node.value, list) else []
@@ -197,9 +193,9 @@ def count_nodes(node: yaml.Node) -> tuple[int, int]:
 def test_a_list_diff_that_pairs_items_the_sparse_tree_left_out_is_edited_on_the_whole_tree() -> None:
     text = "l:\n- {k: c}\n- {k: a}\n- {k: b}\n- {k: b}\n"
     new = {"l": [{"k": value} for value in "cadba"]}
-    sparse = events.sparse(text, new)
+    tree = sparse.sparse(text, new)
     with pytest.raises(Partial):  # the list diff pairs item 3, equal where it stands, with another
-        edit(text, sparse.node, sparse.old, new, emit.Style())
+        edit(text, tree.node, tree.old, new, emit.Style())
     data = text.encode()
     doc = document.load(data, Span(1, 0, len(data)))
     doc.data = new
@@ -230,7 +226,7 @@ def test_a_list_diff_that_pairs_items_the_sparse_tree_left_out_is_edited_on_the_
     ids=["flow", "list item", "after a complex key", "no labels", "not a mapping"],
 )
 def test_quotes_at_says_how_a_mapping_quotes_its_values(text: str, steps: list[str], quotes: dict[str, Any]) -> None:
-    assert events.quotes_at(text, steps) == quotes
+    assert added._quotes_at(text, steps) == quotes
 
 
 ALIASES = {

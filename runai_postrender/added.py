@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from runai_postrender import emit, pointer
-from runai_postrender.events import END, Events, Slow, Source
+from runai_postrender.events import END, Events, Slow, Source, read
 from runai_postrender.identity import HELM4_FILENAME
 from runai_postrender.selection import Resource
 
@@ -76,11 +76,7 @@ def _label_quotes(deployment: Resource) -> dict[str, str | None]:
 def _quotes_at(text: Source, steps: list[str]) -> dict[str, str | None]:
     """How the mapping at `steps` (keys, and list indexes as digits) quotes its scalar values: its keys
     with `'`, `"` or None; empty if there is no mapping there. Raises yaml.YAMLError, Slow."""
-    read = Events(text)
-    try:
-        return _read_quotes(read, steps)
-    finally:
-        read.parser.dispose()
+    return read(text, lambda events: _read_quotes(events, steps), whole=lambda _: False)
 
 
 def _read_quotes(events: Events, steps: list[str]) -> dict[str, str | None]:

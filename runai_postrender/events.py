@@ -15,7 +15,7 @@ Scalars mean what they mean to Helm (`helmscalars`), as in `reader`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -35,6 +35,9 @@ _MapStart, _SeqStart = yaml.MappingStartEvent, yaml.SequenceStartEvent
 END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _End = END
 MISSING: Any = object()  # no counterpart in the patched data
+
+
+T = TypeVar("T")
 
 
 class Slow(Exception):
@@ -59,28 +62,34 @@ class _Chunks:
 
 
 class Events:
-    """libyaml's events of one document, between its document start and end."""
+    """libyaml's events of one document, from its root node on (`next`)."""
 
-    def __init__(self, text: Source) -> None:
-        self.parser = _PARSER(_Chunks(text) if isinstance(text, memoryview) else text)
-        self.next: Callable[[], Any] = self.parser.get_event  # (the parser's own: a hot loop calls it)
-        try:
-            for expected in (yaml.StreamStartEvent, yaml.DocumentStartEvent):
-                if not isinstance(self.parser.get_event(), expected):
-                    raise Slow("no document")
-        except BaseException:
-            self.parser.dispose()
-            raise
+    def __init__(self, parser: Any) -> None:
+        self.next: Callable[[], Any] = parser.get_event  # (the parser's own: a hot loop calls it)
+        for expected in (yaml.StreamStartEvent, yaml.DocumentStartEvent):
+            if not isinstance(self.next(), expected):
+                raise Slow("no document")
 
     def end(self) -> None:
         """The document must end here, alone in its text (else the node tree's reader says why)."""
-        try:
-            if not isinstance(self.parser.get_event(), yaml.DocumentEndEvent):
-                raise Slow("more than one node")
-            if not isinstance(self.parser.get_event(), yaml.StreamEndEvent):
-                raise Slow("more than one document")
-        finally:
-            self.parser.dispose()
+        if not isinstance(self.next(), yaml.DocumentEndEvent):
+            raise Slow("more than one node")
+        if not isinstance(self.next(), yaml.StreamEndEvent):
+            raise Slow("more than one document")
+
+
+def read(text: Source, reader: Callable[[Events], T], whole: Callable[[T], bool] = lambda _: True) -> T:
+    """What `reader` makes of the events of `text`; where `whole` says so of its result, the document
+    must end where the reader stopped. Raises Slow, yaml.YAMLError."""
+    parser = _PARSER(_Chunks(text) if isinstance(text, memoryview) else text)
+    try:
+        events = Events(parser)
+        result = reader(events)
+        if whole(result):
+            events.end()
+        return result
+    finally:
+        parser.dispose()
 
 
 def scalar(event: Any, constructor: list[Constructor]) -> Any:
@@ -126,14 +135,7 @@ class Built:
 
 def build(text: Source) -> Built:
     """The document's plain data (None if empty). Raises Slow, yaml.YAMLError."""
-    events = Events(text)
-    try:
-        built = _build(events)
-    except BaseException:
-        events.parser.dispose()
-        raise
-    events.end()
-    return built
+    return read(text, _build)
 
 
 def _build(events: Events) -> Built:

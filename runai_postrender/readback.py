@@ -13,7 +13,18 @@ import yaml
 
 from runai_postrender import reader
 from runai_postrender.constructor import Constructor
-from runai_postrender.events import END, MAX_DEPTH, MISSING, Events, Slow, Source, check_tag, equal_scalars, scalar
+from runai_postrender.events import (
+    END,
+    MAX_DEPTH,
+    MISSING,
+    Events,
+    Slow,
+    Source,
+    check_tag,
+    equal_scalars,
+    read,
+    scalar,
+)
 from runai_postrender.plaindata import same
 from runai_postrender.textpositions import Unsupported
 
@@ -40,17 +51,7 @@ def check(result: str | bytes, new: Any) -> None:
 def matches(text: Source, new: Any) -> bool:
     """Whether `text` reads as exactly `new` (a string equals the number it spells: the writers keep a
     value's quotes). Raises Slow, yaml.YAMLError."""
-    events = Events(text)
-    try:
-        result = _matches(events, new)
-    except BaseException:
-        events.parser.dispose()
-        raise
-    if result:
-        events.end()
-    else:
-        events.parser.dispose()
-    return result
+    return read(text, lambda events: _matches(events, new), whole=bool)
 
 
 def _matches(events: Events, new: Any) -> bool:

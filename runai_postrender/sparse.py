@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from runai_postrender.constructor import Constructor
-from runai_postrender.events import END, MISSING, Events, Slow, Source, equal_scalars, scalar
+from runai_postrender.events import END, MISSING, Events, Slow, Source, equal_scalars, read, scalar
 from runai_postrender.plaindata import same
 
 _Scalar, _Alias = yaml.ScalarEvent, yaml.AliasEvent
@@ -77,14 +77,7 @@ class Sparse:
 
 def sparse(text: Source, new: Any) -> Sparse:
     """`text` (as `build` reads it) against `new`. Raises Slow, yaml.YAMLError."""
-    events = Events(text)
-    try:
-        result = _Sparse(events, new).read()
-    except BaseException:
-        events.parser.dispose()
-        raise
-    events.end()
-    return result
+    return read(text, lambda events: _Sparse(events, new).read())
 
 
 def _node(item: Any) -> Any:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,15 @@ class Options:
     quiet: bool = False
     debug: bool = False
     filename: str | None = None
+
+
+def with_given(current: Options, given: Mapping[str, Any]) -> Options:
+    """The one way options are built, for the group and every sub-command: what a command was given
+    (None: not given) on top of what the group was given; overrides add up."""
+    changes = {key: value for key, value in given.items() if value is not None}
+    if "overrides" in changes:
+        changes["overrides"] = (*current.overrides, *changes["overrides"])
+    return replace(current, **changes)
 
 
 class Session:

@@ -15,12 +15,14 @@ import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runai_postrender.errors import ProfileError
 from runai_postrender.limits import MAX_PROFILE_NODES, check_expansion
 from runai_postrender.overrides import LARGEST_INTEGER
+
+if TYPE_CHECKING:  # pathlib is imported only when a profile file is read: a built-in needs none
+    from pathlib import Path
 
 # Folders (separated by os.pathsep) whose files any profile may extend, besides its own folder.
 PATH_ENV = "RUNAI_SIZE_PROFILE_PATH"
@@ -73,6 +75,8 @@ def _same_key(node: Any, step: Any) -> bool:
 
 def read_file(ref: str, extending: Source | None, reach: Callable[[], Sequence[Path]]) -> Source:
     """The file `ref` names (relative to the extending profile's folder, if any), read within the limits."""
+    from pathlib import Path
+
     path = Path(ref).expanduser()
     if extending is not None and extending.path is not None:
         path = extending.path.parent / path

@@ -7,7 +7,6 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from runai_postrender import reportfile
@@ -144,7 +143,8 @@ def read_file_or_stdin(name: str | None, hint: str) -> bytes:
     terminal or a closed stdin."""
     if name and name != "-":
         try:
-            return Path(name).read_bytes()
+            with open(name, "rb") as file:
+                return file.read()
         except OSError as exc:
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
     if sys.stdin is None or sys.stdin.isatty():

@@ -30,7 +30,8 @@ PATH_ENV = "RUNAI_SIZE_PROFILE_PATH"
 MAX_PROFILE_BYTES = 1 << 20
 TOP_KEYS = ("description", "clusterSize", "recommendedFrom", "extends", "values", "rules")
 # What YAML would reject with a two-line message, or read as a line break (NEL, U+2028, U+2029).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# A pattern, compiled (by re's cache) only when a profile file is read: a built-in needs none.
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def _read_file(path: Path) -> str:
 
 def parse_file(source: Source) -> tuple[dict[str, Any], Source]:
     """The file's data, and its source with the node tree that gives line numbers."""
-    bad = _CONTROL.search(source.text)
+    bad = re.search(_CONTROL, source.text)
     if bad:
         line = source.text.count("\n", 0, bad.start()) + 1
         raise ProfileError(

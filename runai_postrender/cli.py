@@ -3,6 +3,8 @@
 Every invocation, sub-commands included, runs through `RunaiSize.main`: it makes the `Session` (the
 options, the report, the only I/O; session.py) and turns every failure into one line on stderr, the
 report file and an exit status. The sub-commands live in `commands.py`, loaded only when asked for.
+The console script starts in `postrender.py`, which runs a plain post-render command line without click
+and hands every other one to `main` here.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Any, NoReturn
 import click
 
 from runai_postrender import __version__
-from runai_postrender.errors import ErrorList, OutputError, ReportError, RunaiSizeError
+from runai_postrender.errors import ErrorList, ReportError, RunaiSizeError
+from runai_postrender.postrender import finish, post_render
 from runai_postrender.profiles import PROFILE_ENV, SET_ENV, builtin_names
 from runai_postrender.report import Report
-from runai_postrender.session import REPORT_ENV, STDERR_PATH, Options, Session, silence
+from runai_postrender.session import REPORT_ENV, STDERR_PATH, Options, Session, silence, with_given
 
 USAGE_EXIT = 64  # sysexits.h EX_USAGE; 2 stays what it has always meant here: a profile problem
 INTERNAL_EXIT = 70  # sysexits.h EX_SOFTWARE
@@ -51,14 +54,9 @@ As a Helm post-renderer:
 
 
 def options_of(ctx: click.Context, **given: Any) -> Options:
-    """The one way options are built, for the group and every sub-command: what this command was given
-    (None: not given) on top of what the group was given; overrides add up."""
+    """The options of this command on top of the group's (session.with_given), kept in the session."""
     session: Session = ctx.obj
-    current = session.options
-    changes = {key: value for key, value in given.items() if value is not None}
-    if "overrides" in changes:
-        changes["overrides"] = (*current.overrides, *changes["overrides"])
-    session.options = replace(current, **changes)
+    session.options = with_given(session.options, given)
     return session.options
 
 
@@ -159,13 +157,7 @@ class RunaiSize(click.Group):
             status = 0
         except BaseException as exc:  # the edge: every failure becomes a line and a status
             status = _fail(exc, session)
-        if sys.stdout is not None:
-            try:
-                sys.stdout.flush()  # what click.echo wrote (--help, --version) must reach the disk now
-            except OSError as exc:
-                status = status or _fail(OutputError(f"cannot write the output: {exc.strerror}"), session)
-                silence(sys.stdout)
-        sys.exit(status)
+        finish(session, status)
 
 
 # ---------------------------------------------------------------- shared options
@@ -247,15 +239,6 @@ def main(ctx: click.Context, /, **given: Any) -> None:
 
     Without a command, runai-size is the Helm post-renderer.
     """
-    options = options_of(ctx, **given)
-    if ctx.invoked_subcommand is not None:
-        return
-    from runai_postrender.pipeline import run  # not needed by --help or the sub-commands: start-up time
-
-    session: Session = ctx.obj
-    profile = session.resolve_profile()
-    result = run(session.read_input(), profile, session.start_report(profile))
-    session.write_report()  # first: a report that cannot be written stops the run before any output
-    session.output(result.pieces)
-    if not options.quiet and options.report_path != STDERR_PATH:
-        session.say(result.report.to_text())
+    options_of(ctx, **given)
+    if ctx.invoked_subcommand is None:
+        post_render(ctx.obj)

@@ -15,12 +15,14 @@ import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runai_postrender.errors import ProfileError
 from runai_postrender.limits import MAX_PROFILE_NODES, check_expansion
 from runai_postrender.overrides import LARGEST_INTEGER
+
+if TYPE_CHECKING:  # pathlib is imported only when a profile file is read: a built-in needs none
+    from pathlib import Path
 
 # Folders (separated by os.pathsep) whose files any profile may extend, besides its own folder.
 PATH_ENV = "RUNAI_SIZE_PROFILE_PATH"
@@ -28,7 +30,8 @@ PATH_ENV = "RUNAI_SIZE_PROFILE_PATH"
 MAX_PROFILE_BYTES = 1 << 20
 TOP_KEYS = ("description", "clusterSize", "recommendedFrom", "extends", "values", "rules")
 # What YAML would reject with a two-line message, or read as a line break (NEL, U+2028, U+2029).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# A pattern, compiled (by re's cache) only when a profile file is read: a built-in needs none.
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ def _same_key(node: Any, step: Any) -> bool:
 
 def read_file(ref: str, extending: Source | None, reach: Callable[[], Sequence[Path]]) -> Source:
     """The file `ref` names (relative to the extending profile's folder, if any), read within the limits."""
+    from pathlib import Path
+
     path = Path(ref).expanduser()
     if extending is not None and extending.path is not None:
         path = extending.path.parent / path
@@ -112,7 +117,7 @@ def _read_file(path: Path) -> str:
 
 def parse_file(source: Source) -> tuple[dict[str, Any], Source]:
     """The file's data, and its source with the node tree that gives line numbers."""
-    bad = _CONTROL.search(source.text)
+    bad = re.search(_CONTROL, source.text)
     if bad:
         line = source.text.count("\n", 0, bad.start()) + 1
         raise ProfileError(

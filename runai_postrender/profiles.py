@@ -14,14 +14,17 @@ import copy
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from runai_postrender.errors import ProfileError
 from runai_postrender.overrides import apply_overrides, did_you_mean, flatten_values, parse_overrides, substitute
 from runai_postrender.profile_files import PATH_ENV, Source, parse_file, read_file
+from runai_postrender.shipped import builtin_names, builtin_text, schema_text
+
+if TYPE_CHECKING:  # pathlib is imported only for profile files (about 2 ms of every run otherwise)
+    from pathlib import Path
 
 __all__ = [
     "PATH_ENV", "PROFILE_ENV", "SET_ENV", "Autoscale", "Match", "Profile", "Rule", "builtin_names",
@@ -31,7 +34,6 @@ __all__ = [
 PROFILE_ENV = "RUNAI_SIZE_PROFILE"
 SET_ENV = "RUNAI_SIZE_SET"
 _OWN_KEYS = ("description", "clusterSize", "recommendedFrom")  # what a profile does not inherit
-_BUILTIN_PACKAGE = "runai_postrender.builtin_profiles"
 
 
 @dataclass(frozen=True)
@@ -96,30 +98,6 @@ class Profile:
     overrides: tuple[tuple[str, str], ...] = ()
 
 
-def _builtins() -> Any:
-    """The folder of the built-in profiles: next to this module in an installed package (no importlib.resources
-    to import: it costs every run milliseconds), or wherever importlib.resources finds it (an editable install
-    maps it to the checkout's profiles/ folder)."""
-    here = Path(__file__).with_name("builtin_profiles")
-    if (here / "small.yaml").is_file():
-        return here
-    from importlib import resources
-
-    return resources.files(_BUILTIN_PACKAGE)
-
-
-def builtin_names() -> list[str]:
-    """The built-in profiles, smallest first."""
-    names = [entry.name[: -len(".yaml")] for entry in _builtins().iterdir() if entry.name.endswith(".yaml")]
-    order = {"small": 0, "large": 1, "xlarge": 2}
-    return sorted(names, key=lambda name: (order.get(name, 99), name))
-
-
-def schema_text() -> str:
-    """The JSON Schema of the profile format, as shipped."""
-    return str(_builtins().joinpath("profile.schema.json").read_text(encoding="utf-8"))
-
-
 def is_file_reference(ref: str) -> bool:
     """A reference names a file when it looks like a path; otherwise it names a built-in profile."""
     return "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml", ".json")) or ref.startswith(".")
@@ -128,8 +106,8 @@ def is_file_reference(ref: str) -> bool:
 def _read(ref: str, extending: Source | None, reach: Callable[[], list[Path]]) -> tuple[dict[str, Any], Source]:
     if is_file_reference(ref):
         return parse_file(read_file(ref, extending, reach))
-    resource = _builtins().joinpath(f"{ref}.yaml")
-    if not resource.is_file():
+    text = builtin_text(f"{ref}.yaml")
+    if text is None:
         raise ProfileError(
             f"unknown profile {ref!r}{did_you_mean(ref, builtin_names())}: the built-in profiles are "
             f"{', '.join(builtin_names())}; {PROFILE_ENV} (or --profile) takes one of them or the path of a "
@@ -137,7 +115,6 @@ def _read(ref: str, extending: Source | None, reach: Callable[[], list[Path]]) -
         )
     # A built-in is our own file, checked against the schema by the tests: libyaml reads it in a fraction of
     # ruamel's time (a test checks that both read the same data).
-    text = resource.read_text(encoding="utf-8")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}, Source(
         f"built-in profile {ref!r}", ref, text
     )
@@ -208,6 +185,8 @@ def _load_chain(
 def _reach(allowed: Sequence[str | Path] | None) -> Callable[[], list[Path]]:
     def folders() -> list[Path]:
         # Read only when a profile extends a file: a run that needs no folder list reads no variable.
+        from pathlib import Path
+
         given = os.environ.get(PATH_ENV, "").split(os.pathsep) if allowed is None else allowed
         return [Path(folder).expanduser().resolve() for folder in given if str(folder).strip()]
 

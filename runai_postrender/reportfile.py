@@ -12,10 +12,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterable
-from pathlib import Path
 
 from runai_postrender.errors import ReportError
 
@@ -65,13 +65,14 @@ def _write_into(path: str, text: str) -> None:
 
 
 def _replace(path: str, text: str) -> None:
-    target = Path(os.path.realpath(path))  # through a symlink to its target: the link stays a link
+    target = os.path.realpath(path)  # through a symlink to its target: the link stays a link
     import tempfile  # only when a report file is written: it imports `random` and `hashlib`
 
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    folder, name = os.path.split(target)
+    fd, temp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
     try:
         try:
-            mode = stat.S_IMODE(target.stat().st_mode)  # keep the mode of the report it replaces
+            mode = stat.S_IMODE(os.stat(target).st_mode)  # keep the mode of the report it replaces
         except FileNotFoundError:
             umask = os.umask(0)
             os.umask(umask)
@@ -81,5 +82,6 @@ def _replace(path: str, text: str) -> None:
             handle.write(text)
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
         raise

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from runai_postrender import reportfile
@@ -37,6 +36,15 @@ class Options:
     quiet: bool = False
     debug: bool = False
     filename: str | None = None
+
+
+def with_given(current: Options, given: Mapping[str, Any]) -> Options:
+    """The one way options are built, for the group and every sub-command: what a command was given
+    (None: not given) on top of what the group was given; overrides add up."""
+    changes = {key: value for key, value in given.items() if value is not None}
+    if "overrides" in changes:
+        changes["overrides"] = (*current.overrides, *changes["overrides"])
+    return replace(current, **changes)
 
 
 class Session:
@@ -135,7 +143,8 @@ def read_file_or_stdin(name: str | None, hint: str) -> bytes:
     terminal or a closed stdin."""
     if name and name != "-":
         try:
-            return Path(name).read_bytes()
+            with open(name, "rb") as file:
+                return file.read()
         except OSError as exc:
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
     if sys.stdin is None or sys.stdin.isatty():

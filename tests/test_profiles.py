@@ -205,6 +205,11 @@ def test_unknown_builtin_lists_the_builtins() -> None:
         load_profile("huge")
 
 
+def test_a_name_too_long_for_a_file_is_an_unknown_profile() -> None:
+    with pytest.raises(ProfileError, match="unknown profile 'aaaa"):
+        load_profile("a" * 300)
+
+
 def test_overrides_are_typed_like_the_value_they_replace() -> None:
     profile = load_profile("large", parse_overrides(["thanos.receive.memory=8G,controlPlane.maxReplicas=6"]))
     values = flatten_values(profile.values)

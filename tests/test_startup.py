@@ -1,0 +1,141 @@
+"""Start-up (issue 8, point 5): a plain post-render run imports only what it needs, and answers exactly as
+the click command line does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from runai_postrender.postrender import plain_options
+
+STREAM = textwrap.dedent("""\
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: runai-backend-thanos-query
+    spec:
+      template:
+        spec:
+          containers:
+            - name: query
+              image: thanos
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: other
+    """).encode()
+BAD_STREAM = STREAM.replace(b"image: thanos", b"image: [thanos")
+# What the console script runs (postrender.main), and the click command line it hands over to.
+ENTRY = "from runai_postrender.postrender import main; main()"
+CLICK = "import sys; from runai_postrender.cli import main; main(sys.argv[1:], prog_name='runai-size')"
+# Printed on stderr at exit: the heavy packages that the process imported.
+SHOW_IMPORTS = (
+    "import atexit, sys; atexit.register(lambda: sys.stderr.write(repr(sorted({m.split('.')[0] for m in "
+    "sys.modules if m.split('.')[0] in ('click', 'ruamel', 'jsonschema', 'jsonpatch')}))));"
+)
+
+
+def run(code: str, args: list[str], stdin: bytes, cwd: Path, env: dict[str, str]) -> tuple[int, bytes, bytes]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RUNAI_SIZE_", "_RUNAI_SIZE"))}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], input=stdin, capture_output=True, env={**clean, **env},
+        cwd=cwd, timeout=60, check=False,
+    )  # fmt: skip
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "imported"),
+    [
+        (["--profile", "large", "-q"], "[]"),
+        (["-p", "large", "--quiet", "--set", "thanos.query.memory=4G", "--report", "-"], "[]"),
+        (["-qp", "large"], "['click']"),  # combined short flags: click reads them
+        (["--profile", "large", "-q", "diff"], "['click']"),
+    ],
+    ids=["plain", "plain, every spelling", "combined flags", "sub-command"],
+)
+def test_a_plain_post_render_run_imports_no_click(args: list[str], imported: str, tmp_path: Path) -> None:
+    status, _, stderr = run(SHOW_IMPORTS + ENTRY, args, STREAM, tmp_path, {})
+    assert status in (0, 1), stderr
+    assert stderr.decode().endswith(imported), stderr
+
+
+# (arguments, stdin, environment): each runs through the console script's entry and through click.
+SAME = {
+    "profile": (["--profile", "large"], STREAM, {}),
+    "short, quiet, debug": (["-p", "large", "-q", "--debug"], STREAM, {}),
+    "equals": (["--profile=small", "--set=thanos.query.memory=5G"], STREAM, {}),
+    "sets add up": (["-p", "large", "--set", "thanos.query.memory=5G", "--set", "thanos.query.cpu=3"], STREAM, {}),
+    "environment": ([], STREAM, {"RUNAI_SIZE_PROFILE": "large", "RUNAI_SIZE_SET": "thanos.query.cpu=2"}),
+    "report on stderr": (["-p", "large", "--report", "-"], STREAM, {}),
+    "report file": (["-p", "large", "--report", "r.txt"], STREAM, {}),
+    "report file from the environment": (["-p", "large"], STREAM, {"RUNAI_SIZE_REPORT": "r.json"}),
+    "last profile wins": (["-p", "nope", "--profile", "large"], STREAM, {}),
+    "empty value": (["--profile", "", "-p", "large"], STREAM, {}),
+    "input file": (["-p", "large", "-f", "in.yaml"], b"", {}),
+    "stdin as -": (["-p", "large", "-f", "-"], STREAM, {}),
+    "no profile": ([], STREAM, {}),
+    "unknown profile": (["--profile", "huge"], STREAM, {}),
+    "unknown profile from the environment": ([], STREAM, {"RUNAI_SIZE_PROFILE": "huge"}),
+    "bad override": (["-p", "large", "--set", "nope=1"], STREAM, {}),
+    "bad stream": (["-p", "large"], BAD_STREAM, {}),
+    "bad stream, report file": (["-p", "large", "--report", "r.txt"], BAD_STREAM, {}),
+    "unwritable report": (["-p", "large", "--report", "/nonexistent/dir/r.txt"], STREAM, {}),
+    "missing input file": (["-p", "large", "-f", "missing.yaml"], b"", {}),
+    "value missing": (["-p"], STREAM, {}),
+    "value like an option": (["-p", "-q"], STREAM, {}),
+    "unknown option": (["--bogus"], STREAM, {}),
+    "flag with a value": (["--quiet=1", "-p", "large"], STREAM, {}),
+    "short with equals": (["-p=large"], STREAM, {}),
+    "positional": (["-p", "large", "extra"], STREAM, {}),
+    "help": (["--help"], b"", {}),
+    "version": (["-V"], b"", {}),
+}
+
+
+@pytest.mark.parametrize(("args", "stdin", "env"), SAME.values(), ids=SAME.keys())
+def test_the_entry_answers_as_the_click_command_line(
+    args: list[str], stdin: bytes, env: dict[str, str], tmp_path: Path
+) -> None:
+    answers = []
+    for code in (ENTRY, CLICK):
+        folder = tmp_path / str(len(answers))
+        folder.mkdir()
+        (folder / "in.yaml").write_bytes(STREAM)
+        status, stdout, stderr = run(code, args, stdin, folder, env)
+        files = {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+        answers.append((status, stdout, stderr, files))
+    assert answers[0] == answers[1]
+
+
+# The group's options as click would give them to its callback (only those given), or None: left to click.
+PLAIN: dict[str, tuple[list[str], dict[str, object] | None]] = {
+    "none": ([], {}),
+    "long": (["--profile", "large", "-q"], {"profile": "large", "quiet": True}),
+    "short, repeated, equals": (
+        ["-p", "a", "--set", "x=1", "--set=y=2", "-f", "-"],
+        {"profile": "a", "overrides": ("x=1", "y=2"), "filename": "-"},
+    ),
+    "flags": (["--report=r.txt", "--debug", "--quiet"], {"report_path": "r.txt", "debug": True, "quiet": True}),
+    "combined": (["-qp", "large"], None),
+    "no value": (["-p"], None),
+    "option as value": (["-p", "--debug"], None),
+    "empty": (["--profile="], None),
+    "short equals": (["-p=large"], None),
+    "help": (["--help"], None),
+    "sub-command": (["diff"], None),
+    "double dash": (["--", "-p", "large"], None),
+}
+
+
+@pytest.mark.parametrize(("args", "given"), PLAIN.values(), ids=PLAIN.keys())
+def test_plain_options_reads_only_the_plain_spellings(args: list[str], given: dict[str, object] | None) -> None:
+    nothing = {"profile": None, "overrides": (), "filename": None, "report_path": None, "quiet": None, "debug": None}
+    assert plain_options(args) == (None if given is None else {**nothing, **given})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from difflib import SequenceMatcher
 from typing import Any
 
 from runai_postrender import reader
@@ -28,6 +27,15 @@ def list_opcodes(old: list[Any], new: list[Any]) -> Iterator[tuple[str, int, int
     tail = 0
     while tail < min(len(old), len(new)) - head and reader.same(old[-1 - tail], new[-1 - tail]):
         tail += 1
+    if head + tail == len(old):  # only items inserted (or none)
+        if head + tail < len(new):
+            yield "insert", head, head, head, len(new) - tail
+        return
+    if head + tail == len(new):  # only items removed
+        yield "delete", head, len(old) - tail, head, head
+        return
+    from difflib import SequenceMatcher  # (only where items were replaced: about 0.5 ms of start-up)
+
     middle_old = [_canonical(item) for item in old[head : len(old) - tail]]
     middle_new = [_canonical(item) for item in new[head : len(new) - tail]]
     opcodes = SequenceMatcher(None, middle_old, middle_new, autojunk=False).get_opcodes()

@@ -8,16 +8,16 @@ output alone).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from runai_postrender.textpositions import Unsupported
 
 
-@dataclass(frozen=True)
 class Edit:
-    start: int
-    end: int
-    text: str
+    """Characters `start:end` of a text replaced by `text` (a plain class: a dataclass costs start-up)."""
+
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start, self.end, self.text = start, end, text
 
 
 def ordered(edits: list[Edit]) -> list[Edit]:
@@ -42,14 +42,9 @@ def apply(text: str, edits: list[Edit]) -> str:
     return "".join(pieces)
 
 
-@dataclass(frozen=True)
-class Encoded:
-    """The edits in bytes: (start, end, new bytes) each; where the text's bytes end (None: an edit reaches
-    there), and whether an edit goes past that end (into a line break the editor added)."""
-
-    edits: list[tuple[int, int, bytes]]
-    tail: int | None
-    past_end: bool
+# The edits in bytes: (start, end, new bytes) each; where the text's bytes end (None: an edit reaches
+# there); and whether an edit goes past that end (into a line break the editor added).
+Encoded = tuple[list[tuple[int, int, bytes]], int | None, bool]
 
 
 def encode(text: str, edits: list[Edit], end: int) -> Encoded:
@@ -69,19 +64,20 @@ def encode(text: str, edits: list[Edit], end: int) -> Encoded:
     items = ordered(edits)
     found = [(at(item.start), at(item.end), item.text.encode("utf-8")) for item in items]
     last = items[-1].end if items else 0
-    return Encoded(found, at(end) if last < end else None, last > end)
+    return found, at(end) if last < end else None, last > end
 
 
 def join(source: bytes | memoryview, encoded: Encoded, unterminated: bool, newline: bytes) -> bytes:
     """The new bytes: `source` (the text's UTF-8) with the edits; `unterminated`: the text had no final
     line break, and the editor added one, which does not stay."""
+    edits, tail, past_end = encoded
     pieces: list[bytes | memoryview] = []
     done = 0
-    for start, stop, replacement in encoded.edits:
+    for start, stop, replacement in edits:
         pieces += (source[done:start], replacement)
         done = stop
-    if encoded.tail is not None:
-        pieces.append(source[done : encoded.tail])
-    elif unterminated and encoded.past_end and pieces and bytes(pieces[-1][-len(newline) :]) == newline:
+    if tail is not None:
+        pieces.append(source[done:tail])
+    elif unterminated and past_end and pieces and bytes(pieces[-1][-len(newline) :]) == newline:
         pieces[-1] = pieces[-1][: -len(newline)]  # lines added at the very end: as `edit` has them
     return b"".join(pieces)

@@ -42,42 +42,46 @@ def apply(text: str, edits: list[Edit]) -> str:
     return "".join(pieces)
 
 
-# The edits in bytes: (start, end, new bytes) each; where the text's bytes end (None: an edit reaches
-# there); and whether an edit goes past that end (into a line break the editor added).
-Encoded = tuple[list[tuple[int, int, bytes]], int | None, bool]
+# The edits in bytes: (start, end, new bytes) each, and where the text's own bytes end.
+Encoded = tuple[list[tuple[int, int, bytes]], int]
 
 
 def encode(text: str, edits: list[Edit], end: int) -> Encoded:
     """The edits of `text` at byte offsets (of its UTF-8), for `join`; `end`: where the text's own
-    characters end."""
-    ascii = text.isascii()
-    char, byte = 0, 0  # a character offset and the byte offset it has
-
-    def at(index: int) -> int:
-        nonlocal char, byte
-        if ascii:
-            return index
-        byte += len(text[char:index].encode("utf-8"))
-        char = index
-        return byte
-
+    characters end (after them, a line break the editor added)."""
     items = ordered(edits)
-    found = [(at(item.start), at(item.end), item.text.encode("utf-8")) for item in items]
-    last = items[-1].end if items else 0
-    return found, at(end) if last < end else None, last > end
+    points = sorted({end, *(item.start for item in items), *(item.end for item in items)})
+    offsets = {point: point for point in points}
+    if not text.isascii():
+        char = byte = 0
+        for point in points:
+            byte += len(text[char:point].encode("utf-8"))
+            offsets[point], char = byte, point
+    return [(offsets[item.start], offsets[item.end], item.text.encode("utf-8")) for item in items], offsets[end]
 
 
 def join(source: bytes | memoryview, encoded: Encoded, unterminated: bool, newline: bytes) -> bytes:
-    """The new bytes: `source` (the text's UTF-8) with the edits; `unterminated`: the text had no final
-    line break, and the editor added one, which does not stay."""
-    edits, tail, past_end = encoded
+    """`source` (the text's UTF-8) with the edits, as `apply` and `edit` have it: where the text had no
+    final line break (`unterminated`), the editor added `newline`, and the result ends without one."""
+    edits, end = encoded
+    added = newline if unterminated else b""
+
+    def stretch(start: int, stop: int) -> list[bytes | memoryview]:
+        """Bytes start:stop of the source with the added line break after it."""
+        return [source[start : min(stop, end)], added[max(start - end, 0) : max(stop - end, 0)]]
+
     pieces: list[bytes | memoryview] = []
     done = 0
     for start, stop, replacement in edits:
-        pieces += (source[done:start], replacement)
+        pieces += (*stretch(done, start), replacement)
         done = stop
-    if tail is not None:
-        pieces.append(source[done:tail])
-    elif unterminated and past_end and pieces and bytes(pieces[-1][-len(newline) :]) == newline:
-        pieces[-1] = pieces[-1][: -len(newline)]  # lines added at the very end: as `edit` has them
+    pieces += stretch(done, end + len(added))
+    while pieces and not len(pieces[-1]):
+        pieces.pop()
+    if unterminated and pieces:
+        last = bytes(pieces[-1][-len(newline) :])
+        if last == newline:
+            pieces[-1] = pieces[-1][: -len(newline)]
+        elif len(pieces) > 1 and (bytes(pieces[-2][-len(newline) :]) + last).endswith(newline):
+            return b"".join(pieces)[: -len(newline)]  # (a CR LF split between two pieces)
     return b"".join(pieces)

@@ -145,8 +145,8 @@ def edit_encoded(
     """`edit` as UTF-8, what it leaves alone taken from `source` (the text's own UTF-8 bytes): a large
     document is not copied as text once more before it is written (issue 11, L2)."""
     editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
-    newline = style.newline if unterminated else ""
-    encoded = splice.encode(editor.text, editor.edits, len(editor.text) - len(newline))
+    added = style.newline if unterminated else ""
+    encoded = splice.encode(editor.text, editor.edits, len(editor.text) - len(added))
     del text
     editor.text = ""  # the text goes before the result is joined: the two are not held at once (L2)
     return splice.join(source, encoded, unterminated, style.newline.encode())

@@ -252,3 +252,10 @@ def test_a_change_through_an_anchor_writes_out_the_aliases_that_must_not_change(
 def test_an_anchored_scalar_that_changes_is_left_to_the_round_trip() -> None:
     with pytest.raises(Unsupported):
         through_events("a: &v 1\nb: *v\n", {"a": 2, "b": 1}, emit.Style())
+
+
+@pytest.mark.parametrize("text", ["a:\n  b: 1", "a:\n  b: é", "a:\r\n  b: é"], ids=["ASCII", "UTF-8", "CRLF"])
+def test_keys_added_at_the_end_of_a_text_without_a_final_line_break_get_their_own_line(text: str) -> None:
+    newline = "\r\n" if "\r\n" in text else "\n"
+    style = emit.Style(mapping=2, offset=2, newline=newline)
+    assert edited(text, lambda d: d["a"].update(c=2), style) == text + f"{newline}  c: 2"

@@ -470,3 +470,20 @@ def test_a_multi_line_json_document_keeps_its_lines_when_patched() -> None:
     assert b'"cpu": "1"' in out
     (doc,) = documents(out)
     assert doc["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"] == {"cpu": 1, "memory": "3G"}
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("comment", [b"", " # é".encode()], ids=["ASCII", "UTF-8"])
+def test_a_last_document_without_a_final_line_break_gets_lines_added_at_its_end(newline: bytes, comment: bytes) -> None:
+    # The text editor writes its result from views of the input: the line break it adds before lines
+    # added at the very end is not in the input, and must be written all the same (else the check
+    # refuses the edit, and the round trip writes the document).
+    data = (SERVICE + QUERY.replace(b"kind: Deployment", b"kind: Deployment" + comment)).rstrip(b"\n")
+    data = data.replace(b"\n", newline)
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert list(result.writers.values()) == ["text edits"]
+    assert out.startswith(data)  # everything kept, the last line included
+    assert out[len(data) : len(data) + len(newline) + 21] == newline + b"          resources:" + newline[:1]
+    assert not out.endswith(newline)  # ends as the input ended: without a line break
+    assert documents(out)[-1]["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] == 1

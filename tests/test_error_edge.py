@@ -10,7 +10,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import textwrap
 import threading
 from pathlib import Path
 
@@ -19,20 +18,8 @@ from click.testing import CliRunner, Result
 
 import runai_postrender
 from runai_postrender.cli import main
+from tests.test_cli import THANOS_QUERY
 
-THANOS_QUERY = textwrap.dedent("""\
-    ---
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata:
-      name: runai-backend-thanos-query
-    spec:
-      template:
-        spec:
-          containers:
-            - name: query
-              image: thanos
-    """).encode()
 BAD_STREAM = THANOS_QUERY.replace(b"image: thanos", b"image: [thanos")
 RUNAI_SIZE = shutil.which("runai-size", path=str(Path(sys.executable).parent)) or "runai-size"
 UNWRITABLE = "/nonexistent/dir/r.txt"

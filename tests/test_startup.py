@@ -6,31 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from runai_postrender.postrender import plain_options
+from tests.test_cli import THANOS_QUERY
 
-STREAM = textwrap.dedent("""\
-    ---
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata:
-      name: runai-backend-thanos-query
-    spec:
-      template:
-        spec:
-          containers:
-            - name: query
-              image: thanos
-    ---
-    apiVersion: v1
-    kind: Service
-    metadata:
-      name: other
-    """).encode()
+STREAM = THANOS_QUERY + b"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: other\n"
 BAD_STREAM = STREAM.replace(b"image: thanos", b"image: [thanos")
 # What the console script runs (postrender.main), and the click command line it hands over to.
 ENTRY = "from runai_postrender.postrender import main; main()"

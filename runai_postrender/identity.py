@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def origin(resource: Resource) -> Origin:
     return Origin(path.split("/")[0] if path is not None else None, release)
 
 
+@lru_cache(maxsize=16)  # the same head for every item of a `kind: List`
 def _source(text: str) -> str | None:
     """The path in Helm 3's `# Source:` comment, among the comments above the document's content."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # YAML reads a lone CR as a line break too

@@ -94,12 +94,15 @@ def could_match(match: Match, kind: str, name: str | None, namespace: str | None
 def matches(match: Match, resource: Resource, identified: bool = True) -> bool:
     """Whether a rule's match holds for an object. `identified`: the stream says which chart rendered
     what; where it says nothing at all, a rule's `chart` is not checked (names alone decide)."""
-    origin = identity.origin(resource)
     if not (
         _any(match.kinds, resource.kind)
         and _any(match.api_versions, resource.api_version)
-        and _any(_names(match.names, origin.release), resource.name)
         and _any(match.namespaces, resource.namespace)
+    ):
+        return False  # (before the origin: most objects are refused by their kind alone)
+    origin = identity.origin(resource)
+    if not (
+        _any(_names(match.names, origin.release), resource.name)
         and (not identified or _any(match.charts, origin.chart))
         and _any(match.releases, origin.release)
     ):

@@ -29,6 +29,7 @@ class Report:
     kept: list[str] = field(default_factory=list)  # values kept instead of the profile's, and why
     warnings: list[str] = field(default_factory=list)  # what the profile asked for and could not safely do
     notes: list[str] = field(default_factory=list)
+    writers: dict[str, str] = field(default_factory=dict)  # changed document -> the writer that wrote it
     error: str | None = None
 
     @property
@@ -49,6 +50,7 @@ class Report:
         for (target, rule), entries in groups.items():
             lines.append(f"  {target}, rule {rule}:")
             lines.extend(f"    {_change(entry)}" for entry in entries)
+        lines.extend(f"  written by {writer}: {target}" for target, writer in self.writers.items())
         lines.extend(f"  added {added}" for added in self.added)
         lines.extend(f"  kept {kept}" for kept in self.kept)
         lines.extend(f"  WARNING: {warning}" for warning in self.warnings)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from runai_postrender.pipeline import Result, run
-from runai_postrender.profiles import load_profile
+from runai_postrender.profiles.load import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"

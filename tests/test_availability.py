@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
-from runai_postrender.cli import main
+from runai_postrender.cli.group import main
 from runai_postrender.pipeline import Result, run
-from runai_postrender.profiles import load_profile
+from runai_postrender.profiles.load import load_profile
 from tests import k8s_schema
 from tests.conftest import output_of
 

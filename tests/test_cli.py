@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from runai_postrender import __version__
-from runai_postrender.cli import main
+from runai_postrender.cli.group import main
 
 THANOS_QUERY = textwrap.dedent("""\
     ---

@@ -11,17 +11,20 @@ from typing import Any
 import pytest
 import yaml
 
-from runai_postrender import added, document, emit, sparse
-from runai_postrender.reader import compose, construct, shares
-from runai_postrender.stream import Span
-from runai_postrender.textedit import Partial, Unsupported, check, edit, edit_encoded, rewrite
+from runai_postrender.documents.stream import Span
+from runai_postrender.documents.style import Style
+from runai_postrender.reading import sparse
+from runai_postrender.reading.load import load
+from runai_postrender.reading.reader import compose, construct, shares
+from runai_postrender.writers import new_documents, write
+from runai_postrender.writers.textedit import Partial, Unsupported, check, edit, edit_encoded, rewrite
 
 
-def edited(text: str, change: Callable[[Any], None], style: emit.Style | None = None) -> str:
+def edited(text: str, change: Callable[[Any], None], style: Style | None = None) -> str:
     """The text edited with the whole node tree; the sparse tree (what a run uses for the documents
     libyaml's events read) must give the same text, or refuse where the whole tree refuses."""
     text = textwrap.dedent(text)
-    style = style or emit.Style(mapping=2, offset=2)
+    style = style or Style(mapping=2, offset=2)
     node = compose(text)
     old = construct(node)
     new = copy.deepcopy(old)
@@ -36,7 +39,7 @@ def edited(text: str, change: Callable[[Any], None], style: emit.Style | None = 
     return whole
 
 
-def through_events(text: str, new: Any, style: emit.Style) -> str:
+def through_events(text: str, new: Any, style: Style) -> str:
     tree = sparse.sparse(text, new)
     result = edit(text, tree.node, tree.old, new, style, anchors=(tree.anchored, tree.aliases))
     check(result, new)
@@ -113,7 +116,7 @@ def test_an_empty_flow_mapping_becomes_a_block_and_a_full_one_stays_flow() -> No
 
 def test_a_list_that_changes_length_is_rewritten_in_the_sequence_style_of_the_document() -> None:
     text = "m:\n- a: 1\n  b: 2\nz: 0\n"
-    out = edited(text, lambda d: d.update(m=[{"a": 1}, {"a": 2}]), emit.Style(offset=0))
+    out = edited(text, lambda d: d.update(m=[{"a": 1}, {"a": 2}]), Style(offset=0))
     assert out == "m:\n- a: 1\n- a: 2\nz: 0\n"
 
 
@@ -123,7 +126,7 @@ def test_a_null_value_becomes_a_block_below_its_key() -> None:
 
 def test_crlf_documents_get_crlf_lines() -> None:
     text = "a:\r\n  b: 1\r\n"
-    out = edited(text, lambda d: d["a"].update(c=2), emit.Style(newline="\r\n"))
+    out = edited(text, lambda d: d["a"].update(c=2), Style(newline="\r\n"))
     assert out == "a:\r\n  b: 1\r\n  c: 2\r\n"
 
 
@@ -160,7 +163,7 @@ def test_keys_after_a_block_scalar_are_added_after_its_last_line() -> None:
 def test_an_empty_mapping_alone_on_the_next_line_becomes_a_block_without_a_blank_line(newline: str) -> None:
     # Helm's `resources: {{- toYaml .Values.resources | nindent 12 }}` renders `{}` on a line of its own.
     text = "c:\n  resources:\n    {}\n  image: x\n".replace("\n", newline)
-    out = edited(text, lambda d: d["c"]["resources"].update(requests={"cpu": "100m"}), emit.Style(newline=newline))
+    out = edited(text, lambda d: d["c"]["resources"].update(requests={"cpu": "100m"}), Style(newline=newline))
     assert out == "c:\n  resources:\n    requests:\n      cpu: 100m\n  image: x\n".replace("\n", newline)
 
 
@@ -178,7 +181,7 @@ def test_the_sparse_tree_has_nodes_only_where_the_text_and_the_data_differ() -> 
     assert stubs == 499 + 1  # the equal items, and item 250's labels (scalars stay nodes: one each)
     assert nodes < 20  # against some 3,000 in the whole tree
     assert tree.old["items"][0] is new["items"][0]  # what is equal is the new data's own objects
-    assert edit(text, tree.node, tree.old, new, emit.Style()) == text.replace("  value: 250\n", "  value: changed\n")
+    assert edit(text, tree.node, tree.old, new, Style()) == text.replace("  value: 250\n", "  value: changed\n")
     assert sparse.sparse(text, yaml.safe_load(text)).equal
 
 
@@ -195,14 +198,14 @@ def test_a_list_diff_that_pairs_items_the_sparse_tree_left_out_is_edited_on_the_
     new = {"l": [{"k": value} for value in "cadba"]}
     tree = sparse.sparse(text, new)
     with pytest.raises(Partial):  # the list diff pairs item 3, equal where it stands, with another
-        edit(text, tree.node, tree.old, new, emit.Style())
+        edit(text, tree.node, tree.old, new, Style())
     data = text.encode()
-    doc = document.load(data, Span(1, 0, len(data)))
+    doc = load(data, Span(1, 0, len(data)))
     doc.data = new
-    written = document.write_back(doc)
+    written = write.write_back(doc)
     assert written is not None
     out, writer = written
-    assert writer == document.TEXT_EDITS and yaml.safe_load(out) == new
+    assert writer == write.TEXT_EDITS and yaml.safe_load(out) == new
     assert out.startswith(b"l:\n- {k: c}\n- {k: a}\n")
 
 
@@ -226,7 +229,7 @@ def test_a_list_diff_that_pairs_items_the_sparse_tree_left_out_is_edited_on_the_
     ids=["flow", "list item", "after a complex key", "no labels", "not a mapping"],
 )
 def test_quotes_at_says_how_a_mapping_quotes_its_values(text: str, steps: list[str], quotes: dict[str, Any]) -> None:
-    assert added._quotes_at(text, steps) == quotes
+    assert new_documents._quotes_at(text, steps) == quotes
 
 
 ALIASES = {
@@ -246,16 +249,16 @@ def test_a_change_through_an_anchor_writes_out_the_aliases_that_must_not_change(
     for step in path[:-1]:
         parent = parent[step]
     parent[path[-1]] = 2
-    assert through_events(text, new, emit.Style(mapping=2, offset=0)) == expected
+    assert through_events(text, new, Style(mapping=2, offset=0)) == expected
 
 
 def test_an_anchored_scalar_that_changes_is_left_to_the_round_trip() -> None:
     with pytest.raises(Unsupported):
-        through_events("a: &v 1\nb: *v\n", {"a": 2, "b": 1}, emit.Style())
+        through_events("a: &v 1\nb: *v\n", {"a": 2, "b": 1}, Style())
 
 
 @pytest.mark.parametrize("text", ["a:\n  b: 1", "a:\n  b: é", "a:\r\n  b: é"], ids=["ASCII", "UTF-8", "CRLF"])
 def test_keys_added_at_the_end_of_a_text_without_a_final_line_break_get_their_own_line(text: str) -> None:
     newline = "\r\n" if "\r\n" in text else "\n"
-    style = emit.Style(mapping=2, offset=2, newline=newline)
+    style = Style(mapping=2, offset=2, newline=newline)
     assert edited(text, lambda d: d["a"].update(c=2), style) == text + f"{newline}  c: 2"

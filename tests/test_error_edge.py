@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import runai_postrender
-from runai_postrender.cli import main
+from runai_postrender.cli.group import main
 from tests.test_cli import THANOS_QUERY
 
 BAD_STREAM = THANOS_QUERY.replace(b"image: thanos", b"image: [thanos")
@@ -147,7 +147,7 @@ def test_a_report_that_cannot_be_written_stops_the_command_before_any_output(arg
 
 def test_the_error_line_is_written_in_one_place() -> None:
     package = Path(runai_postrender.__file__).parent
-    sources = "".join(path.read_text() for path in package.glob("*.py"))
+    sources = "".join(path.read_text() for path in package.rglob("*.py"))
     assert sources.count("runai-size: error: ") == 1
 
 

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from runai_postrender import quantity
-from runai_postrender.profiles import builtin_names, load_profile
+from runai_postrender.profiles.load import builtin_names, load_profile
+from runai_postrender.support import quantity
 from tests import k8s_schema
 from tests.helm_support import (
     GOLDEN,

@@ -35,10 +35,10 @@ import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLWarning
 
-from runai_postrender.errors import InputError, PatchError, RunaiSizeError
+from runai_postrender.documents.stream import BOM
 from runai_postrender.pipeline import run
-from runai_postrender.profiles import load_profile
-from runai_postrender.stream import BOM
+from runai_postrender.profiles.load import load_profile
+from runai_postrender.support.errors import InputError, PatchError, RunaiSizeError
 from tests.conftest import ROOT
 
 RUNAI_SIZE = shutil.which("runai-size", path=str(Path(sys.executable).parent)) or "runai-size"
@@ -383,7 +383,7 @@ def test_unusual_targeted_documents_are_patched_only_at_the_patched_lines(varian
     result = run(variant, LARGE)
     output = b"".join(result.pieces)
     assert output == variant.replace("".join(REMOVED).encode(), "".join(ADDED).encode())
-    assert list(result.writers.values()) == [path]
+    assert list(result.report.writers.values()) == [path]
     assert sized(output) == output  # a second pass changes nothing
 
 
@@ -971,7 +971,7 @@ def recording(self, key):
     variables.add(key)
     return read(self, key)
 type(os.environ).__getitem__ = recording
-from runai_postrender.cli import main
+from runai_postrender.cli.group import main
 try:
     main(sys.argv[1:], prog_name="runai-size")
 except SystemExit:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from runai_postrender.errors import PatchError
-from runai_postrender.patch import apply_operation, set_value
-from runai_postrender.pointer import expand
+from runai_postrender.sizing.patch import apply_operation, set_value
+from runai_postrender.support.errors import PatchError
+from runai_postrender.support.pointer import expand
 
 
 def test_set_creates_missing_parents_and_fills_an_empty_mapping() -> None:

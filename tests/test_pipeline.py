@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from runai_postrender.errors import PatchError
 from runai_postrender.pipeline import run
-from runai_postrender.profiles import load_profile
+from runai_postrender.profiles.load import load_profile
+from runai_postrender.support.errors import PatchError
 from tests.conftest import output_of, render
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from runai_postrender.cli import main
-from runai_postrender.errors import ProfileError
-from runai_postrender.profiles import flatten_values, load_profile, parse_overrides
+from runai_postrender.cli.group import main
+from runai_postrender.profiles.load import flatten_values, load_profile, parse_overrides
+from runai_postrender.support.errors import ProfileError
 
 DEPLOYMENT = b"---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: runai-backend-thanos-query\n"
 
@@ -145,7 +145,7 @@ def test_a_cpu_count_may_still_become_a_quantity_and_spaces_around_a_set_value_a
 def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """In a child process with a timeout: a profile read that blocks must fail the test, not hang it."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RUNAI_SIZE_")}
-    code = "import sys; from runai_postrender.cli import main; main(sys.argv[1:], prog_name='runai-size')"
+    code = "import sys; from runai_postrender.cli.group import main; main(sys.argv[1:], prog_name='runai-size')"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         input=DEPLOYMENT.decode(),

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from runai_postrender import quantity
-from runai_postrender.errors import ProfileError
-from runai_postrender.profiles import builtin_names, flatten_values, load_profile, parse_overrides
+from runai_postrender.profiles.load import builtin_names, flatten_values, load_profile, parse_overrides
+from runai_postrender.support import quantity
+from runai_postrender.support.errors import ProfileError
 from tests.conftest import ROOT
 
 

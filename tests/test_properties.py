@@ -25,11 +25,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError, YAMLWarning
 
-from runai_postrender import quantity, sniff
-from runai_postrender.errors import RunaiSizeError
+from runai_postrender.documents import sniff
+from runai_postrender.documents.stream import BOM, split_stream
 from runai_postrender.pipeline import run
-from runai_postrender.profiles import load_profile
-from runai_postrender.stream import BOM, split_stream
+from runai_postrender.profiles.load import load_profile
+from runai_postrender.support import quantity
+from runai_postrender.support.errors import RunaiSizeError
 from tests.test_stream import assert_agrees_with_parser
 
 LARGE = load_profile("large")

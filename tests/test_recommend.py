@@ -15,8 +15,8 @@ import pytest
 import yaml
 from click.testing import Result
 
-from runai_postrender import nodes
-from runai_postrender.nodes import count_nodes
+from runai_postrender.recommend import nodes
+from runai_postrender.recommend.nodes import count_nodes
 from tests.test_cli import invoke
 
 NODES = Path(__file__).parent / "nodes"

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from runai_postrender import directions
 from runai_postrender.pipeline import Result, run
-from runai_postrender.profiles import load_profile
+from runai_postrender.profiles.load import load_profile
+from runai_postrender.sizing import directions
 from tests.conftest import output_of
 
 
@@ -399,7 +399,7 @@ def test_a_readwritemany_claim_allows_autoscaling_and_an_unknown_claim_does_not(
 def test_verify_fails_where_the_profile_could_not_be_applied_safely(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from runai_postrender.cli import main
+    from runai_postrender.cli.group import main
 
     stream = tmp_path / "rendered.yaml"
     stream.write_bytes((grafana(VOLUMES) + PVC.replace("MODE", "ReadWriteOnce")).encode())

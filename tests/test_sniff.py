@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from runai_postrender import sniff
-from runai_postrender.sniff import UNKNOWN
-from runai_postrender.stream import BOM
+from runai_postrender.documents import sniff
+from runai_postrender.documents.sniff import UNKNOWN
+from runai_postrender.documents.stream import BOM
 
 Metadata = tuple[str | None, str | None] | str
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from runai_postrender.postrender import plain_options
+from runai_postrender.cli.entry import plain_options
 from tests.test_cli import THANOS_QUERY
 
 STREAM = THANOS_QUERY + b"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: other\n"
 BAD_STREAM = STREAM.replace(b"image: thanos", b"image: [thanos")
 # What the console script runs (postrender.main), and the click command line it hands over to.
-ENTRY = "from runai_postrender.postrender import main; main()"
-CLICK = "import sys; from runai_postrender.cli import main; main(sys.argv[1:], prog_name='runai-size')"
+ENTRY = "from runai_postrender.cli.entry import main; main()"
+CLICK = "import sys; from runai_postrender.cli.group import main; main(sys.argv[1:], prog_name='runai-size')"
 # Printed on stderr at exit: the heavy packages that the process imported.
 SHOW_IMPORTS = (
     "import atexit, sys; atexit.register(lambda: sys.stderr.write(repr(sorted({m.split('.')[0] for m in "

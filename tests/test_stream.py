@@ -13,9 +13,9 @@ import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.events import DocumentStartEvent
 
-from runai_postrender import limits
-from runai_postrender.errors import InputError
-from runai_postrender.stream import BOM, Span, split_stream
+from runai_postrender.documents.stream import BOM, Span, split_stream
+from runai_postrender.support import limits
+from runai_postrender.support.errors import InputError
 
 _PREFIX_LINE = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?|%[^\n]*)\r?\n?")
 _MARKER_LINE = re.compile(rb"^---(?:[ \t\r\n]|$)")

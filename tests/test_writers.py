@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from runai_postrender.pipeline import run
-from runai_postrender.profiles import load_profile
+from runai_postrender.profiles.load import load_profile
 from tests import big_documents
 from tests.conftest import ROOT
 
@@ -230,7 +230,7 @@ LIST_PATCHES = {
 
 def helm_values(out: bytes) -> list[tuple[str, Any]]:
     """The env of the output as Helm reads it: values resolved as go-yaml v2 resolves them."""
-    from runai_postrender import reader
+    from runai_postrender.reading import reader
 
     doc = reader.read(out.decode())
     return [(item["name"], item["value"]) for item in doc["spec"]["template"]["spec"]["containers"][0]["env"]]
@@ -275,7 +275,7 @@ def test_a_profile_string_helm_reads_as_a_boolean_is_quoted_on_both_paths(name: 
 
 
 def test_profile_strings_and_keys_helm_reads_as_other_types_are_quoted_on_the_round_trip() -> None:
-    from runai_postrender import reader
+    from runai_postrender.reading import reader
 
     profile = load_profile(str(INPUTS / "ann-strings-profile.yaml"))
     out = output((INPUTS / "anch.yaml").read_bytes(), profile)
@@ -312,7 +312,7 @@ def test_documents_the_sniffer_cannot_read_are_parsed_and_patched(data: bytes) -
 
 
 def test_a_hash_after_a_space_still_ends_a_sniffed_name() -> None:
-    from runai_postrender import sniff
+    from runai_postrender.documents import sniff
 
     data = QUERY.replace(b"name: r-thanos-query", b"name: r-thanos-query #-x")
     assert sniff.sniff_metadata(data, 0, len(data)) == ("r-thanos-query", None)
@@ -391,7 +391,7 @@ def test_a_large_document_with_an_anchor_away_from_the_change_is_written_by_text
     data = big_documents.big(kind, "elsewhere", 0.1)
     result = run(data, LARGE)
     out = b"".join(bytes(piece) for piece in result.pieces)
-    assert list(result.writers.values()) == ["text edits"]
+    assert list(result.report.writers.values()) == ["text edits"]
     assert out.count(b"&labels") == 1 and out.count(b"*labels") == 1
     removed, added = changed_lines(data, out)  # only the changed lines: the List's container gains its resources
     assert (removed, added[:1]) in [
@@ -407,7 +407,7 @@ def test_a_change_through_an_aliased_node_is_a_text_edit_that_writes_the_alias_o
     data = big_documents.big(kind, "changed", 0.1)
     result = run(data, LARGE)
     out = b"".join(bytes(piece) for piece in result.pieces)
-    assert list(result.writers.values()) == ["text edits"]
+    assert list(result.report.writers.values()) == ["text edits"]
     removed, _ = changed_lines(data, out)
     assert removed in (["      retention: 2h", "  backupPrometheus: *prometheus"], ["    template: *template"])
     assert out.count(b"&") == 1 and out.count(b"*") == 0  # the anchor stays; its one alias is written out
@@ -482,7 +482,7 @@ def test_a_last_document_without_a_final_line_break_gets_lines_added_at_its_end(
     data = data.replace(b"\n", newline)
     result = run(data, LARGE)
     out = b"".join(bytes(piece) for piece in result.pieces)
-    assert list(result.writers.values()) == ["text edits"]
+    assert list(result.report.writers.values()) == ["text edits"]
     assert out.startswith(data)  # everything kept, the last line included
     assert out[len(data) : len(data) + len(newline) + 21] == newline + b"          resources:" + newline[:1]
     assert not out.endswith(newline)  # ends as the input ended: without a line break

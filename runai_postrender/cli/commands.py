@@ -1,0 +1,282 @@
+"""The sub-commands: parse, call the core, print. Errors are raised, never printed: the edge (cli.py) does that."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from typing import Any
+
+import click
+
+from runai_postrender import __version__
+from runai_postrender.cli.options import input_option, options_of, profile_options, report_option
+from runai_postrender.cli.session import Session
+from runai_postrender.profiles.load import builtin_names, is_file_reference, load_profile
+from runai_postrender.recommend.nodes import KUBECTL_ENV
+from runai_postrender.report import format_value, plural
+from runai_postrender.support.errors import ErrorList, RunaiSizeError, VerifyError
+
+# ---------------------------------------------------------------- looking at profiles
+
+
+@click.command("profiles")
+@click.option(
+    "--values", "show_values", is_flag=True, help="A side-by-side table of every value of the built-in profiles."
+)
+@click.option("--schema", "show_schema", is_flag=True, help="Print the JSON Schema of the profile format.")
+@click.pass_context
+def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -> None:
+    """List the built-in profiles and the cluster size each is for."""
+    from runai_postrender.profiles.load import flatten_values, schema_text
+
+    session = _session(ctx)
+    if show_schema:
+        session.output([schema_text().encode()])
+        return
+    loaded = [load_profile(name) for name in builtin_names()]
+    if not show_values:
+        width = max(len(p.name) for p in loaded)
+        _print(session, [f"{p.name:<{width}}  {p.cluster_size:<32}  {p.description}" for p in loaded])
+        return
+    flat = [flatten_values(p.values) for p in loaded]
+    names = list(dict.fromkeys(name for values in flat for name in values))
+    rows = [["value", *(p.name for p in loaded)]]
+    rows += [[name, *(_cell(values.get(name, "as rendered")) for values in flat)] for name in names]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    _print(session, lines)
+
+
+def _cell(value: Any) -> str:
+    """A value as a profile file spells it (`true`, not Python's `True`)."""
+    if isinstance(value, list):
+        return ",".join(map(_cell, value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@click.command("show")
+@click.argument("ref", metavar="NAME|FILE", required=False)
+@profile_options
+@click.pass_context
+def show_command(ctx: click.Context, ref: str | None, profile: str | None, overrides: tuple[str, ...]) -> None:
+    """Print a profile fully resolved (extends and overrides applied): a profile file that `validate` accepts."""
+    from runai_postrender.profiles.load import resolved_text
+
+    session = _session(ctx, profile=ref or profile, overrides=overrides)
+    session.output([resolved_text(session.resolve_profile()).encode()])
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_context
+def validate_command(ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Check profile files; exit 0 when every one is valid, else list the problems (one line each)."""
+    session = _session(ctx)
+    problems: list[RunaiSizeError] = []
+    valid = []
+    for file in files:
+        try:
+            load_profile(file if is_file_reference(file) else f"./{file}")
+            valid.append(f"{file}: valid")
+        except RunaiSizeError as exc:
+            problems.append(exc)
+    _print(session, valid)
+    if problems:
+        raise ErrorList(problems)
+
+
+@click.command("recommend")
+@click.option(
+    "--from-file",
+    "from_file",
+    metavar="FILE",
+    help="Count the nodes in FILE, the output of `kubectl get nodes -o json` (or -o yaml); - for stdin.",
+)
+@click.option(
+    "--from-cluster",
+    is_flag=True,
+    help=f"Run `kubectl get nodes -o json` with the current context (kubectl on PATH, or {KUBECTL_ENV}).",
+)
+@click.option("--nodes", type=click.IntRange(min=0), help="Nodes in the cluster (without access to it).")
+@click.option("--gpus", type=click.IntRange(min=0), help="GPUs in the cluster (without access to it).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 3 when a large or xlarge cluster has fewer than three Run:ai system nodes (needs a node list).",
+)
+@click.pass_context
+def recommend_command(
+    ctx: click.Context, from_file: str | None, from_cluster: bool, nodes: int | None, gpus: int | None, strict: bool
+) -> None:
+    """Suggest the built-in profile that Run:ai's guidance gives for a cluster of this size.
+
+    Best from the real nodes: --from-cluster, or --from-file with the output of `kubectl get nodes -o json`.
+    The name goes to stdout (for `$(runai-size recommend ...)`), the counts and the reason to stderr.
+    """
+    from runai_postrender.recommend.nodes import count_nodes, kubectl_nodes, read_node_list
+    from runai_postrender.recommend.tiers import SystemNodesError, describe_counts, recommend, system_node_warning
+
+    session = _session(ctx)
+    given = [from_file is not None, from_cluster, nodes is not None or gpus is not None]
+    if not any(given):
+        raise click.UsageError(
+            "give --nodes, --gpus or both, or let it count the real nodes: --from-file FILE (the output of "
+            "kubectl get nodes -o json; - for stdin) or --from-cluster",
+            ctx=ctx,
+        )
+    if from_file == "":
+        raise click.UsageError("--from-file needs a file name (- for stdin)", ctx=ctx)
+    if sum(given) > 1:
+        raise click.UsageError("give one of --from-file, --from-cluster or --nodes/--gpus", ctx=ctx)
+    if strict and not (from_file or from_cluster):
+        raise click.UsageError(
+            "--strict checks the system nodes of a node list: give --from-file or --from-cluster", ctx=ctx
+        )
+    counts = None
+    if from_file is not None or from_cluster:
+        source = "kubectl get nodes -o json" if from_cluster else "stdin" if from_file == "-" else str(from_file)
+        text = kubectl_nodes() if from_cluster else _read_node_file(str(from_file))
+        counts = count_nodes(read_node_list(text, source), source)
+        nodes, gpus = counts.nodes, counts.gpus
+    chosen = recommend(nodes, gpus)
+    warning = system_node_warning(chosen.profile, counts) if counts else None
+    session.output([f"{chosen.profile.name}\n".encode()])
+    if counts:
+        session.say(f"  counted {describe_counts(counts)}\n")
+    session.say(f"  {chosen.profile.description} ({chosen.profile.cluster_size}; {chosen.reason})\n")
+    if warning and strict:
+        raise SystemNodesError(warning)
+    if warning:
+        session.say(f"  WARNING: {warning}\n")
+
+
+def _read_node_file(name: str) -> bytes:
+    from runai_postrender.cli.session import read_file_or_stdin
+
+    hint = "--from-file - reads the node list on stdin: kubectl get nodes -o json | runai-size recommend --from-file -"
+    return read_file_or_stdin(name, hint)
+
+
+@click.command("version")
+@click.pass_context
+def version_command(ctx: click.Context) -> None:
+    """Print the version (as --version does)."""
+    _print(_session(ctx), [f"runai-size, version {__version__}"])
+
+
+# ---------------------------------------------------------------- checking rendered manifests
+
+
+@click.command("diff")
+@profile_options
+@input_option
+@report_option()
+@click.option(
+    "--color/--no-color", default=None, help="Colour the diff (default: on a terminal, unless NO_COLOR is set)."
+)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences, 0 when there are none.")
+@click.pass_context
+def diff_command(ctx: click.Context, /, color: bool | None, exit_code: bool, **given: Any) -> None:
+    """Show, as a unified diff, what the profile would change in the stream on stdin (or -f FILE)."""
+    import sys
+
+    from runai_postrender.pipeline import run
+
+    session = _session(ctx, **given)
+    profile = session.resolve_profile()
+    result = run(session.read_input(), profile, session.start_report(profile))
+    on_terminal = sys.stdout is not None and sys.stdout.isatty()
+    use_color = color if color is not None else (on_terminal and not os.environ.get("NO_COLOR"))
+    text = []
+    for label, before, after in result.changed:
+        lines = difflib.unified_diff(
+            str(before, "utf-8").splitlines(keepends=True),
+            after.decode("utf-8").splitlines(keepends=True),
+            fromfile=f"a/{label}" if before else "/dev/null",
+            tofile=f"b/{label}",
+        )
+        for line in lines:
+            line = line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            text.append(_colour(line) if use_color else line)
+    session.write_report()  # before the output, as every command that reads a stream
+    session.output(["".join(text).encode()])
+    if exit_code and result.changed:
+        ctx.exit(1)  # as `git diff --exit-code`: a status, not an error
+
+
+def _colour(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return click.style(line, bold=True)
+    if line.startswith("+"):
+        return click.style(line, fg="green")
+    if line.startswith("-"):
+        return click.style(line, fg="red")
+    if line.startswith("@@"):
+        return click.style(line, fg="cyan")
+    return line
+
+
+@click.command("verify")
+@profile_options
+@input_option
+@report_option()
+@click.pass_context
+def verify_command(ctx: click.Context, /, **given: Any) -> None:
+    """Exit 3, listing each setting of the stream (stdin or -f FILE) that is not at the profile's values.
+
+    The findings go to stdout, the report to the report file.
+    """
+    from runai_postrender.pipeline import run
+
+    session = _session(ctx, **given)
+    profile = session.resolve_profile()
+    report = run(session.read_input(), profile, session.start_report(profile)).report
+    if not report.changes and not report.added and set(report.unmatched) >= {rule.name for rule in profile.rules}:
+        # A gate fed the wrong file, or a chart whose names changed, must not go green.
+        raise VerifyError(
+            f"nothing to verify: no Run:ai release in the input (no rule of profile {profile.name!r} matched anything)"
+        )
+    off = [
+        f"{entry.target}: {entry.pointer} is {format_value(entry.old)}, "
+        f"profile wants {format_value(entry.new)} (rule {entry.rule})"
+        for entry in report.changes
+    ]
+    off += [f"missing {added}" for added in report.added]
+    off += [f"cannot apply safely: {warning}" for warning in report.warnings]  # e.g. a ReadWriteOnce claim
+    session.write_report()  # before the output, as every command that reads a stream
+    if off:
+        _print(session, off)
+        verb = "differs" if len(off) == 1 else "differ"
+        raise VerifyError(f"{plural(len(off), 'setting')} {verb} from profile {profile.name!r}")
+    unmatched = f"{plural(len(report.unmatched), 'rule')} matched nothing: {', '.join(report.unmatched) or '-'}"
+    _print(session, [f"ok: every setting of profile {profile.name!r} holds ({unmatched})"])
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _session(ctx: click.Context, **given: Any) -> Session:
+    options_of(ctx, **given)
+    session: Session = ctx.obj
+    return session
+
+
+def _print(session: Session, lines: list[str]) -> None:
+    session.output(["".join(f"{line}\n" for line in lines).encode()])
+
+
+COMMANDS: dict[str, click.Command] = {
+    command.name or "": command
+    for command in (
+        profiles_command,
+        show_command,
+        validate_command,
+        recommend_command,
+        diff_command,
+        verify_command,
+        version_command,
+    )
+}

@@ -1,0 +1,88 @@
+"""Which built-in profile Run:ai's guidance gives for a cluster of a given size, and why.
+
+Each built-in profile says from which size it is recommended (`recommendedFrom: {nodes: 100, gpus: 1500}`);
+a cluster gets the largest profile for which any of its counts reaches the threshold. A large cluster also
+needs Run:ai system nodes for high availability: `system_node_warning` says when it has too few.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runai_postrender.profiles.load import Profile, builtin_names, load_profile
+from runai_postrender.recommend.nodes import SYSTEM_LABEL, NodeCounts
+from runai_postrender.report import plural
+from runai_postrender.support.errors import VerifyError
+
+_UNITS = {"nodes": "nodes", "gpus": "GPUs"}
+# Profiles that run several replicas of Run:ai's services: replicas on one node survive no node failure.
+HA_PROFILES = ("large", "xlarge")
+HA_SYSTEM_NODES = 3  # Run:ai's high-availability guide: at least three system nodes
+
+
+class SystemNodesError(VerifyError):
+    """`recommend --strict`: the cluster is large enough for a highly available profile, its system nodes are not."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    profile: Profile
+    reason: str  # "here 120 nodes >= 100; 120 nodes < 500"
+
+
+def recommend(nodes: int | None, gpus: int | None) -> Recommendation:
+    """The profile for a cluster of `nodes` nodes and `gpus` GPUs (None: not known). At least one is known."""
+    counts = {name: count for name, count in (("nodes", nodes), ("gpus", gpus)) if count is not None}
+    if not counts:
+        raise ValueError("recommend needs the number of nodes or of GPUs")
+    profiles = [load_profile(name) for name in builtin_names()]
+    chosen = 0
+    for index, profile in enumerate(profiles):
+        if any(counts[name] >= threshold for name, threshold in _thresholds(profile, counts)):
+            chosen = index
+    profile = profiles[chosen]
+    reached = [
+        f"{_count(counts[name], name)} >= {threshold:,}"
+        for name, threshold in _thresholds(profile, counts)
+        if threshold > 0 and counts[name] >= threshold
+    ]
+    below = []
+    if chosen + 1 < len(profiles):  # by construction, every count is below the next profile's thresholds
+        following = _thresholds(profiles[chosen + 1], counts)
+        below = [f"{_count(counts[name], name)} < {threshold:,}" for name, threshold in following]
+    parts = [" and ".join(part) for part in (reached, below) if part]
+    return Recommendation(profile, "here " + "; ".join(parts) if parts else "")
+
+
+def _thresholds(profile: Profile, counts: dict[str, int]) -> list[tuple[str, int]]:
+    return [(name, int(profile.recommended_from[name])) for name in counts if name in profile.recommended_from]
+
+
+def _count(count: int, name: str) -> str:
+    return f"{count:,} {_UNITS[name]}"
+
+
+def describe_counts(counts: NodeCounts) -> str:
+    """The counts `recommend` used, for people: `nodes.json: 120 nodes, 64 GPUs on 8 GPU nodes, 3 system nodes`."""
+
+    def many(count: int, noun: str) -> str:  # 1,504 GPUs, as the reason writes them
+        return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+    return (
+        f"{counts.source}: {many(counts.nodes, 'node')}, {many(counts.gpus, 'GPU')} on "
+        f"{many(counts.gpu_nodes, 'GPU node')}, {many(len(counts.system_nodes), 'system node')} "
+        f"(labelled {SYSTEM_LABEL})"
+    )
+
+
+def system_node_warning(profile: Profile, counts: NodeCounts) -> str | None:
+    """Why a cluster that gets a highly available profile is not ready for it (None: it is)."""
+    have = len(counts.system_nodes)
+    if profile.name not in HA_PROFILES or have >= HA_SYSTEM_NODES:
+        return None
+    names = f" ({', '.join(counts.system_nodes)})" if counts.system_nodes else ""
+    return (
+        f"profile {profile.name} on {plural(have, 'system node')}{names}: Run:ai's services prefer nodes labelled "
+        f"{SYSTEM_LABEL} (a node affinity) and high availability needs at least {HA_SYSTEM_NODES}; label "
+        f"{HA_SYSTEM_NODES - have} more with: kubectl label node NAME {SYSTEM_LABEL}=true"
+    )

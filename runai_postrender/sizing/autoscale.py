@@ -1,0 +1,205 @@
+"""Give a Deployment a HorizontalPodAutoscaler that can work: merge into the one the stream has, or add one.
+
+An HPA that the chart already renders (`autoscaling.enabled=true`) is merged into, never doubled or
+replaced: its metrics, targets and `behavior` stay; its bounds only go up; a CPU metric is added only
+where it has none. A new one is filed with its Deployment (`added`). The Deployment loses
+`spec.replicas`, or every upgrade would reset the number of pods the HPA chose; the HPA never goes below
+the replicas it ran.
+
+Only autoscaling that can work is added: a CPU-utilization HPA needs a CPU request on every container
+(where one is missing the profile's `cpuRequests` supplies it, or the Deployment is left alone), and a
+Deployment that mounts a ReadWriteOnce claim gets no second pod (it could not start on another node).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from runai_postrender.profiles.model import Autoscale, Rule
+from runai_postrender.report import Entry, Report
+from runai_postrender.sizing import added, viability
+from runai_postrender.sizing.added import NewDocument
+from runai_postrender.sizing.patch import Change, apply_operation, remove_value, set_value
+from runai_postrender.sizing.selection import HPA_KIND, Resource
+from runai_postrender.support import pointer
+
+Hpa = Resource | NewDocument
+
+
+class HpaIndex:
+    """The HPAs of a run by the Deployment they scale: those the stream has, and those the run adds.
+
+    A namespace that an HPA or a Deployment leaves out is the release's, as Helm installs it: such an
+    object pairs with one of the same name in any namespace, never with a second HPA.
+    """
+
+    def __init__(self, resources: list[Resource]) -> None:
+        self._by_name: dict[str, list[tuple[str | None, Hpa]]] = {}
+        for resource in resources:
+            if resource.kind == HPA_KIND:
+                target = _target(resource)
+                if target is not None:
+                    self._by_name.setdefault(target, []).append((resource.namespace, resource))
+
+    def find(self, deployment: Resource) -> Hpa | None:
+        found = self._by_name.get(str(deployment.name), [])
+        exact = [hpa for namespace, hpa in found if namespace == deployment.namespace]
+        loose = [hpa for namespace, hpa in found if namespace is None or deployment.namespace is None]
+        return (exact or loose)[0] if exact or loose else None
+
+    def add(self, deployment: Resource, hpa: NewDocument) -> None:
+        self._by_name.setdefault(str(deployment.name), []).append((deployment.namespace, hpa))
+
+
+def _target(hpa: Resource) -> str | None:
+    """The name of the Deployment an HPA scales, or None if it scales something else."""
+    spec = hpa.obj.get("spec")
+    ref = spec.get("scaleTargetRef") if isinstance(spec, dict) else None
+    if not isinstance(ref, dict) or ref.get("kind") != "Deployment" or ref.get("name") is None:
+        return None
+    return str(ref["name"])
+
+
+def metrics(spec: Autoscale) -> list[dict[str, Any]]:
+    found = []
+    for name, target in (("cpu", spec.cpu_utilization), ("memory", spec.memory_utilization)):
+        if target is not None:
+            found.append(
+                {
+                    "type": "Resource",
+                    "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": target}},
+                }
+            )
+    return found
+
+
+def merge_hpa(hpa: Hpa, spec: Autoscale, floor: int, where: str) -> list[Change]:
+    """Raise an HPA's bounds to the profile's (and to `floor`, the replicas its Deployment ran), and add
+    the profile's metrics where it has none of that resource; everything else it has stays."""
+    obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
+    hpa_spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
+    minimum = max(_count(hpa_spec.get("minReplicas"), 1), spec.min_replicas, floor)
+    maximum = max(_count(hpa_spec.get("maxReplicas"), 0), spec.max_replicas, minimum)
+    changes = set_value(obj, "/spec/minReplicas", minimum, where)
+    changes += set_value(obj, "/spec/maxReplicas", maximum, where)
+    if str(obj.get("apiVersion")).endswith("/v1"):  # autoscaling/v1 knows only a CPU target
+        if spec.cpu_utilization is not None and hpa_spec.get("targetCPUUtilizationPercentage") is None:
+            changes += set_value(obj, "/spec/targetCPUUtilizationPercentage", spec.cpu_utilization, where)
+        return changes
+    present = hpa_spec.get("metrics")
+    if present is not None and not isinstance(present, list):
+        return changes
+    measured = {_resource_of(metric) for metric in present or []}
+    for metric in metrics(spec):
+        if metric["resource"]["name"] not in measured:
+            if present is None:
+                changes += set_value(obj, "/spec/metrics", [], where)
+                present = []
+            changes += apply_operation(obj, {"op": "add", "path": "/spec/metrics/-", "value": metric}, where)
+    return changes
+
+
+def _resource_of(metric: Any) -> str | None:
+    """The resource (cpu, memory) a metric measures, for Resource and ContainerResource metrics."""
+    if not isinstance(metric, dict):
+        return None
+    for key in ("resource", "containerResource"):
+        source = metric.get(key)
+        if isinstance(source, dict) and source.get("name") is not None:
+            return str(source["name"])
+    return None
+
+
+def _count(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def uses_resource(hpa: Hpa | None, name: str) -> bool:
+    """Whether an HPA scales on the utilization of this resource (an HPA without metrics scales on CPU)."""
+    if hpa is None:
+        return False
+    obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
+    spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
+    if str(obj.get("apiVersion")).endswith("/v1"):
+        return name == "cpu"
+    found = spec.get("metrics")
+    if not isinstance(found, list) or not found:
+        return name == "cpu"
+    return name in {_resource_of(metric) for metric in found}
+
+
+def drop_replicas(deployment: Resource) -> list[Change]:
+    return remove_value(deployment.obj, "/spec/replicas")
+
+
+def new_hpa(deployment: Resource, spec: Autoscale, minimum: int, maximum: int) -> NewDocument:
+    """A new autoscaling/v2 HPA document, filed with its Deployment."""
+    target = {"apiVersion": deployment.api_version or "apps/v1", "kind": "Deployment", "name": deployment.name}
+    hpa_spec: dict[str, Any] = {"scaleTargetRef": target, "minReplicas": minimum, "maxReplicas": maximum}
+    if metrics(spec):
+        hpa_spec["metrics"] = metrics(spec)
+    return added.filed_with(deployment, "autoscaling/v2", HPA_KIND, hpa_spec)
+
+
+@dataclass
+class Scaled:
+    """What autoscaling a Deployment did: changes to the Deployment, and the HPA documents it added."""
+
+    changes: list[Change] = field(default_factory=list)
+    added: list[NewDocument] = field(default_factory=list)
+
+
+def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: viability.Claims, report: Report) -> Scaled:
+    """Autoscale a Deployment as the rule asks, if that can work; otherwise leave it and warn."""
+    spec = rule.autoscale
+    assert spec is not None
+    where = f"rule {rule.name!r}: {deployment.describe()}"
+    refusal = f"{deployment.describe()}: not autoscaled (rule {rule.name}), so it keeps its replicas:"
+    blocked = claims.single_node(deployment)
+    if blocked:
+        report.warnings.append(f"{refusal} it mounts {', '.join(blocked)}; a second pod could not start elsewhere")
+        return Scaled()
+    existing = hpas.find(deployment)
+    scaled = Scaled()
+    measured = [
+        (name, defaults)
+        for name, target, defaults in (
+            ("cpu", spec.cpu_utilization, spec.cpu_requests),
+            ("memory", spec.memory_utilization, {}),
+        )
+        if target is not None or uses_resource(existing, name)
+    ]
+    for name, defaults in measured:  # all checked before any is supplied: a refusal changes nothing
+        missing = viability.without_requests(deployment, name, defaults)
+        if missing:
+            fix = (
+                "give the chart requests, or the rule `autoscale.cpuRequests`"
+                if name == "cpu"
+                else "give the chart requests"
+            )
+            report.warnings.append(
+                f"{refusal} container(s) {', '.join(missing)} have no {name} request, so a {name}-utilization "
+                f"HPA could not compute ({fix})"
+            )
+            return Scaled()
+    for name, defaults in measured:
+        scaled.changes += viability.supply_requests(deployment, name, defaults, where)
+    ran = _count(pointer.resolve(deployment.obj, "/spec/replicas")[1], 1)
+    if existing is None:
+        minimum = max(spec.min_replicas, ran)
+        new = new_hpa(deployment, spec, minimum, max(spec.max_replicas, minimum))
+        hpas.add(deployment, new)  # later rules, and a second run, merge into this one instead of adding another
+        report.added.append(f"{new.description}, filed with {deployment.describe()} (rule {rule.name})")
+        if minimum > spec.min_replicas:
+            report.kept.append(f"{new.description}: minReplicas {minimum}, the replicas its Deployment ran")
+        scaled.added.append(new)
+    else:
+        label = f"new {existing.description}" if isinstance(existing, NewDocument) else existing.describe()
+        base = "" if isinstance(existing, NewDocument) else existing.pointer
+        changes = merge_hpa(existing, spec, ran, f"rule {rule.name!r}: {label}")
+        report.changes.extend(
+            Entry(rule.name, label, base + c.pointer, c.old, c.new, c.pointer.lstrip("/")) for c in changes
+        )
+    scaled.changes += drop_replicas(deployment)
+    return scaled

@@ -1,0 +1,153 @@
+"""Keep a workload that runs two or more pods available through voluntary disruptions (node drains,
+cluster-autoscaler scale-downs): a PodDisruptionBudget that lets one pod go at a time, and a soft spread of
+its pods across nodes.
+
+A budget the stream already has for those pods is kept, never doubled; one that blocks every eviction is
+reported, since a drain would hang on it. A pod template that already has a spread constraint or a pod
+anti-affinity keeps its own; the spread added is never hard (`ScheduleAnyway`), so no pod is left pending.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from runai_postrender.profiles.model import Rule
+from runai_postrender.report import Report
+from runai_postrender.sizing import added
+from runai_postrender.sizing.added import NewDocument
+from runai_postrender.sizing.autoscale import HpaIndex
+from runai_postrender.sizing.patch import Change, set_value
+from runai_postrender.sizing.selection import Resource, pod_spec_pointer
+from runai_postrender.support import pointer
+
+PDB_KIND = "PodDisruptionBudget"
+HOSTNAME = "kubernetes.io/hostname"
+
+
+@dataclass
+class Kept:
+    """What making a workload available did: changes to the workload, and the budgets it added."""
+
+    changes: list[Change] = field(default_factory=list)
+    added: list[NewDocument] = field(default_factory=list)
+
+
+class Budgets:
+    """The PodDisruptionBudgets of the stream, to find the one that already covers a workload's pods."""
+
+    def __init__(self, resources: list[Resource]) -> None:
+        self._budgets = [resource for resource in resources if resource.kind == PDB_KIND]
+
+    def covering(self, workload: Resource) -> list[Resource]:
+        labels = _template_labels(workload)
+        return [
+            budget
+            for budget in self._budgets
+            if (budget.namespace == workload.namespace or None in (budget.namespace, workload.namespace))
+            and selects(_spec(budget).get("selector"), labels)
+        ]
+
+
+def _spec(obj: Resource) -> dict[str, Any]:
+    spec = obj.obj.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def _template_labels(workload: Resource) -> dict[str, Any]:
+    _, labels = pointer.resolve(workload.obj, pod_spec_pointer(workload.kind).rsplit("/", 1)[0] + "/metadata/labels")
+    return labels if isinstance(labels, dict) else {}
+
+
+def selects(selector: Any, labels: dict[str, Any]) -> bool:
+    """Whether a label selector selects pods with these labels (an empty selector selects every pod)."""
+    if not isinstance(selector, dict):
+        return False
+    match_labels = selector.get("matchLabels") or {}
+    if not all(key in labels and str(labels[key]) == str(value) for key, value in match_labels.items()):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator = expression.get("key"), expression.get("operator")
+        values = [str(value) for value in expression.get("values") or []]
+        present = key in labels
+        if not {
+            "In": present and str(labels.get(key)) in values,
+            "NotIn": not present or str(labels.get(key)) not in values,
+            "Exists": present,
+            "DoesNotExist": not present,
+        }.get(operator, False):
+            return False
+    return True
+
+
+def pods(workload: Resource, hpas: HpaIndex) -> int:
+    """The pods a workload runs at the least: its HPA's minReplicas, or its replicas (default 1)."""
+    hpa = hpas.find(workload) if workload.kind == "Deployment" else None
+    if hpa is not None:
+        obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
+        spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
+        minimum = spec.get("minReplicas", 1)
+    else:
+        minimum = _spec(workload).get("replicas", 1)
+    return minimum if isinstance(minimum, int) and not isinstance(minimum, bool) else 1
+
+
+def blocks(budget: Resource, count: int) -> str | None:
+    """Why a budget allows no voluntary disruption of `count` pods, or None if it allows one."""
+    spec = _spec(budget)
+    unavailable, available = spec.get("maxUnavailable"), spec.get("minAvailable")
+    if unavailable in (0, "0%"):
+        return "maxUnavailable: 0"
+    if available == "100%" or (isinstance(available, int) and not isinstance(available, bool) and available >= count):
+        return f"minAvailable: {available} with {count} pods"
+    return None
+
+
+def apply(rule: Rule, workload: Resource, hpas: HpaIndex, budgets: Budgets, report: Report) -> Kept:
+    """A budget and a soft spread for a workload that runs two or more pods; nothing for one."""
+    wanted = rule.availability
+    assert wanted is not None
+    kept = Kept()
+    count = pods(workload, hpas)
+    if count < 2:
+        return kept
+    where = f"rule {rule.name!r}: {workload.describe()}"
+    selector = _spec(workload).get("selector")
+    if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+        report.notes.append(f"{workload.describe()} has no pod selector: no budget and no spread (rule {rule.name})")
+        return kept
+    if wanted.disruption_budget:
+        found = budgets.covering(workload)
+        for budget in found:
+            reason = blocks(budget, count)
+            if reason is not None:
+                report.warnings.append(
+                    f"{budget.describe()} allows no voluntary disruption of {workload.describe()} ({reason}): "
+                    f"a node drain would hang on it; kept as the chart renders it (rule {rule.name})"
+                )
+        if not found:
+            spec = {"maxUnavailable": 1, "selector": copy.deepcopy(selector)}
+            new = added.filed_with(workload, "policy/v1", PDB_KIND, spec)
+            report.added.append(f"{new.description}, filed with {workload.describe()} (rule {rule.name})")
+            kept.added.append(new)
+    if wanted.spread:
+        kept.changes += _spread(workload, selector, where)
+    return kept
+
+
+def _spread(workload: Resource, selector: dict[str, Any], where: str) -> list[Change]:
+    pod = pod_spec_pointer(workload.kind)
+    _, spec = pointer.resolve(workload.obj, pod)
+    if not isinstance(spec, dict):
+        return []
+    affinity = spec.get("affinity")
+    if spec.get("topologySpreadConstraints") or (isinstance(affinity, dict) and affinity.get("podAntiAffinity")):
+        return []  # the chart spreads its pods already, its own way
+    constraint = {
+        "maxSkew": 1,
+        "topologyKey": HOSTNAME,
+        "whenUnsatisfiable": "ScheduleAnyway",
+        "labelSelector": copy.deepcopy(selector),
+    }
+    return set_value(workload.obj, pod + "/topologySpreadConstraints", [constraint], where)

@@ -1,0 +1,143 @@
+"""The writer for what text edits cannot keep exact: ruamel.yaml's round trip, merged line by line.
+
+Documents with anchors, aliases, merge keys or tags, and changes the text editor refuses (a block
+scalar replaced, keys sharing a line), are written here: ruamel parses the original text, the change
+between the parsed and the patched data is replayed into its tree (shared nodes unshared first, see
+`sharing`), and the new text is the original merged with ruamel's renderings before and after
+(`linemerge`). The result must read back as the patched data, as the text edits must.
+
+ruamel.yaml is imported only when a document needs this path: it costs more start-up time than
+everything else a run imports.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
+
+from runai_postrender.documents.document import Document
+from runai_postrender.documents.style import Style
+from runai_postrender.reading import reader, ruamel
+from runai_postrender.support.errors import InputError
+from runai_postrender.writers import emit, linemerge, sharing
+from runai_postrender.writers.listdiff import list_opcodes
+
+
+def _dump(tree: Any, style: Style) -> str:
+    buffer = io.StringIO()
+    ruamel.yaml_for(style).dump(tree, buffer)
+    return buffer.getvalue()
+
+
+def rewrite(doc: Document, old: Any) -> str:
+    """The document's text with its change from `old` (its data as parsed) to `doc.data`, written through
+    ruamel's tree and the line merge."""
+    text = doc.text.replace("\r\n", "\n")
+    where = doc.describe()
+    tree = ruamel.load(text, doc.style, where, doc.first_line)
+    try:
+        if doc.shares:
+            sharing.keep_anchors(tree)
+        base = _dump(tree, doc.style)
+        shared = sharing.unshare(tree, where) if doc.shares else None
+        for path, value in _changes(old, doc.data):
+            _put(tree, path, value)
+        if shared is not None:
+            sharing.reshare(shared)
+        theirs = _dump(tree, doc.style)
+    except RecursionError as exc:
+        raise InputError(f"{where}: nested too deeply to process") from exc
+    newline = doc.style.newline
+    merged = linemerge.merge(doc.text, base, theirs, newline)
+    via_libyaml = doc.libyaml
+    if _means(merged, doc.data, via_libyaml):
+        return merged
+    rendered = linemerge.rendering(doc.text, theirs, newline)
+    if _means(rendered, doc.data, via_libyaml):
+        return rendered
+    raise InputError(f"{where}: cannot write the change without changing other values of the document")
+
+
+def _means(text: str, data: Any, via_libyaml: bool) -> bool:
+    """Whether `text` reads back as `data` (read as the document was): the safety net under the merge."""
+    try:
+        found = reader.read(text) if via_libyaml else ruamel.read(text, "", 1)
+        return reader.same(found, data, ordered=False, quoted_numbers=True)
+    except (reader.YAMLError, reader.Shape, InputError, RecursionError):
+        return False
+
+
+_REMOVED = object()
+
+
+@dataclass(frozen=True)
+class _Inserted:
+    """A list item to insert at the index that ends the path."""
+
+    value: Any
+
+
+def _changes(old: Any, new: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
+    """Where `new` differs from `old`: (path, value) pairs, in the order to apply them; value is _REMOVED
+    for a removed key or list item, an _Inserted for a new list item. A list that grew or shrank has only
+    the items concerned inserted or removed (see listdiff.list_opcodes): the others keep their text."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        found: list[tuple[tuple[Any, ...], Any]] = []
+        for key in old:
+            if key not in new:
+                found.append(((*path, key), _REMOVED))
+            else:
+                found.extend(_changes(old[key], new[key], (*path, key)))
+        found.extend(((*path, key), value) for key, value in new.items() if key not in old)
+        return found
+    if isinstance(old, list) and isinstance(new, list) and old:
+        found = []
+        for _, old_start, old_end, new_start, new_end in list_opcodes(old, new):
+            common = min(old_end - old_start, new_end - new_start)
+            at = old_start + common
+            found += [((*path, index), _REMOVED) for index in reversed(range(at, old_end))]
+            found += [((*path, at), _Inserted(value)) for value in reversed(new[new_start + common : new_end])]
+            for offset in reversed(range(common)):
+                found += _changes(old[old_start + offset], new[new_start + offset], (*path, old_start + offset))
+        return found
+    if reader.same(old, new):
+        return []
+    return [(path, new)]
+
+
+def _put(tree: Any, path: tuple[Any, ...], value: Any) -> None:
+    parent = tree
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    if value is _REMOVED:
+        del parent[last]
+    elif isinstance(value, _Inserted):
+        parent.insert(last, _styled(value.value))
+    elif isinstance(parent, dict) and last not in parent:
+        if isinstance(parent, CommentedMap) and not parent and parent.fa.flow_style():
+            parent.fa.set_block_style()  # `resources: {}` about to get keys: write them as a block
+        parent[_styled(last)] = _styled(value)
+    else:
+        old = parent[last]
+        if isinstance(old, ScalarString) and isinstance(new := value, str | int | float) and not isinstance(new, bool):
+            parent[last] = type(old)(str(new))  # a double-quoted value stays double-quoted
+        else:
+            parent[last] = _styled(value)
+
+
+def _styled(value: Any) -> Any:
+    """Plain data for ruamel to write, with every string that a YAML 1.1 reader (Helm, Kubernetes) would
+    read as another type (`on`, `yes`, `n`, `12:30`) in quotes: ruamel writes YAML 1.2, where they are
+    plain strings."""
+    if isinstance(value, dict):
+        return CommentedMap((_styled(k), _styled(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return CommentedSeq(_styled(v) for v in value)
+    if isinstance(value, str) and not isinstance(value, ScalarString) and emit.reads_as_another_type(value):
+        return SingleQuotedScalarString(value)
+    return value

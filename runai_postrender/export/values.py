@@ -147,7 +147,8 @@ def _map_entry(
     for key in KEYS:
         if key.chart != into.chart or key.kind != target.kind or not _matches(key.name, target.name, into.release):
             continue
-        if (key.container is None) != (container is None) or (container and not fnmatchcase(container, key.container)):
+        wanted = key.container or ""
+        if (key.container is None) != (container is None) or (container and not fnmatchcase(container, wanted)):
             continue
         if rest == key.prefix or rest.startswith(key.prefix + "/"):
             if new is None:
@@ -166,7 +167,6 @@ def _map_added(into: ReleaseValues, new: Added) -> bool:
         for pattern, (key, full) in AUTOSCALING.items():
             if into.chart == "control-plane" and _matches(pattern, name, into.release):
                 _put(into, f"{key}.enabled", True, [])
-                into.settings.append(Setting(f"{key}.enabled", True, "Deployment", name, "/spec/replicas", None))
                 if not full:
                     into.only_post_renderer.append(
                         f"{new.description}: the chart's own HPA bounds apply; the post-renderer's are "
@@ -174,6 +174,8 @@ def _map_added(into: ReleaseValues, new: Added) -> bool:
                         f"metrics {format_value(spec.get('metrics'), 100)}"
                     )
                     return True
+                # With its HPA on, the chart leaves the Deployment's replicas out, as the post-renderer does.
+                into.settings.append(Setting(f"{key}.enabled", True, "Deployment", name, "/spec/replicas", None))
                 for field_name in ("minReplicas", "maxReplicas"):
                     _put(into, f"{key}.{field_name}", spec.get(field_name), [])
                     into.settings.append(Setting(f"{key}.{field_name}", spec.get(field_name), kind, name,

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from runai_postrender import __version__
+from runai_postrender.cli.exporting import export_command
 from runai_postrender.cli.options import input_option, options_of, profile_options, report_option
 from runai_postrender.cli.session import Session
 from runai_postrender.profiles.load import builtin_names, is_file_reference, load_profile
@@ -277,6 +278,7 @@ COMMANDS: dict[str, click.Command] = {
         recommend_command,
         diff_command,
         verify_command,
+        export_command,
         version_command,
     )
 }

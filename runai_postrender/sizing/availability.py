@@ -10,28 +10,18 @@ anti-affinity keeps its own; the spread added is never hard (`ScheduleAnyway`), 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Any
 
 from runai_postrender.profiles.model import Rule
-from runai_postrender.report import Report
 from runai_postrender.sizing import added
-from runai_postrender.sizing.added import NewDocument
 from runai_postrender.sizing.autoscale import HpaIndex
+from runai_postrender.sizing.outcome import Decision, located
 from runai_postrender.sizing.patch import Change, set_value
 from runai_postrender.sizing.selection import Resource, pod_spec_pointer
 from runai_postrender.support import pointer
 
 PDB_KIND = "PodDisruptionBudget"
 HOSTNAME = "kubernetes.io/hostname"
-
-
-@dataclass
-class Kept:
-    """What making a workload available did: changes to the workload, and the budgets it added."""
-
-    changes: list[Change] = field(default_factory=list)
-    added: list[NewDocument] = field(default_factory=list)
 
 
 class Budgets:
@@ -84,12 +74,7 @@ def selects(selector: Any, labels: dict[str, Any]) -> bool:
 def pods(workload: Resource, hpas: HpaIndex) -> int:
     """The pods a workload runs at the least: its HPA's minReplicas, or its replicas (default 1)."""
     hpa = hpas.find(workload) if workload.kind == "Deployment" else None
-    if hpa is not None:
-        obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
-        spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
-        minimum = spec.get("minReplicas", 1)
-    else:
-        minimum = _spec(workload).get("replicas", 1)
+    minimum = hpa.spec.get("minReplicas", 1) if hpa is not None else _spec(workload).get("replicas", 1)
     return minimum if isinstance(minimum, int) and not isinstance(minimum, bool) else 1
 
 
@@ -104,36 +89,34 @@ def blocks(budget: Resource, count: int) -> str | None:
     return None
 
 
-def apply(rule: Rule, workload: Resource, hpas: HpaIndex, budgets: Budgets, report: Report) -> Kept:
+def apply(rule: Rule, workload: Resource, hpas: HpaIndex, budgets: Budgets) -> Decision:
     """A budget and a soft spread for a workload that runs two or more pods; nothing for one."""
     wanted = rule.availability
     assert wanted is not None
-    kept = Kept()
+    decision = Decision(rule.name, workload.describe())
     count = pods(workload, hpas)
     if count < 2:
-        return kept
+        return decision
     where = f"rule {rule.name!r}: {workload.describe()}"
     selector = _spec(workload).get("selector")
     if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
-        report.notes.append(f"{workload.describe()} has no pod selector: no budget and no spread (rule {rule.name})")
-        return kept
+        decision.notes.append(f"{workload.describe()} has no pod selector: no budget and no spread (rule {rule.name})")
+        return decision
     if wanted.disruption_budget:
         found = budgets.covering(workload)
         for budget in found:
             reason = blocks(budget, count)
             if reason is not None:
-                report.warnings.append(
+                decision.warnings.append(
                     f"{budget.describe()} allows no voluntary disruption of {workload.describe()} ({reason}): "
                     f"a node drain would hang on it; kept as the chart renders it (rule {rule.name})"
                 )
         if not found:
             spec = {"maxUnavailable": 1, "selector": copy.deepcopy(selector)}
-            new = added.filed_with(workload, "policy/v1", PDB_KIND, spec)
-            report.added.append(f"{new.description}, filed with {workload.describe()} (rule {rule.name})")
-            kept.added.append(new)
+            decision.added.append(added.filed_with(workload, "policy/v1", PDB_KIND, spec))
     if wanted.spread:
-        kept.changes += _spread(workload, selector, where)
-    return kept
+        decision.changes = located(workload.pointer, _spread(workload, selector, where))
+    return decision
 
 
 def _spread(workload: Resource, selector: dict[str, Any], where: str) -> list[Change]:

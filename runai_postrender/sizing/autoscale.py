@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runai_postrender.profiles.model import Autoscale, Rule
-from runai_postrender.sizing import added, viability
+from runai_postrender.sizing import added, directions, viability
 from runai_postrender.sizing.added import NewDocument
 from runai_postrender.sizing.outcome import Decision, located
 from runai_postrender.sizing.patch import Change, apply_operation, remove_value, set_value
@@ -134,7 +134,8 @@ def _resource_of(metric: Any) -> str | None:
 
 
 def _count(value: Any, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+    found = directions.count(value)
+    return default if found is None else found
 
 
 def uses_resource(hpa: Hpa | None, name: str) -> bool:
@@ -147,6 +148,11 @@ def uses_resource(hpa: Hpa | None, name: str) -> bool:
     if not isinstance(found, list) or not found:
         return name == "cpu"
     return name in {_resource_of(metric) for metric in found}
+
+
+def scaled_to_zero(workload: Resource) -> bool:
+    """Whether a workload says `replicas: 0` (in any spelling): switched off on purpose."""
+    return directions.count(pointer.resolve(workload.obj, "/spec/replicas")[1]) == 0
 
 
 def drop_replicas(deployment: Resource) -> list[Change]:
@@ -178,6 +184,12 @@ def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: viability.Cl
     where = f"rule {rule.name!r}: {deployment.describe()}"
     scaled = Scaled(Decision(rule.name, deployment.describe()))
     refusal = f"{deployment.describe()}: not autoscaled (rule {rule.name}), so it keeps its replicas:"
+    if scaled_to_zero(deployment):  # an HPA does nothing while its target has none; dropping them would revive it
+        scaled.workload.kept.append(
+            f"{deployment.describe()}: spec/replicas kept at 0, not autoscaled: a workload scaled to zero on "
+            f"purpose stays off (rule {rule.name})"
+        )
+        return scaled
     blocked = claims.single_node(deployment)
     if blocked:
         scaled.workload.warnings.append(

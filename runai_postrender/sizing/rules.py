@@ -13,10 +13,12 @@ from runai_postrender.profiles.model import Profile, Rule
 from runai_postrender.sizing import autoscale, availability, directions, selection, viability
 from runai_postrender.sizing.autoscale import HpaIndex
 from runai_postrender.sizing.outcome import Decision, Outcome, located
-from runai_postrender.sizing.patch import Change, apply_operation, set_value
+from runai_postrender.sizing.patch import Change, apply_operation, check_settable, set_value
 from runai_postrender.sizing.selection import Resource
 from runai_postrender.support import pointer, quantity
 from runai_postrender.support.errors import PatchError, yaml_type
+
+SCALED_TO_ZERO = "a workload scaled to zero on purpose stays off"
 
 
 def apply_rules(profile: Profile, documents: list[Document], identified: bool = True) -> Outcome:
@@ -103,10 +105,14 @@ def _set(
     where = directions.EXACT if rule.exact else directions.direction(path)
     exists, current = pointer.resolve(obj, path)
     if not exists or current is None:
+        check_settable(obj, path, _where(rule, resource))  # a list where a mapping belongs is an error, not "unset"
         current = directions.effective_default(resource.kind, resource.obj, full)
         if current is not None and directions.keeps(where, current, wanted):
+            stands = (
+                f"Kubernetes requests its limit {current}," if "/requests/" in path else f"its default {current} is"
+            )
             return [], [
-                f"{resource.describe()}: {label}{path.lstrip('/')} left unset: its default {current} is "
+                f"{resource.describe()}: {label}{path.lstrip('/')} left unset: {stands} "
                 f"{_beyond(where)} the profile's {wanted} (rule {rule.name})"
             ]
     elif directions.keeps(where, current, wanted):
@@ -116,6 +122,8 @@ def _set(
             f"{resource.describe()}: {label}{path.lstrip('/')} kept at {current}: "
             f"{_beyond(where, current, wanted)} the profile's {wanted} (rule {rule.name})"
         ]
+    elif where != directions.EXACT and full == "/spec/replicas" and directions.count(current) == 0:
+        return [], [f"{resource.describe()}: spec/replicas kept at 0: {SCALED_TO_ZERO} (rule {rule.name})"]
     return set_value(obj, path, wanted, _where(rule, resource)), []
 
 

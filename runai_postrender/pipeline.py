@@ -19,6 +19,7 @@ from runai_postrender.documents.stream import split_stream
 from runai_postrender.profiles.model import Profile
 from runai_postrender.reading.load import load
 from runai_postrender.report import Report
+from runai_postrender.reporting import record
 from runai_postrender.sizing import prefilter, rules
 from runai_postrender.writers.assemble import assemble
 from runai_postrender.writers.new_documents import render
@@ -51,7 +52,9 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
 
     # decide
     identified = identity.stream_says(data)
-    new_documents = rules.apply_rules(profile, targeted, report, identified)
+    outcome = rules.apply_rules(profile, targeted, identified)
+    record(outcome, report)
+    new_documents = outcome.added
     if not identified and any(rule.match.charts for rule in profile.rules):
         report.notes.append("the stream does not say which chart rendered what: rules matched by names alone")
     if spans and any(rule.match.charts for rule in profile.rules) and len(report.unmatched) == len(profile.rules):

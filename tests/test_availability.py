@@ -196,3 +196,55 @@ def test_verify_fails_on_a_missing_budget_or_spread(tmp_path: Path) -> None:
     sized = tmp_path / "sized.yaml"
     sized.write_bytes(output_of(run(rendered.read_bytes(), LARGE)))
     assert CliRunner().invoke(main, ["verify", "-p", "large", "-f", str(sized)]).exit_code == 0
+
+
+def test_a_budget_blocking_every_eviction_is_reported_in_any_spelling_of_a_number() -> None:
+    data = (
+        workload("runai-backend-backend") + budget("{matchLabels: {app: runai-backend-backend}}", "minAvailable: 2.0")
+    ).encode()
+    [warning] = run(data, LARGE).report.warnings
+    assert "(minAvailable: 2.0 with 2 pods)" in warning
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        pytest.param("{matchLabels: {tier: x, app: runai-backend-backend}}", id="two labels"),
+        pytest.param("{matchLabels: {tier: x}}", id="a label other budgets share"),
+        pytest.param(
+            "{matchLabels: {app: runai-backend-backend}, matchExpressions: [{key: tier, operator: Exists}]}", id="both"
+        ),
+    ],
+)
+def test_a_budget_among_many_is_found_through_the_index(selector: str) -> None:
+    others = "".join(
+        budget(f"{{matchLabels: {{tier: x, app: other-{i}}}}}").replace("chart-budget", f"b{i}") for i in range(5)
+    )
+    data = (workload("runai-backend-backend") + others + budget(selector)).encode()
+    result = run(data, LARGE)
+    assert [pdb["metadata"]["name"] for pdb in objects(result, "PodDisruptionBudget")] == [
+        *[f"b{i}" for i in range(5)],
+        "chart-budget",
+    ]
+
+
+def test_a_budget_in_another_namespace_does_not_count() -> None:
+    other = budget("{matchLabels: {app: runai-backend-backend}}").replace(
+        "namespace: runai-backend", "namespace: elsewhere"
+    )
+    result = run((workload("runai-backend-backend") + other).encode(), LARGE)
+    assert len(objects(result, "PodDisruptionBudget")) == 2
+
+
+def test_a_second_pass_adds_no_second_budget_when_the_selector_differs_from_the_template_labels() -> None:
+    data = workload("runai-backend-backend").replace(
+        "{labels: {app: runai-backend-backend, tier: x}}", "{labels: {app: pods}}"
+    )
+    first = output_of(run(data.encode(), LARGE))
+    assert (
+        len([d for d in YAML(typ="safe", pure=True).load_all(first.decode()) if d["kind"] == "PodDisruptionBudget"])
+        == 1
+    )
+    second = run(first, LARGE)
+    assert output_of(second) == first
+    assert second.report.added == [] and second.report.changes == []

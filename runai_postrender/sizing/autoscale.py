@@ -13,18 +13,41 @@ Deployment that mounts a ReadWriteOnce claim gets no second pod (it could not st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from runai_postrender.profiles.model import Autoscale, Rule
-from runai_postrender.report import Entry, Report
-from runai_postrender.sizing import added, viability
+from runai_postrender.sizing import added, directions, viability
 from runai_postrender.sizing.added import NewDocument
+from runai_postrender.sizing.outcome import Decision, located
 from runai_postrender.sizing.patch import Change, apply_operation, remove_value, set_value
 from runai_postrender.sizing.selection import HPA_KIND, Resource
 from runai_postrender.support import pointer
 
-Hpa = Resource | NewDocument
+
+@dataclass(frozen=True)
+class Hpa:
+    """An HPA of the run, one shape whether the stream has it or the run adds it."""
+
+    obj: dict[str, Any]  # the object's data, changed in place
+    target: str  # how the report names it: "document 4 (HorizontalPodAutoscaler/x)", "new HorizontalPodAutoscaler/x"
+    pointer: str = ""  # where it sits in its document
+
+    @classmethod
+    def of(cls, hpa: Resource | NewDocument) -> Hpa:
+        if isinstance(hpa, NewDocument):
+            return cls(hpa.data, f"new {hpa.description}")
+        return cls(hpa.obj, hpa.describe(), hpa.pointer)
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec = self.obj.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def v1(self) -> bool:
+        """autoscaling/v1, which knows only a CPU target."""
+        return str(self.obj.get("apiVersion")).endswith("/v1")
 
 
 class HpaIndex:
@@ -40,7 +63,7 @@ class HpaIndex:
             if resource.kind == HPA_KIND:
                 target = _target(resource)
                 if target is not None:
-                    self._by_name.setdefault(target, []).append((resource.namespace, resource))
+                    self._by_name.setdefault(target, []).append((resource.namespace, Hpa.of(resource)))
 
     def find(self, deployment: Resource) -> Hpa | None:
         found = self._by_name.get(str(deployment.name), [])
@@ -49,7 +72,7 @@ class HpaIndex:
         return (exact or loose)[0] if exact or loose else None
 
     def add(self, deployment: Resource, hpa: NewDocument) -> None:
-        self._by_name.setdefault(str(deployment.name), []).append((deployment.namespace, hpa))
+        self._by_name.setdefault(str(deployment.name), []).append((deployment.namespace, Hpa.of(hpa)))
 
 
 def _target(hpa: Resource) -> str | None:
@@ -77,13 +100,12 @@ def metrics(spec: Autoscale) -> list[dict[str, Any]]:
 def merge_hpa(hpa: Hpa, spec: Autoscale, floor: int, where: str) -> list[Change]:
     """Raise an HPA's bounds to the profile's (and to `floor`, the replicas its Deployment ran), and add
     the profile's metrics where it has none of that resource; everything else it has stays."""
-    obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
-    hpa_spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
+    obj, hpa_spec = hpa.obj, hpa.spec
     minimum = max(_count(hpa_spec.get("minReplicas"), 1), spec.min_replicas, floor)
     maximum = max(_count(hpa_spec.get("maxReplicas"), 0), spec.max_replicas, minimum)
     changes = set_value(obj, "/spec/minReplicas", minimum, where)
     changes += set_value(obj, "/spec/maxReplicas", maximum, where)
-    if str(obj.get("apiVersion")).endswith("/v1"):  # autoscaling/v1 knows only a CPU target
+    if hpa.v1:
         if spec.cpu_utilization is not None and hpa_spec.get("targetCPUUtilizationPercentage") is None:
             changes += set_value(obj, "/spec/targetCPUUtilizationPercentage", spec.cpu_utilization, where)
         return changes
@@ -112,21 +134,25 @@ def _resource_of(metric: Any) -> str | None:
 
 
 def _count(value: Any, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+    found = directions.count(value)
+    return default if found is None else found
 
 
 def uses_resource(hpa: Hpa | None, name: str) -> bool:
     """Whether an HPA scales on the utilization of this resource (an HPA without metrics scales on CPU)."""
     if hpa is None:
         return False
-    obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
-    spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
-    if str(obj.get("apiVersion")).endswith("/v1"):
+    if hpa.v1:
         return name == "cpu"
-    found = spec.get("metrics")
+    found = hpa.spec.get("metrics")
     if not isinstance(found, list) or not found:
         return name == "cpu"
     return name in {_resource_of(metric) for metric in found}
+
+
+def scaled_to_zero(workload: Resource) -> bool:
+    """Whether a workload says `replicas: 0` (in any spelling): switched off on purpose."""
+    return directions.count(pointer.resolve(workload.obj, "/spec/replicas")[1]) == 0
 
 
 def drop_replicas(deployment: Resource) -> list[Change]:
@@ -144,24 +170,33 @@ def new_hpa(deployment: Resource, spec: Autoscale, minimum: int, maximum: int) -
 
 @dataclass
 class Scaled:
-    """What autoscaling a Deployment did: changes to the Deployment, and the HPA documents it added."""
+    """What autoscaling a Deployment decided: for the Deployment (its changes, the HPA it adds, or why it
+    is left alone), and for the HPA it merged into, if the run had one."""
 
-    changes: list[Change] = field(default_factory=list)
-    added: list[NewDocument] = field(default_factory=list)
+    workload: Decision
+    hpa: Decision | None = None
 
 
-def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: viability.Claims, report: Report) -> Scaled:
-    """Autoscale a Deployment as the rule asks, if that can work; otherwise leave it and warn."""
+def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: viability.Claims) -> Scaled:
+    """Autoscale a Deployment as the rule asks, if that can work; otherwise leave it and say why."""
     spec = rule.autoscale
     assert spec is not None
     where = f"rule {rule.name!r}: {deployment.describe()}"
+    scaled = Scaled(Decision(rule.name, deployment.describe()))
     refusal = f"{deployment.describe()}: not autoscaled (rule {rule.name}), so it keeps its replicas:"
+    if scaled_to_zero(deployment):  # an HPA does nothing while its target has none; dropping them would revive it
+        scaled.workload.kept.append(
+            f"{deployment.describe()}: spec/replicas kept at 0, not autoscaled: a workload scaled to zero on "
+            f"purpose stays off (rule {rule.name})"
+        )
+        return scaled
     blocked = claims.single_node(deployment)
     if blocked:
-        report.warnings.append(f"{refusal} it mounts {', '.join(blocked)}; a second pod could not start elsewhere")
-        return Scaled()
+        scaled.workload.warnings.append(
+            f"{refusal} it mounts {', '.join(blocked)}; a second pod could not start elsewhere"
+        )
+        return scaled
     existing = hpas.find(deployment)
-    scaled = Scaled()
     measured = [
         (name, defaults)
         for name, target, defaults in (
@@ -178,28 +213,25 @@ def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: viability.Cl
                 if name == "cpu"
                 else "give the chart requests"
             )
-            report.warnings.append(
+            scaled.workload.warnings.append(
                 f"{refusal} container(s) {', '.join(missing)} have no {name} request, so a {name}-utilization "
                 f"HPA could not compute ({fix})"
             )
-            return Scaled()
+            return scaled
+    changes: list[Change] = []
     for name, defaults in measured:
-        scaled.changes += viability.supply_requests(deployment, name, defaults, where)
+        changes += viability.supply_requests(deployment, name, defaults, where)
     ran = _count(pointer.resolve(deployment.obj, "/spec/replicas")[1], 1)
     if existing is None:
         minimum = max(spec.min_replicas, ran)
         new = new_hpa(deployment, spec, minimum, max(spec.max_replicas, minimum))
         hpas.add(deployment, new)  # later rules, and a second run, merge into this one instead of adding another
-        report.added.append(f"{new.description}, filed with {deployment.describe()} (rule {rule.name})")
+        scaled.workload.added.append(new)
         if minimum > spec.min_replicas:
-            report.kept.append(f"{new.description}: minReplicas {minimum}, the replicas its Deployment ran")
-        scaled.added.append(new)
+            scaled.workload.kept.append(f"{new.description}: minReplicas {minimum}, the replicas its Deployment ran")
     else:
-        label = f"new {existing.description}" if isinstance(existing, NewDocument) else existing.describe()
-        base = "" if isinstance(existing, NewDocument) else existing.pointer
-        changes = merge_hpa(existing, spec, ran, f"rule {rule.name!r}: {label}")
-        report.changes.extend(
-            Entry(rule.name, label, base + c.pointer, c.old, c.new, c.pointer.lstrip("/")) for c in changes
-        )
-    scaled.changes += drop_replicas(deployment)
+        merged = merge_hpa(existing, spec, ran, f"rule {rule.name!r}: {existing.target}")
+        scaled.hpa = Decision(rule.name, existing.target, located(existing.pointer, merged))
+    changes += drop_replicas(deployment)
+    scaled.workload.changes = located(deployment.pointer, changes)
     return scaled

@@ -10,14 +10,13 @@ anti-affinity keeps its own; the spread added is never hard (`ScheduleAnyway`), 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+import json
 from typing import Any
 
 from runai_postrender.profiles.model import Rule
-from runai_postrender.report import Report
-from runai_postrender.sizing import added
-from runai_postrender.sizing.added import NewDocument
+from runai_postrender.sizing import added, autoscale, directions
 from runai_postrender.sizing.autoscale import HpaIndex
+from runai_postrender.sizing.outcome import Decision, located
 from runai_postrender.sizing.patch import Change, set_value
 from runai_postrender.sizing.selection import Resource, pod_spec_pointer
 from runai_postrender.support import pointer
@@ -26,28 +25,60 @@ PDB_KIND = "PodDisruptionBudget"
 HOSTNAME = "kubernetes.io/hostname"
 
 
-@dataclass
-class Kept:
-    """What making a workload available did: changes to the workload, and the budgets it added."""
-
-    changes: list[Change] = field(default_factory=list)
-    added: list[NewDocument] = field(default_factory=list)
-
-
 class Budgets:
-    """The PodDisruptionBudgets of the stream, to find the one that already covers a workload's pods."""
+    """The PodDisruptionBudgets of the stream, to find those that already cover a workload's pods.
+
+    Indexed, so that N workloads and N budgets cost N lookups, not N x N selector matches: a budget is
+    filed under one of its matchLabels pairs (the least shared one so far), which every pod it selects
+    must carry, and under its whole selector, which a budget this run added carries (a second run over
+    the output finds it there, also where the workload's selector does not select its own template).
+    """
 
     def __init__(self, resources: list[Resource]) -> None:
-        self._budgets = [resource for resource in resources if resource.kind == PDB_KIND]
+        self._by_label: dict[tuple[str, str], list[tuple[str | None, Resource]]] = {}
+        self._by_selector: dict[str, list[tuple[str | None, Resource]]] = {}
+        self._unindexed: list[tuple[str | None, Resource]] = []  # no matchLabels: checked against every workload
+        for budget in resources:
+            if budget.kind != PDB_KIND:
+                continue
+            entry = (budget.namespace, budget)
+            selector = _spec(budget).get("selector")
+            self._by_selector.setdefault(_key(selector), []).append(entry)
+            match_labels = selector.get("matchLabels") if isinstance(selector, dict) else None
+            if isinstance(match_labels, dict) and match_labels:
+                pairs = [(str(key), str(value)) for key, value in match_labels.items()]
+                least = min(pairs, key=lambda pair: len(self._by_label.get(pair, ())))
+                self._by_label.setdefault(least, []).append(entry)
+            else:
+                self._unindexed.append(entry)
 
     def covering(self, workload: Resource) -> list[Resource]:
         labels = _template_labels(workload)
-        return [
-            budget
-            for budget in self._budgets
-            if (budget.namespace == workload.namespace or None in (budget.namespace, workload.namespace))
+        namespace = workload.namespace
+        candidates = [entry for pair in _pairs(labels) for entry in self._by_label.get(pair, ())]
+        candidates += self._unindexed
+        found = {
+            id(budget): budget
+            for budget_namespace, budget in candidates
+            if (budget_namespace == namespace or None in (budget_namespace, namespace))
             and selects(_spec(budget).get("selector"), labels)
-        ]
+        }
+        for budget_namespace, budget in self._by_selector.get(_key(_spec(workload).get("selector")), ()):
+            if budget_namespace == namespace or None in (budget_namespace, namespace):
+                found.setdefault(id(budget), budget)
+        return list(found.values())
+
+
+def _pairs(labels: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(str(key), str(value)) for key, value in labels.items()]
+
+
+def _key(selector: Any) -> str:
+    """A selector as an index key: equal selectors, equal keys."""
+    try:
+        return json.dumps(selector, sort_keys=True, default=str)
+    except (TypeError, ValueError):  # keys of mixed types cannot be sorted
+        return repr(selector)
 
 
 def _spec(obj: Resource) -> dict[str, Any]:
@@ -84,13 +115,9 @@ def selects(selector: Any, labels: dict[str, Any]) -> bool:
 def pods(workload: Resource, hpas: HpaIndex) -> int:
     """The pods a workload runs at the least: its HPA's minReplicas, or its replicas (default 1)."""
     hpa = hpas.find(workload) if workload.kind == "Deployment" else None
-    if hpa is not None:
-        obj = hpa.data if isinstance(hpa, NewDocument) else hpa.obj
-        spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
-        minimum = spec.get("minReplicas", 1)
-    else:
-        minimum = _spec(workload).get("replicas", 1)
-    return minimum if isinstance(minimum, int) and not isinstance(minimum, bool) else 1
+    minimum = hpa.spec.get("minReplicas", 1) if hpa is not None else _spec(workload).get("replicas", 1)
+    found = directions.count(minimum)
+    return 1 if found is None else found
 
 
 def blocks(budget: Resource, count: int) -> str | None:
@@ -99,41 +126,46 @@ def blocks(budget: Resource, count: int) -> str | None:
     unavailable, available = spec.get("maxUnavailable"), spec.get("minAvailable")
     if unavailable in (0, "0%"):
         return "maxUnavailable: 0"
-    if available == "100%" or (isinstance(available, int) and not isinstance(available, bool) and available >= count):
+    least = directions.count(available)
+    if available == "100%" or (least is not None and least >= count):
         return f"minAvailable: {available} with {count} pods"
     return None
 
 
-def apply(rule: Rule, workload: Resource, hpas: HpaIndex, budgets: Budgets, report: Report) -> Kept:
+def apply(rule: Rule, workload: Resource, hpas: HpaIndex, budgets: Budgets) -> Decision:
     """A budget and a soft spread for a workload that runs two or more pods; nothing for one."""
     wanted = rule.availability
     assert wanted is not None
-    kept = Kept()
+    decision = Decision(rule.name, workload.describe())
+    if autoscale.scaled_to_zero(workload):
+        decision.kept.append(
+            f"{workload.describe()}: no disruption budget and no spread: a workload scaled to zero on purpose "
+            f"stays off (rule {rule.name})"
+        )
+        return decision
     count = pods(workload, hpas)
     if count < 2:
-        return kept
+        return decision
     where = f"rule {rule.name!r}: {workload.describe()}"
     selector = _spec(workload).get("selector")
     if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
-        report.notes.append(f"{workload.describe()} has no pod selector: no budget and no spread (rule {rule.name})")
-        return kept
+        decision.notes.append(f"{workload.describe()} has no pod selector: no budget and no spread (rule {rule.name})")
+        return decision
     if wanted.disruption_budget:
         found = budgets.covering(workload)
         for budget in found:
             reason = blocks(budget, count)
             if reason is not None:
-                report.warnings.append(
+                decision.warnings.append(
                     f"{budget.describe()} allows no voluntary disruption of {workload.describe()} ({reason}): "
                     f"a node drain would hang on it; kept as the chart renders it (rule {rule.name})"
                 )
         if not found:
             spec = {"maxUnavailable": 1, "selector": copy.deepcopy(selector)}
-            new = added.filed_with(workload, "policy/v1", PDB_KIND, spec)
-            report.added.append(f"{new.description}, filed with {workload.describe()} (rule {rule.name})")
-            kept.added.append(new)
+            decision.added.append(added.filed_with(workload, "policy/v1", PDB_KIND, spec))
     if wanted.spread:
-        kept.changes += _spread(workload, selector, where)
-    return kept
+        decision.changes = located(workload.pointer, _spread(workload, selector, where))
+    return decision
 
 
 def _spread(workload: Resource, selector: dict[str, Any], where: str) -> list[Change]:

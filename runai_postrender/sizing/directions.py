@@ -4,11 +4,16 @@ A profile raises capacities and lowers ceilings; it never shrinks what a chart o
 higher. So each setting has a direction: requests, limits, replica counts, HPA bounds, queue capacity
 and samples per send are floors (the larger value stays); retention and the number of shards are
 ceilings (the smaller value stays). A rule marked `exact` writes its values whatever is there. Where a
-field is absent, the comparison is with the value the software then uses (its effective default).
+field is absent, the comparison is with the value the software then uses (its effective default): for a
+container's request, its limit (Kubernetes then requests the limit); for a replica count, 1.
+
+Numbers compare as Helm reads them: `5.0` and `5e0` are the count 5 (sigs.k8s.io/yaml writes the float
+5.0 as the JSON number 5, which Kubernetes reads into its int32 fields).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -28,6 +33,15 @@ QUEUE_DEFAULTS_SINCE_2_44 = {"capacity": 10000, "maxSamplesPerSend": 2000, "maxS
 QUEUE_DEFAULTS_BEFORE_2_44 = {"capacity": 2500, "maxSamplesPerSend": 500, "maxShards": 200}
 RUNAICONFIG_RETENTION = "2h"  # what Run:ai's operator gives its Prometheus when the RunaiConfig says nothing
 OPERATOR_RETENTION = "24h"  # prometheus-operator's default when neither retention nor retentionSize is set
+# Replica counts whose absence means 1: a profile value below it (0, -3) never switches a workload off.
+_WORKLOAD_REPLICAS = (["spec", "replicas"],)
+_COUNTS = {
+    "Deployment": _WORKLOAD_REPLICAS,
+    "StatefulSet": _WORKLOAD_REPLICAS,
+    "ReplicaSet": _WORKLOAD_REPLICAS,
+    "HorizontalPodAutoscaler": (["spec", "minReplicas"],),
+    "RunaiConfig": (["spec", "global", "replicaCount"],),
+}
 _VERSION = re.compile(r"v?(\d+)\.(\d+)")
 _DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _UNITS = (("ms", "0.001"), ("s", "1"), ("m", "60"), ("h", "3600"), ("d", "86400"), ("w", "604800"), ("y", "31536000"))
@@ -56,6 +70,18 @@ def compare(a: Any, b: Any) -> int | None:
     return None
 
 
+def count(value: Any) -> int | None:
+    """A whole number as Kubernetes reads it into a count (replicas, HPA bounds): an int, or a float with
+    no fraction (`6.0`, `6e0`); None for anything else (Kubernetes would refuse the object)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
 def duration(value: Any) -> Decimal | None:
     """A Prometheus duration (`1h`, `10d`, `2h30m`) in seconds, or None."""
     if not isinstance(value, str) or not value or _DURATION.sub("", value):
@@ -77,6 +103,12 @@ def keeps(where: str, current: Any, wanted: Any) -> bool:
 def effective_default(kind: str | None, obj: Any, path: str) -> Any:
     """The value an absent field stands for, where the software's default is known; else None."""
     parts = pointer.split(path)
+    if len(parts) >= 2 and parts[-2] == "requests":
+        # Kubernetes requests a container's limit where it sets no request: the limit is the floor in place.
+        _, limit = pointer.resolve(obj, pointer.join([*parts[:-2], "limits", parts[-1]]))
+        return limit
+    if parts in _COUNTS.get(str(kind), ()):
+        return 1
     if len(parts) >= 2 and parts[-2] == "queueConfig" and parts[-1] in QUEUE_DEFAULTS_SINCE_2_44:
         defaults = QUEUE_DEFAULTS_BEFORE_2_44 if _before_2_44(kind, obj) else QUEUE_DEFAULTS_SINCE_2_44
         return defaults[parts[-1]]

@@ -30,7 +30,15 @@ class Change:
     field: str = ""  # the pointer as people read it in the report; empty: the pointer itself
 
 
-def _ensure_parents(obj: Any, path: str, where: str) -> None:
+def check_settable(obj: Any, path: str, where: str) -> None:
+    """Say which parent is in the way of setting `path` (a list, a scalar), as `set_value` would, changing
+    nothing: an absent field is only compared with its default where it could be set."""
+    if not path:
+        raise PatchError(f'{where}: the pointer "" is the whole object, which a rule cannot replace: name a field')
+    _ensure_parents(obj, path, where, create=False)
+
+
+def _ensure_parents(obj: Any, path: str, where: str, create: bool = True) -> None:
     """Create the missing mappings above `path`, or say which parent is in the way."""
     node = obj
     done: list[str] = []
@@ -38,6 +46,8 @@ def _ensure_parents(obj: Any, path: str, where: str) -> None:
         done.append(part)
         if isinstance(node, dict):
             if node.get(part) is None:
+                if not create:
+                    return  # the rest would be created
                 node[part] = {}
             node = node[part]
         elif isinstance(node, list):
@@ -71,6 +81,7 @@ def set_value(obj: Any, path: str, value: Any, where: str) -> list[Change]:
     exists, old = pointer.resolve(obj, path)
     if exists and same_setting(old, value):
         return []
+    check_settable(obj, path, where)
     _ensure_parents(obj, path, where)
     parts = pointer.split(path)
     found, parent = pointer.resolve(obj, pointer.join(parts[:-1]))
@@ -94,6 +105,8 @@ def apply_operation(obj: Any, operation: dict[str, Any], where: str) -> list[Cha
     """One raw RFC 6902 operation. A value already in place, or a `remove` of what is already gone, is a no-op."""
     op = dict(operation)
     path = op["path"]
+    if not path and op["op"] != "test":  # python-json-patch returns a new root; the document keeps its own
+        raise PatchError(f'{where}: {op["op"]} at the pointer "" (the whole object) is not supported: name a field')
     exists, old = pointer.resolve(obj, path)
     if op["op"] in ("add", "replace") and exists and same_setting(old, op["value"]):
         return []

@@ -1,7 +1,7 @@
-"""Apply a profile's rules to the objects of the targeted documents, and record what each one changed.
+"""Apply a profile's rules to the objects of the targeted documents, and say what each one decided.
 
 Every value a rule sets moves in its setting's direction only (`directions`): a value the chart already
-has beyond the profile's floor or ceiling stays, and the report says so.
+has beyond the profile's floor or ceiling stays, and the decision says so.
 """
 
 from __future__ import annotations
@@ -10,38 +10,38 @@ from typing import Any
 
 from runai_postrender.documents.document import Document
 from runai_postrender.profiles.model import Profile, Rule
-from runai_postrender.report import Entry, Report
 from runai_postrender.sizing import autoscale, availability, directions, selection, viability
-from runai_postrender.sizing.added import NewDocument
 from runai_postrender.sizing.autoscale import HpaIndex
-from runai_postrender.sizing.patch import Change, apply_operation, set_value
+from runai_postrender.sizing.outcome import Decision, Outcome, located
+from runai_postrender.sizing.patch import Change, apply_operation, check_settable, set_value
 from runai_postrender.sizing.selection import Resource
 from runai_postrender.support import pointer, quantity
 from runai_postrender.support.errors import PatchError, yaml_type
 
+SCALED_TO_ZERO = "a workload scaled to zero on purpose stays off"
 
-def apply_rules(
-    profile: Profile, documents: list[Document], report: Report, identified: bool = True
-) -> list[NewDocument]:
-    """Patch the documents' data in place, rule after rule; return the documents the profile adds.
-    `identified`: the stream says which chart rendered what (else rules that name charts match by name)."""
+
+def apply_rules(profile: Profile, documents: list[Document], identified: bool = True) -> Outcome:
+    """Patch the documents' data in place, rule after rule; return what each rule decided for each object
+    (the documents the profile adds among it). `identified`: the stream says which chart rendered what (else
+    rules that name charts match by name)."""
     resources = [resource for doc in documents for resource in selection.resources_of(doc)]
     hpas = HpaIndex(resources)
     claims = viability.Claims(resources)
-    added: list[NewDocument] = []
     matches = {
         rule.name: [resource for resource in resources if selection.matches(rule.match, resource, identified)]
         for rule in profile.rules
     }
-    report.unmatched += [rule.name for rule in profile.rules if not matches[rule.name]]
+    outcome = Outcome([], [rule.name for rule in profile.rules if not matches[rule.name]])
     for rule in profile.rules:
         for resource in matches[rule.name]:
-            changes = _apply_rule(rule, resource, report)
+            decision = _apply_rule(rule, resource)
             if rule.autoscale is not None:
-                scaled = autoscale.apply(rule, resource, hpas, claims, report)
-                changes += scaled.changes
-                added += scaled.added
-            _record(report, rule, resource, changes)
+                scaled = autoscale.apply(rule, resource, hpas, claims)
+                if scaled.hpa is not None:
+                    outcome.decisions.append(scaled.hpa)  # (the report has always listed the HPA first)
+                decision.extend(scaled.workload)
+            outcome.decisions.append(decision)
     # Budgets and spreading last: they depend on how many pods each workload ends up with.
     budgets = availability.Budgets(resources)
     for rule in profile.rules:
@@ -49,33 +49,24 @@ def apply_rules(
             continue
         for resource in matches[rule.name]:
             if resource.kind in ("Deployment", "StatefulSet"):
-                kept = availability.apply(rule, resource, hpas, budgets, report)
-                _record(report, rule, resource, kept.changes)
-                added += kept.added
-    return added
-
-
-def _record(report: Report, rule: Rule, resource: Resource, changes: list[Change]) -> None:
-    target = resource.describe()
-    report.changes.extend(
-        Entry(rule.name, target, resource.pointer + c.pointer, c.old, c.new, c.field or c.pointer.lstrip("/"))
-        for c in changes
-    )
+                outcome.decisions.append(availability.apply(rule, resource, hpas, budgets))
+    return outcome
 
 
 def _where(rule: Rule, resource: Resource) -> str:
     return f"rule {rule.name!r}: {resource.describe()}"
 
 
-def _apply_rule(rule: Rule, resource: Resource, report: Report) -> list[Change]:
+def _apply_rule(rule: Rule, resource: Resource) -> Decision:
     """The rule's `set` and `patch`, on the object or on each container it names."""
     where = _where(rule, resource)
     if not isinstance(resource.obj.get("spec", {}), dict | type(None)):
         raise PatchError(f"{where}: spec is {yaml_type(resource.obj['spec'])}, not a mapping")
+    decision = Decision(rule.name, resource.describe())
     objects: list[tuple[str, Any]] = [("", resource.obj)]
     if rule.containers:
         objects, missing = selection.containers(resource, rule.containers, rule.name)
-        report.notes.extend(f"{where} has no container {name!r}" for name in missing)
+        decision.notes += [f"{where} has no container {name!r}" for name in missing]
     changes: list[Change] = []
     for prefix, obj in objects:
         label = f"container {obj['name']}: " if prefix else ""
@@ -84,16 +75,21 @@ def _apply_rule(rule: Rule, resource: Resource, report: Report) -> list[Change]:
         for path, value in rule.set.items():
             for concrete in pointer.expand(obj, path, where):
                 for leaf, wanted in _leaves(concrete, value):
-                    found += _set(rule, resource, obj, prefix + leaf, leaf, wanted, label, report)
+                    made, kept = _set(rule, resource, obj, prefix + leaf, leaf, wanted, label)
+                    found += made
+                    decision.kept += kept
                     parts = pointer.split(leaf)
                     if len(parts) >= 3 and parts[-2] in ("requests", "limits"):
                         sized[pointer.join(parts[:-2])] = None
         for resources in sized:
-            found += _limits_above_requests(obj, resources, where, label, report)
+            made, kept = _limits_above_requests(obj, resources, where, label)
+            found += made
+            decision.kept += kept
         for operation in rule.patch:
             found += apply_operation(obj, dict(operation), where)
         changes += [Change(prefix + c.pointer, c.old, c.new, label + c.pointer.lstrip("/")) for c in found]
-    return changes
+    decision.changes = located(resource.pointer, changes)
+    return decision
 
 
 def _leaves(path: str, value: Any) -> list[tuple[str, Any]]:
@@ -103,27 +99,32 @@ def _leaves(path: str, value: Any) -> list[tuple[str, Any]]:
 
 
 def _set(
-    rule: Rule, resource: Resource, obj: Any, full: str, path: str, wanted: Any, label: str, report: Report
-) -> list[Change]:
-    """Set one leaf, in its direction: a value already beyond the profile's stays, and the report says why."""
+    rule: Rule, resource: Resource, obj: Any, full: str, path: str, wanted: Any, label: str
+) -> tuple[list[Change], list[str]]:
+    """Set one leaf, in its direction: what changed, or why a value already beyond the profile's stays."""
     where = directions.EXACT if rule.exact else directions.direction(path)
     exists, current = pointer.resolve(obj, path)
     if not exists or current is None:
+        check_settable(obj, path, _where(rule, resource))  # a list where a mapping belongs is an error, not "unset"
         current = directions.effective_default(resource.kind, resource.obj, full)
         if current is not None and directions.keeps(where, current, wanted):
-            report.kept.append(
-                f"{resource.describe()}: {label}{path.lstrip('/')} left unset: its default {current} is "
+            stands = (
+                f"Kubernetes requests its limit {current}," if "/requests/" in path else f"its default {current} is"
+            )
+            return [], [
+                f"{resource.describe()}: {label}{path.lstrip('/')} left unset: {stands} "
                 f"{_beyond(where)} the profile's {wanted} (rule {rule.name})"
-            )
-            return []
+            ]
     elif directions.keeps(where, current, wanted):
-        if not quantity.same(current, wanted):
-            report.kept.append(
-                f"{resource.describe()}: {label}{path.lstrip('/')} kept at {current}: "
-                f"{_beyond(where, current, wanted)} the profile's {wanted} (rule {rule.name})"
-            )
-        return []
-    return set_value(obj, path, wanted, _where(rule, resource))
+        if quantity.same(current, wanted):
+            return [], []
+        return [], [
+            f"{resource.describe()}: {label}{path.lstrip('/')} kept at {current}: "
+            f"{_beyond(where, current, wanted)} the profile's {wanted} (rule {rule.name})"
+        ]
+    elif where != directions.EXACT and full == "/spec/replicas" and directions.count(current) == 0:
+        return [], [f"{resource.describe()}: spec/replicas kept at 0: {SCALED_TO_ZERO} (rule {rule.name})"]
+    return set_value(obj, path, wanted, _where(rule, resource)), []
 
 
 def _beyond(where: str, current: Any = None, wanted: Any = None) -> str:
@@ -132,18 +133,19 @@ def _beyond(where: str, current: Any = None, wanted: Any = None) -> str:
     return "above" if where == directions.FLOOR else "below"
 
 
-def _limits_above_requests(obj: Any, resources: str, where: str, label: str, report: Report) -> list[Change]:
+def _limits_above_requests(obj: Any, resources: str, where: str, label: str) -> tuple[list[Change], list[str]]:
     """A limit below its request (a request kept above the profile's limit) is raised to the request:
     Kubernetes refuses a container whose limit is below its request."""
     _, requests = pointer.resolve(obj, resources + "/requests")
     _, limits = pointer.resolve(obj, resources + "/limits")
     if not isinstance(requests, dict) or not isinstance(limits, dict):
-        return []
+        return [], []
     changes: list[Change] = []
+    raised: list[str] = []
     for name, request in requests.items():
         limit = limits.get(name)
         if limit is not None and directions.compare(limit, request) == -1:
             path = f"{resources}/limits/{pointer.escape(str(name))}"
-            report.kept.append(f"{where}: {label}{path.lstrip('/')} raised to its request {request}")
+            raised.append(f"{where}: {label}{path.lstrip('/')} raised to its request {request}")
             changes += set_value(obj, path, request, where)
-    return changes
+    return changes, raised

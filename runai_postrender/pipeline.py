@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from runai_postrender.documents import identity
 from runai_postrender.documents.sniff import check_text, header
-from runai_postrender.documents.stream import split_stream
+from runai_postrender.documents.stream import LineNumbers, split_stream
 from runai_postrender.profiles.model import Profile
 from runai_postrender.reading.load import load
 from runai_postrender.report import Report
@@ -48,7 +48,12 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
     headers = [(span, header(data, span, finder.wants_kind)) for span in spans]
 
     # read
-    targeted = [load(data, span, found.kind, found.name) for span, found in headers if finder.wants(data, span, found)]
+    lines = LineNumbers(data)
+    targeted = [
+        load(data, span, found.kind, found.name, lines.at(span.start))
+        for span, found in headers
+        if finder.wants(data, span, found)
+    ]
 
     # decide
     identified = identity.stream_says(data)

@@ -76,3 +76,19 @@ def split_stream(data: bytes | bytearray) -> list[Span]:
             start, explicit = end, False
     close(len(data))
     return spans
+
+
+class LineNumbers:
+    """The line number at a byte offset of the stream, counted on from the last offset asked for: a
+    stream's targeted documents are read in order, so counting costs one pass over the stream in all
+    (counting from the start for each document cost N x N on a stream of many targeted documents)."""
+
+    def __init__(self, data: bytes | bytearray) -> None:
+        self.data, self.offset, self.line = data, 0, 1
+
+    def at(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.data.count(b"\n", self.offset, offset)
+        self.offset = offset
+        return self.line

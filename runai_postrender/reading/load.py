@@ -25,7 +25,13 @@ FREEZE_FROM = 1 << 20
 _LONE_CR_BYTES = re.compile(b"\r(?!\n)")
 
 
-def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: str | None = None) -> Document:
+def load(
+    stream: bytes | bytearray,
+    span: Span,
+    kind: str | None = None,
+    name: str | None = None,
+    first_line: int | None = None,
+) -> Document:
     """Read the document at `span`; `kind` and `name` (sniffed from its bytes) only name it in errors."""
     original = memoryview(stream)[span.start : span.end]
     bom = original[: len(BOM)] == BOM
@@ -37,7 +43,8 @@ def load(stream: bytes | bytearray, span: Span, kind: str | None = None, name: s
     style = detect_style(text.replace("\r\n", "\n"), "\r\n" if "\r\n" in text else "\r" if lone_cr else "\n")
     head = text[:HEAD]
     del text
-    first_line = stream.count(b"\n", 0, span.start) + 1
+    if first_line is None:
+        first_line = stream.count(b"\n", 0, span.start) + 1
     where = describe(span.index, kind, name)
     try:
         with reader.paused_gc():

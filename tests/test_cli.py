@@ -137,7 +137,7 @@ def test_verify_fails_on_an_unsized_stream_and_passes_on_a_sized_one() -> None:
 
 
 def test_show_prints_the_resolved_profile_with_overrides_as_a_profile_validate_accepts(tmp_path: Path) -> None:
-    # `show` used to print keys (`profile:`, `chain:`) that `validate` rejects (issue 12).
+    # `show` used to print keys (`profile:`, `chain:`) that `validate` rejects.
     result = invoke(["show", "large", "--set", "thanos.receive.memory=8G"])
     assert result.exit_code == 0, result.stderr
     assert "(chain: large -> small; overrides: thanos.receive.memory=8G)" in result.stdout.splitlines()[0]
@@ -195,7 +195,7 @@ def test_a_bad_profile_from_the_environment_names_the_variable() -> None:
     assert result.stderr.startswith("runai-size: error: RUNAI_SIZE_PROFILE=huge: unknown profile 'huge'")
 
 
-# ---------------------------------------------------------------- conventions (issue 12) and options
+# ---------------------------------------------------------------- conventions and options
 
 
 def test_version_is_a_sub_command_too() -> None:

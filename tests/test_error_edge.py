@@ -1,6 +1,5 @@
 """The edge of the command line: every failure of every sub-command is one line and its own exit status;
-the report file is written without destroying anything (R1, R2); stdout and stderr that cannot be written
-(E6, E7, E8)."""
+the report file is written without destroying anything; stdout and stderr that cannot be written."""
 
 from __future__ import annotations
 
@@ -56,7 +55,7 @@ def bad_profile_file(tmp_path: Path) -> str:
     return str(path)
 
 
-# ---------------------------------------------------------------- R2: every sub-command, every failure
+# ---------------------------------------------------------------- every sub-command, every failure
 
 # (sub-command's arguments, stdin, exit status, the start of the one line); {bad} is a bad profile file.
 FAILURES = {
@@ -151,7 +150,7 @@ def test_the_error_line_is_written_in_one_place() -> None:
     assert sources.count("runai-size: error: ") == 1
 
 
-# ---------------------------------------------------------------- R1: the report path
+# ---------------------------------------------------------------- the report path
 
 
 def read_fifo(path: Path, into: list[bytes]) -> threading.Thread:
@@ -242,7 +241,7 @@ def test_a_broken_profile_is_not_overwritten_by_the_report_of_its_error(tmp_path
     assert profile.read_text() == "extends: large\nvalus: {}\n"
 
 
-# ---------------------------------------------------------------- E6, E7, E8: stdout and stderr
+# ---------------------------------------------------------------- stdout and stderr that cannot be written
 
 
 def test_a_closed_stdout_is_one_clean_line(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Profiles catch typos (issue 12) and load fast (issue 8): values nothing uses, fields a kind does not have,
+"""Profiles catch typos and load fast: values nothing uses, fields a kind does not have,
 a resolved profile that reads back, "did you mean" for names, lines at the key; built-ins without ruamel."""
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def test_two_unknown_keys_are_keys(tmp_path: Path) -> None:
         load_profile(write(tmp_path, "chain: [a]\nprofile: a\n"))
 
 
-# ---------------------------------------------------------------- issue 8: start-up and shape
+# ---------------------------------------------------------------- start-up and shape
 
 
 def test_loading_a_builtin_imports_neither_ruamel_nor_jsonschema() -> None:

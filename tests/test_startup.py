@@ -1,4 +1,4 @@
-"""Start-up (issue 8, point 5): a plain post-render run imports only what it needs, and answers exactly as
+"""Start-up: a plain post-render run imports only what it needs, and answers exactly as
 the click command line does."""
 
 from __future__ import annotations

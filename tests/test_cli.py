@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -11,21 +10,8 @@ from click.testing import CliRunner, Result
 
 from runai_postrender import __version__
 from runai_postrender.cli.group import main
+from tests.conftest import THANOS_QUERY
 
-THANOS_QUERY = textwrap.dedent("""\
-    ---
-    # Source: control-plane/templates/thanos-query.yaml
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata:
-      name: runai-backend-thanos-query
-    spec:
-      template:
-        spec:
-          containers:
-            - name: query
-              image: thanos
-    """).encode()
 SERVICE = b"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: runai-backend-thanos-query\n"
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -17,10 +15,9 @@ from click.testing import CliRunner, Result
 
 import runai_postrender
 from runai_postrender.cli.group import main
-from tests.test_cli import THANOS_QUERY
+from tests.conftest import RUNAI_SIZE, THANOS_QUERY
 
 BAD_STREAM = THANOS_QUERY.replace(b"image: thanos", b"image: [thanos")
-RUNAI_SIZE = shutil.which("runai-size", path=str(Path(sys.executable).parent)) or "runai-size"
 UNWRITABLE = "/nonexistent/dir/r.txt"
 
 

@@ -143,7 +143,9 @@ def test_a_rule_that_writes_a_field_its_kind_does_not_have_is_an_error(
 def test_fields_the_kind_has_and_kinds_not_in_the_table_pass(
     tmp_path: Path, kind: str, extra: str, pointer: str
 ) -> None:
-    load_profile(write(tmp_path, RULE.format(kind=kind, extra=extra, pointer=pointer)))
+    profile = load_profile(write(tmp_path, RULE.format(kind=kind, extra=extra, pointer=pointer)))
+    (rule,) = [rule for rule in profile.rules if rule.name == "x"]
+    assert dict(rule.set) == {pointer: "1Gi"}  # loaded as written, nothing dropped
 
 
 # ---------------------------------------------------------------- show: a profile that validates

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+from click.testing import Result as CliResult
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLWarning
 
+from runai_postrender.cli.group import main
 from runai_postrender.pipeline import Result, run
 from runai_postrender.profiles.load import load_profile
 from runai_postrender.profiles.model import Profile
@@ -70,6 +73,12 @@ def changed_lines(before: bytes, after: bytes) -> tuple[list[str], list[str]]:
     )
     lines = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
     return [line[1:] for line in lines if line[0] == "-"], [line[1:] for line in lines if line[0] == "+"]
+
+
+def invoke(args: list[str], stdin: bytes = b"", env: dict[str, str] | None = None) -> CliResult:
+    """runai-size through click's CliRunner, with none of its variables set unless `env` sets them."""
+    base = {"RUNAI_SIZE_PROFILE": "", "RUNAI_SIZE_SET": "", "RUNAI_SIZE_REPORT": "", "NO_COLOR": ""}
+    return CliRunner().invoke(main, args, input=stdin, env={**base, **(env or {})})
 
 
 @pytest.fixture

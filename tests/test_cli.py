@@ -6,18 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from runai_postrender import __version__
 from runai_postrender.cli.group import main
-from tests.conftest import THANOS_QUERY
+from tests.conftest import THANOS_QUERY, invoke
 
 SERVICE = b"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: runai-backend-thanos-query\n"
-
-
-def invoke(args: list[str], stdin: bytes = b"", env: dict[str, str] | None = None) -> Result:
-    base = {"RUNAI_SIZE_PROFILE": "", "RUNAI_SIZE_SET": "", "RUNAI_SIZE_REPORT": "", "NO_COLOR": ""}
-    return CliRunner().invoke(main, args, input=stdin, env={**base, **(env or {})})
 
 
 def test_post_renders_with_the_profile_from_the_environment() -> None:

@@ -11,19 +11,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 import runai_postrender
-from runai_postrender.cli.group import main
-from tests.conftest import RUNAI_SIZE, THANOS_QUERY
+from tests.conftest import RUNAI_SIZE, THANOS_QUERY, invoke
 
 BAD_STREAM = THANOS_QUERY.replace(b"image: thanos", b"image: [thanos")
 UNWRITABLE = "/nonexistent/dir/r.txt"
-
-
-def invoke(args: list[str], stdin: bytes = b"", env: dict[str, str] | None = None) -> Result:
-    base = {"RUNAI_SIZE_PROFILE": "", "RUNAI_SIZE_SET": "", "RUNAI_SIZE_REPORT": "", "NO_COLOR": ""}
-    return CliRunner().invoke(main, args, input=stdin, env={**base, **(env or {})})
 
 
 def shell(script: str, tmp_path: Path, stdin: bytes = THANOS_QUERY) -> subprocess.CompletedProcess[bytes]:

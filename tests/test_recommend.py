@@ -16,7 +16,7 @@ from click.testing import Result
 
 from runai_postrender.recommend import nodes
 from runai_postrender.recommend.nodes import count_nodes
-from tests.test_cli import invoke
+from tests.conftest import invoke
 
 NODES = Path(__file__).parent / "nodes"
 # Six nodes as kubectl prints them: a control plane, a system node, two A100 nodes, one whose device plugin

@@ -1,9 +1,11 @@
 """Build the inputs of scripts/bench, as its child process (which keeps the benchmark's own memory small).
 
-    bench_inputs.py stream N                   N documents that Helm renders from tests/charts (the same bytes
-                                               for the same N): the TARGETS once, the others numbered copies
-    bench_inputs.py large list|runaiconfig MB [--anchor]    one targeted document of MB megabytes
-    bench_inputs.py kustomization DIR STREAM REPORT OUTPUT  the same changes for kustomize, from the report
+bench_inputs.py stream N                   N documents that Helm renders from tests/charts (the same bytes
+                                           for the same N): the TARGETS once, the others numbered copies
+bench_inputs.py large list|runaiconfig MB [--anchor]    one targeted document of MB megabytes
+bench_inputs.py kustomization DIR STREAM REPORT OUTPUT  the same changes for kustomize, from the report
+bench_inputs.py hostile [NAME]             one of HOSTILE: hostile input (for profile-*, a profile file);
+                                           without NAME, HOSTILE as JSON
 """
 
 from __future__ import annotations
@@ -24,10 +26,28 @@ from jsonpointer import JsonPointer, resolve_pointer
 ROOT = Path(__file__).resolve().parent.parent
 CHARTS = (("runai-backend", "control-plane"), ("runai-cluster", "runai-cluster"))  # (release, chart)
 TARGETS = (  # (kind, metadata.name) of every rendered document that `runai-size --profile large` changes
-    ("Deployment", "runai-backend-backend"), ("Deployment", "runai-backend-frontend"),
-    ("Deployment", "runai-backend-grafana"), ("Deployment", "runai-backend-thanos-query"), ("RunaiConfig", "runai"),
-    ("StatefulSet", "runai-backend-thanos-receive"), ("Prometheus", "runai-cluster-prometheus"),
+    ("Deployment", "runai-backend-backend"),
+    ("Deployment", "runai-backend-frontend"),
+    ("Deployment", "runai-backend-grafana"),
+    ("Deployment", "runai-backend-thanos-query"),
+    ("RunaiConfig", "runai"),
+    ("StatefulSet", "runai-backend-thanos-receive"),
+    ("Prometheus", "runai-cluster-prometheus"),
 )
+# Hostile input, timed by `scripts/bench --hostile` (the tests check what runai-size answers, not how fast): the
+# exit status runai-size must give. The targeted document is the chart's thanos-query; profile-* is a profile file,
+# run on that document alone.
+HOSTILE = {
+    "query": 0,  # the targeted document alone: the baseline
+    "alias-bomb": 1,  # 9 levels of 9 aliases in the targeted document
+    "deep-nesting": 1,  # 100,000 nested [ in the targeted document
+    "untouched-alias-bomb": 0,  # the same bomb in a ConfigMap no rule targets, then the targeted document
+    "secret-6mb": 0,  # a 6 MB base64 Secret on one line on each side of the targeted document
+    "empty-documents": 0,  # 200,000 empty documents
+    "too-many-documents": 1,  # 1,000,001 empty documents
+    "profile-alias-bomb": 2,  # 8 levels of 9 aliases in a profile's values
+}
+CONFIGMAP = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: runai-backend-config\ndata:\n  key: value\n"
 NAME = re.compile(r"^  name: (\S+)$", re.MULTILINE)  # the first one is metadata.name in Helm's output
 
 
@@ -97,6 +117,29 @@ def large(kind: str, megabytes: float, anchor: bool) -> str:
     return charts["RunaiConfig", "runai"] + "status:\n  conditions:\n" + entries(conditions, size, anchor)
 
 
+def bomb(levels: int, width: int = 9) -> str:
+    """A "billion laughs" mapping: each level an anchored list of `width` aliases of the one before."""
+    lines = [f"lol0: &a0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"lol{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def hostile(name: str) -> str:
+    if name == "profile-alias-bomb":
+        return "values:\n" + "".join("  " + line + "\n" for line in bomb(8).splitlines())
+    if name in ("empty-documents", "too-many-documents"):
+        return "---\n" * (200_000 if name == "empty-documents" else 1_000_001)
+    query = rendered()["Deployment", "runai-backend-thanos-query"]
+    secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: big\ndata:\n  blob: " + "QUJD" * 1_500_000 + "\n"
+    return {
+        "query": query,
+        "alias-bomb": query + bomb(9),
+        "deep-nesting": query + "deep: " + "[" * 100_000 + "]" * 100_000 + "\n",
+        "untouched-alias-bomb": CONFIGMAP + bomb(9) + query,
+        "secret-6mb": secret + query + secret,
+    }[name]
+
+
 def write_kustomization(folder: Path, stream_file: Path, report_file: Path, output_file: Path) -> None:
     """kustomization.yaml and added.yaml in `folder` (where the caller puts stream.yaml): a JSON6902 operation per
     change in runai-size's report, adding a missing parent whole, and the objects runai-size added as resources."""
@@ -129,6 +172,10 @@ def main(argv: list[str]) -> None:
             sys.stdout.write(large(kind, float(megabytes), bool(anchor)))
         case ["kustomization", *paths] if len(paths) == 4:
             write_kustomization(*map(Path, paths))
+        case ["hostile"]:
+            json.dump(HOSTILE, sys.stdout)
+        case ["hostile", name] if name in HOSTILE:
+            sys.stdout.write(hostile(name))
         case _:
             sys.exit(__doc__)
 

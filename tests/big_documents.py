@@ -1,4 +1,4 @@
-"""Large targeted documents for the L2 bounds (issue 11): a `kind: List` and a `RunaiConfig` of any size,
+"""Large targeted documents for the bounds on targeted documents: a `kind: List` and a `RunaiConfig` of any size,
 without anchors, with one anchor away from what the large profile changes, or with the changed path
 going through an aliased node.
 

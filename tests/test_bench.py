@@ -1,4 +1,4 @@
-"""scripts/bench: both tables at a tiny size; its inputs are deterministic; kustomize from the report agrees."""
+"""scripts/bench: every table at a tiny size; its inputs are deterministic; kustomize from the report agrees."""
 
 from __future__ import annotations
 
@@ -51,6 +51,14 @@ def test_bench_prints_both_tables_at_a_tiny_size() -> None:
             found = re.search(row + r"\| (\d+) MB \| \d+x \| (-?\d+) MB \| -?\d+x \|$", out, re.MULTILINE)
             assert found, (document, anchor, out)
             assert abs(int(found[1]) - int(baseline[1]) - int(found[2])) <= 1, "the cost is the peak above the baseline"
+
+
+def test_bench_times_each_hostile_input_with_the_exit_status_it_must_give() -> None:
+    command = [sys.executable, str(ROOT / "scripts/bench"), "--hostile", "--repeat", "1"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr  # bench exits when an input gives another status
+    rows = re.findall(r"^\| ([\w-]+) \| [\d.]+ MB \| (\d) \| \d+\.\d+ s \| \d+ MB \|$", result.stdout, re.MULTILINE)
+    assert {name: int(status) for name, status in rows} == bench_inputs.HOSTILE, result.stdout
 
 
 def test_stream_is_deterministic_with_unique_names_and_each_target_once(tmp_path: Path) -> None:

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from runai_postrender import __version__
 from runai_postrender.cli.group import main
+from tests.conftest import THANOS_QUERY, invoke
 
-THANOS_QUERY = textwrap.dedent("""\
-    ---
-    # Source: control-plane/templates/thanos-query.yaml
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata:
-      name: runai-backend-thanos-query
-    spec:
-      template:
-        spec:
-          containers:
-            - name: query
-              image: thanos
-    """).encode()
 SERVICE = b"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: runai-backend-thanos-query\n"
-
-
-def invoke(args: list[str], stdin: bytes = b"", env: dict[str, str] | None = None) -> Result:
-    base = {"RUNAI_SIZE_PROFILE": "", "RUNAI_SIZE_SET": "", "RUNAI_SIZE_REPORT": "", "NO_COLOR": ""}
-    return CliRunner().invoke(main, args, input=stdin, env={**base, **(env or {})})
 
 
 def test_post_renders_with_the_profile_from_the_environment() -> None:
@@ -137,7 +118,7 @@ def test_verify_fails_on_an_unsized_stream_and_passes_on_a_sized_one() -> None:
 
 
 def test_show_prints_the_resolved_profile_with_overrides_as_a_profile_validate_accepts(tmp_path: Path) -> None:
-    # `show` used to print keys (`profile:`, `chain:`) that `validate` rejects (issue 12).
+    # `show` used to print keys (`profile:`, `chain:`) that `validate` rejects.
     result = invoke(["show", "large", "--set", "thanos.receive.memory=8G"])
     assert result.exit_code == 0, result.stderr
     assert "(chain: large -> small; overrides: thanos.receive.memory=8G)" in result.stdout.splitlines()[0]
@@ -195,7 +176,7 @@ def test_a_bad_profile_from_the_environment_names_the_variable() -> None:
     assert result.stderr.startswith("runai-size: error: RUNAI_SIZE_PROFILE=huge: unknown profile 'huge'")
 
 
-# ---------------------------------------------------------------- conventions (issue 12) and options
+# ---------------------------------------------------------------- conventions and options
 
 
 def test_version_is_a_sub_command_too() -> None:

@@ -1,5 +1,5 @@
 """scripts/demo on a fresh checkout: Helm 3 alone is enough, Helm 4 is shown when there is one, and every
-command it prints runs as printed (issue 12 #6, #7)."""
+command it prints runs as printed."""
 
 from __future__ import annotations
 

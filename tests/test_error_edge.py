@@ -1,33 +1,23 @@
 """The edge of the command line: every failure of every sub-command is one line and its own exit status;
-the report file is written without destroying anything (R1, R2); stdout and stderr that cannot be written
-(E6, E7, E8)."""
+the report file is written without destroying anything; stdout and stderr that cannot be written."""
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 import runai_postrender
-from runai_postrender.cli.group import main
-from tests.test_cli import THANOS_QUERY
+from tests.conftest import RUNAI_SIZE, THANOS_QUERY, invoke
 
 BAD_STREAM = THANOS_QUERY.replace(b"image: thanos", b"image: [thanos")
-RUNAI_SIZE = shutil.which("runai-size", path=str(Path(sys.executable).parent)) or "runai-size"
 UNWRITABLE = "/nonexistent/dir/r.txt"
-
-
-def invoke(args: list[str], stdin: bytes = b"", env: dict[str, str] | None = None) -> Result:
-    base = {"RUNAI_SIZE_PROFILE": "", "RUNAI_SIZE_SET": "", "RUNAI_SIZE_REPORT": "", "NO_COLOR": ""}
-    return CliRunner().invoke(main, args, input=stdin, env={**base, **(env or {})})
 
 
 def shell(script: str, tmp_path: Path, stdin: bytes = THANOS_QUERY) -> subprocess.CompletedProcess[bytes]:
@@ -56,7 +46,7 @@ def bad_profile_file(tmp_path: Path) -> str:
     return str(path)
 
 
-# ---------------------------------------------------------------- R2: every sub-command, every failure
+# ---------------------------------------------------------------- every sub-command, every failure
 
 # (sub-command's arguments, stdin, exit status, the start of the one line); {bad} is a bad profile file.
 FAILURES = {
@@ -151,7 +141,7 @@ def test_the_error_line_is_written_in_one_place() -> None:
     assert sources.count("runai-size: error: ") == 1
 
 
-# ---------------------------------------------------------------- R1: the report path
+# ---------------------------------------------------------------- the report path
 
 
 def read_fifo(path: Path, into: list[bytes]) -> threading.Thread:
@@ -242,7 +232,7 @@ def test_a_broken_profile_is_not_overwritten_by_the_report_of_its_error(tmp_path
     assert profile.read_text() == "extends: large\nvalus: {}\n"
 
 
-# ---------------------------------------------------------------- E6, E7, E8: stdout and stderr
+# ---------------------------------------------------------------- stdout and stderr that cannot be written
 
 
 def test_a_closed_stdout_is_one_clean_line(tmp_path: Path) -> None:

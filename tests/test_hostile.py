@@ -17,34 +17,28 @@ docs/hostile-inputs.md tabulates every input tried, its outcome and the test bel
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLWarning
 
 from runai_postrender.documents.stream import BOM
 from runai_postrender.pipeline import run
 from runai_postrender.profiles.load import load_profile
 from runai_postrender.support.errors import InputError, PatchError, RunaiSizeError
-from tests.conftest import ROOT
+from tests.conftest import LARGE, ROOT, RUNAI_SIZE, SIZED, changed_lines, load_all, sized
 
-RUNAI_SIZE = shutil.which("runai-size", path=str(Path(sys.executable).parent)) or "runai-size"
-LARGE = load_profile("large")
-
-THANOS_QUERY = textwrap.dedent("""\
+# The thanos-query Deployment with a config-reloader before `query`, whose memory limit (1Gi) the large profile
+# raises: the changed lines of every patched variant below are known (REMOVED, ADDED).
+LIMITED_QUERY = textwrap.dedent("""\
     ---
     # Source: control-plane/templates/thanos-query.yaml
     apiVersion: apps/v1
@@ -73,21 +67,9 @@ CONFIGMAP = textwrap.dedent("""\
     data:
       key: "value"
     """).encode()
-SIZED = {"requests": {"cpu": 1, "memory": "3G"}, "limits": {"cpu": 1, "memory": "3G"}}
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def sized(data: bytes) -> bytes:
-    """The output of the large profile, as the CLI would write it."""
-    return b"".join(bytes(piece) for piece in run(data, LARGE).pieces)
-
-
-def load_all(data: bytes) -> list[Any]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", YAMLWarning)  # reused anchors: valid YAML, but ruamel.yaml warns
-        return list(YAML(typ="safe", pure=True).load_all(data.decode("utf-8-sig")))
 
 
 def container(obj: Any, name: str) -> dict[str, Any]:
@@ -101,15 +83,6 @@ def query_of(output: bytes) -> dict[str, Any]:
     deployments = [d for d in load_all(output) if isinstance(d, dict) and d.get("kind") == "Deployment"]
     assert len(deployments) == 1
     return container(deployments[0], "query")
-
-
-def changed_lines(before: bytes, after: bytes) -> tuple[list[str], list[str]]:
-    """The lines a diff of `before` and `after` removes and adds (with their line endings)."""
-    diff = difflib.unified_diff(
-        before.decode("utf-8").splitlines(keepends=True), after.decode("utf-8").splitlines(keepends=True), n=0
-    )
-    lines = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
-    return [line[1:] for line in lines if line[0] == "-"], [line[1:] for line in lines if line[0] == "+"]
 
 
 def cli(
@@ -133,8 +106,8 @@ def assert_failed_cleanly(result: subprocess.CompletedProcess[bytes], message: s
 
 
 def with_containers(containers: str) -> bytes:
-    """THANOS_QUERY with another list of containers (given unindented)."""
-    head = THANOS_QUERY.split(b"      containers:")[0]
+    """LIMITED_QUERY with another list of containers (given unindented)."""
+    head = LIMITED_QUERY.split(b"      containers:")[0]
     return head + b"      containers:\n" + textwrap.indent(textwrap.dedent(containers), " " * 8).encode()
 
 
@@ -149,54 +122,54 @@ def bomb(levels: int, leaf: str = '"lol"', width: int = 9) -> str:
 
 BAD_INPUTS = {
     "malformed YAML in a targeted document": (
-        CONFIGMAP + THANOS_QUERY.replace(b"image: thanos", b"image: [thanos"),
+        CONFIGMAP + LIMITED_QUERY.replace(b"image: thanos", b"image: [thanos"),
         r"document 2 \(Deployment/runai-backend-thanos-query\), line 23: expected ',' or ']'",
     ),
     "invalid UTF-8 in a targeted document": (
-        CONFIGMAP + THANOS_QUERY.replace(b"image: thanos", b"image: th\xffnos"),
+        CONFIGMAP + LIMITED_QUERY.replace(b"image: thanos", b"image: th\xffnos"),
         r"document 2 \(Deployment/runai-backend-thanos-query\): not valid UTF-8 text \(byte \d+\)",
     ),
     "invalid UTF-8 in an untouched document": (
-        CONFIGMAP.replace(b"value", b"val\xc3ue") + THANOS_QUERY,
+        CONFIGMAP.replace(b"value", b"val\xc3ue") + LIMITED_QUERY,
         r"document 1 \(ConfigMap/runai-backend-config\): not valid UTF-8 text",
     ),
     "binary data (NUL bytes)": (
-        CONFIGMAP + b"\x00\x01\x02\x00" * 16 + THANOS_QUERY,
+        CONFIGMAP + b"\x00\x01\x02\x00" * 16 + LIMITED_QUERY,
         r"document 1: byte \d+ is control character 0x00; the input is binary data",
     ),
     "duplicate keys in a targeted document": (
-        THANOS_QUERY.replace(b"image: thanos\n", b"image: thanos\n          image: other\n"),
+        LIMITED_QUERY.replace(b"image: thanos\n", b"image: thanos\n          image: other\n"),
         r'document 1 \(Deployment/runai-backend-thanos-query\), line 15: found duplicate key "image"',
     ),
     "containers not a list": (
-        THANOS_QUERY.split(b"      containers:")[0] + b"      containers: {name: query}\n",
+        LIMITED_QUERY.split(b"      containers:")[0] + b"      containers: {name: query}\n",
         r"rule 'thanos-query': document 1 \(Deployment/runai-backend-thanos-query\): "
         r"/spec/template/spec/containers is a \w+, not a list of containers",
     ),
     "spec not a mapping": (
-        THANOS_QUERY.split(b"spec:")[0] + b"spec: [1, 2]\n",
+        LIMITED_QUERY.split(b"spec:")[0] + b"spec: [1, 2]\n",
         r"rule 'thanos-query': document 1 \(Deployment/runai-backend-thanos-query\): "
         r"spec is a \w+, not a mapping",
     ),
     "resources not a mapping": (
-        THANOS_QUERY.replace(b"resources:\n            limits:\n              memory: 1Gi", b"resources: [1Gi]"),
+        LIMITED_QUERY.replace(b"resources:\n            limits:\n              memory: 1Gi", b"resources: [1Gi]"),
         r"rule 'thanos-query': document 1 \(Deployment/runai-backend-thanos-query\): cannot set ",
     ),
     "UTF-16": (
-        (CONFIGMAP + THANOS_QUERY).decode().encode("utf-16"),
+        (CONFIGMAP + LIMITED_QUERY).decode().encode("utf-16"),
         r"document 1: byte 3 is control character 0x00; the input is binary data",
     ),
     "an alias bomb in a targeted document": (
-        THANOS_QUERY + bomb(9).encode(),
+        LIMITED_QUERY + bomb(9).encode(),
         r"document 1 \(Deployment/runai-backend-thanos-query\): its aliases expand to more than",
     ),
     "100,000 nested [ in a targeted document": (
-        THANOS_QUERY + b"deep: " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+        LIMITED_QUERY + b"deep: " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
         r"document 1 \(Deployment/runai-backend-thanos-query\), line 18: "
         r"flow collections nested more than \d+ deep",
     ),
     "block mappings nested 5,000 deep in a targeted document": (
-        THANOS_QUERY + b"deep:\n" + b"".join(b" " * (i + 1) + b"k:\n" for i in range(5000)),
+        LIMITED_QUERY + b"deep:\n" + b"".join(b" " * (i + 1) + b"k:\n" for i in range(5000)),
         r"document 1 \(Deployment/runai-backend-thanos-query\): nested too deeply to process",
     ),
 }
@@ -204,21 +177,21 @@ BAD_INPUTS = {
 
 @pytest.mark.parametrize(("data", "message"), list(BAD_INPUTS.values()), ids=list(BAD_INPUTS))
 def test_bad_input_writes_nothing_and_one_line_naming_the_document(data: bytes, message: str) -> None:
-    started = time.monotonic()
     result = cli(["--profile", "large"], data)
     assert_failed_cleanly(result, message)
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        pytest.param(THANOS_QUERY.replace(b"image: thanos", b"image: [thanos"), InputError, id="malformed"),
-        pytest.param(THANOS_QUERY.replace(b"thanos\n", b"th\xe2\x28nos\n"), InputError, id="invalid UTF-8"),
-        pytest.param(THANOS_QUERY + b"\x00", InputError, id="NUL byte"),
-        pytest.param(THANOS_QUERY + b"spec: {}\n", InputError, id="duplicate top-level key"),
-        pytest.param(THANOS_QUERY.replace(b"- name: query", b"- name: query\n          name: q"), InputError, id="dup"),
-        pytest.param(THANOS_QUERY.split(b"      containers:")[0] + b"      containers: 7\n", PatchError, id="shape"),
+        pytest.param(LIMITED_QUERY.replace(b"image: thanos", b"image: [thanos"), InputError, id="malformed"),
+        pytest.param(LIMITED_QUERY.replace(b"thanos\n", b"th\xe2\x28nos\n"), InputError, id="invalid UTF-8"),
+        pytest.param(LIMITED_QUERY + b"\x00", InputError, id="NUL byte"),
+        pytest.param(LIMITED_QUERY + b"spec: {}\n", InputError, id="duplicate top-level key"),
+        pytest.param(
+            LIMITED_QUERY.replace(b"- name: query", b"- name: query\n          name: q"), InputError, id="dup"
+        ),
+        pytest.param(LIMITED_QUERY.split(b"      containers:")[0] + b"      containers: 7\n", PatchError, id="shape"),
     ],
 )
 def test_the_core_raises_only_its_own_errors(data: bytes, error: type[RunaiSizeError]) -> None:
@@ -227,14 +200,14 @@ def test_the_core_raises_only_its_own_errors(data: bytes, error: type[RunaiSizeE
 
 
 def test_debug_shows_the_traceback_and_still_writes_nothing() -> None:
-    result = cli(["--profile", "large", "--debug"], THANOS_QUERY + bomb(9).encode())
+    result = cli(["--profile", "large", "--debug"], LIMITED_QUERY + bomb(9).encode())
     assert result.returncode == 1 and result.stdout == b""
     assert b"Traceback" in result.stderr
     assert result.stderr.rstrip().splitlines()[-1].startswith(b"runai-size: error: document 1 (Deployment/")
 
 
 def test_a_good_run_writes_the_whole_output_and_exits_0() -> None:
-    data = CONFIGMAP + THANOS_QUERY
+    data = CONFIGMAP + LIMITED_QUERY
     result = cli(["--profile", "large", "--quiet"], data)
     assert result.returncode == 0 and result.stderr == b""
     assert result.stdout == sized(data)
@@ -258,11 +231,9 @@ def test_a_good_run_writes_the_whole_output_and_exits_0() -> None:
 def test_documents_no_rule_targets_pass_through_unparsed(untouched: bytes) -> None:
     # The design decision: only targeted documents are parsed. Whatever is wrong elsewhere is Helm's to
     # report (it parses every document); runai-size neither reports it nor changes a byte of it.
-    started = time.monotonic()
-    output = sized(untouched + THANOS_QUERY)
+    output = sized(untouched + LIMITED_QUERY)
     assert output.startswith(untouched)
     assert query_of(output[len(untouched) :])["resources"] == SIZED
-    assert time.monotonic() - started < 2
 
 
 # ---------------------------------------------------------------- 2: valid but unusual input
@@ -301,17 +272,16 @@ def test_unusual_documents_no_rule_targets_come_out_byte_for_byte(data: bytes) -
     assert sized(data) == data
     # After a targeted document; `...` ends it, as a document without `---` or with directives needs.
     after = b"...\n" + data.removeprefix(BOM)
-    output = sized(THANOS_QUERY + after)
+    output = sized(LIMITED_QUERY + after)
     assert output.endswith(after)
     assert query_of(output[: -len(after)])["resources"] == SIZED
 
 
-def test_a_multi_megabyte_base64_secret_passes_byte_for_byte_and_fast() -> None:
+def test_a_multi_megabyte_base64_secret_passes_byte_for_byte() -> None:
+    # How fast: scripts/bench --hostile.
     blob = b"QUJD" * 1_500_000  # 6 MB on one line
     secret = b"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: big\ndata:\n  blob: " + blob + b"\n"
-    started = time.monotonic()
-    output = sized(secret + THANOS_QUERY + secret)
-    assert time.monotonic() - started < 2
+    output = sized(secret + LIMITED_QUERY + secret)
     assert output.startswith(secret) and output.endswith(secret)
     assert query_of(output[len(secret) : -len(secret)])["resources"] == SIZED
 
@@ -324,7 +294,7 @@ def patched_document(variant: bytes) -> tuple[bytes, list[str], list[str]]:
     return output, removed, added
 
 
-# The lines sizing THANOS_QUERY removes and adds.
+# The lines sizing LIMITED_QUERY removes and adds.
 REMOVED = ["              memory: 1Gi\n"]
 ADDED = [
     "              memory: 3G\n",
@@ -336,40 +306,40 @@ ADDED = [
 
 
 def test_a_targeted_document_changes_only_at_the_patched_lines() -> None:
-    _, removed, added = patched_document(THANOS_QUERY)
+    _, removed, added = patched_document(LIMITED_QUERY)
     assert (removed, added) == (REMOVED, ADDED)
 
 
 @pytest.mark.parametrize(
     "variant",
     [
-        pytest.param(THANOS_QUERY + b"...\n", id="end marker"),
-        pytest.param(THANOS_QUERY + b"... # the end\n# about the next document\n", id="end marker and comment"),
-        pytest.param(b"%YAML 1.2\n" + THANOS_QUERY, id="YAML directive"),
-        pytest.param(BOM + THANOS_QUERY, id="byte-order mark"),
-        pytest.param(THANOS_QUERY.replace(b"image: thanos", '"image": "thänos\t✓"'.encode()), id="tabs, non-ASCII"),
-        pytest.param(THANOS_QUERY + b"# a comment after the last line\n", id="trailing comment"),
+        pytest.param(LIMITED_QUERY + b"...\n", id="end marker"),
+        pytest.param(LIMITED_QUERY + b"... # the end\n# about the next document\n", id="end marker and comment"),
+        pytest.param(b"%YAML 1.2\n" + LIMITED_QUERY, id="YAML directive"),
+        pytest.param(BOM + LIMITED_QUERY, id="byte-order mark"),
+        pytest.param(LIMITED_QUERY.replace(b"image: thanos", '"image": "thänos\t✓"'.encode()), id="tabs, non-ASCII"),
+        pytest.param(LIMITED_QUERY + b"# a comment after the last line\n", id="trailing comment"),
         pytest.param(
-            THANOS_QUERY + b"# about the next container\n        - name: after\n          image: after\n",
+            LIMITED_QUERY + b"# about the next container\n        - name: after\n          image: after\n",
             id="comment before the next container",
         ),
         pytest.param(
-            THANOS_QUERY.replace(b"        - name: query", b"# between containers\n        - name: query"),
+            LIMITED_QUERY.replace(b"        - name: query", b"# between containers\n        - name: query"),
             id="comment at column 0",
         ),
         pytest.param(
-            THANOS_QUERY.replace(b"image: reloader", b"image: reloader\n          args: [--a=1,   --b=2]  "),
+            LIMITED_QUERY.replace(b"image: reloader", b"image: reloader\n          args: [--a=1,   --b=2]  "),
             id="odd spacing elsewhere",
         ),
         pytest.param(
-            THANOS_QUERY.replace(
+            LIMITED_QUERY.replace(
                 b"image: reloader",
                 b"image: reloader\n          command:\n            - |\n              ---\n              ...",
             ),
             id="block scalar with --- and ...",
         ),
         pytest.param(
-            THANOS_QUERY.replace(b"metadata:\n", b"metadata:\n  annotations:\n    big: " + b"x" * 300_000 + b"\n"),
+            LIMITED_QUERY.replace(b"metadata:\n", b"metadata:\n  annotations:\n    big: " + b"x" * 300_000 + b"\n"),
             id="300 kB line",
         ),
     ],
@@ -397,14 +367,14 @@ def with_an_alias(variant: bytes) -> bytes:
 
 
 def test_a_round_trip_document_without_a_final_newline_changes_only_at_the_patched_lines() -> None:
-    variant = CONFIGMAP + with_an_alias(THANOS_QUERY).rstrip(b"\n")
+    variant = CONFIGMAP + with_an_alias(LIMITED_QUERY).rstrip(b"\n")
     output = sized(variant)
     assert query_of(output.replace(b" !limits", b""))["resources"] == SIZED  # the tag is kept; the reader knows none
     assert output == variant.replace(b"memory: 1Gi", "".join(ADDED).strip().encode())
 
 
 def test_a_targeted_document_without_a_final_newline_changes_only_at_the_patched_lines() -> None:
-    variant = CONFIGMAP + THANOS_QUERY.rstrip(b"\n")
+    variant = CONFIGMAP + LIMITED_QUERY.rstrip(b"\n")
     output = sized(variant)
     assert query_of(output)["resources"] == SIZED
     assert output.startswith(CONFIGMAP)
@@ -413,7 +383,7 @@ def test_a_targeted_document_without_a_final_newline_changes_only_at_the_patched
 
 
 def test_a_targeted_document_without_a_final_newline_is_patched() -> None:
-    variant = CONFIGMAP + THANOS_QUERY.rstrip(b"\n")
+    variant = CONFIGMAP + LIMITED_QUERY.rstrip(b"\n")
     output = sized(variant)
     assert query_of(output)["resources"] == SIZED
     assert output.startswith(CONFIGMAP)
@@ -421,7 +391,7 @@ def test_a_targeted_document_without_a_final_newline_is_patched() -> None:
 
 
 def test_crlf_targeted_document_keeps_crlf_on_every_line_including_new_ones() -> None:
-    variant = (CONFIGMAP + THANOS_QUERY).replace(b"\n", b"\r\n")
+    variant = (CONFIGMAP + LIMITED_QUERY).replace(b"\n", b"\r\n")
     output = sized(variant)
     assert query_of(output)["resources"] == SIZED
     assert output.count(b"\n") == output.count(b"\r\n") == variant.count(b"\r\n") + len(ADDED) - len(REMOVED)
@@ -432,7 +402,7 @@ def test_crlf_targeted_document_keeps_crlf_on_every_line_including_new_ones() ->
 def test_lone_cr_line_endings_are_split_and_patched() -> None:
     # YAML reads a lone CR as a line break; Helm never writes one. The documents are found and the
     # targeted one is patched (the lines added end in LF), the others come out byte for byte.
-    variant = (CONFIGMAP + THANOS_QUERY + CONFIGMAP).replace(b"\n", b"\r")
+    variant = (CONFIGMAP + LIMITED_QUERY + CONFIGMAP).replace(b"\n", b"\r")
     output = sized(variant)
     untouched = CONFIGMAP.replace(b"\n", b"\r")
     assert output.startswith(untouched) and output.endswith(untouched)
@@ -440,21 +410,21 @@ def test_lone_cr_line_endings_are_split_and_patched() -> None:
 
 
 def test_a_workload_without_its_containers_is_left_alone_with_a_note() -> None:
-    variant = THANOS_QUERY.split(b"  template:")[0] + b"  template: 3\n"
+    variant = LIMITED_QUERY.split(b"  template:")[0] + b"  template: 3\n"
     result = run(variant, LARGE)
     assert b"".join(bytes(piece) for piece in result.pieces) == variant
     assert any("has no container 'query'" in note for note in result.report.notes)
 
 
 def test_a_byte_order_mark_then_kind_on_the_first_line_is_still_found() -> None:
-    variant = BOM + b"kind: Deployment\n" + THANOS_QUERY.replace(b"kind: Deployment\n", b"").split(b"\n", 2)[2]
+    variant = BOM + b"kind: Deployment\n" + LIMITED_QUERY.replace(b"kind: Deployment\n", b"").split(b"\n", 2)[2]
     output = sized(variant)
     assert output.startswith(BOM)
     assert query_of(output)["resources"] == SIZED
 
 
 def test_a_byte_order_mark_before_an_empty_first_document() -> None:
-    variant = BOM + b"---\n# empty\n" + THANOS_QUERY
+    variant = BOM + b"---\n# empty\n" + LIMITED_QUERY
     output = sized(variant)
     assert output.startswith(BOM + b"---\n# empty\n")
     assert query_of(output)["resources"] == SIZED
@@ -510,7 +480,7 @@ def test_a_change_to_an_anchored_node_does_not_leak_into_its_aliases() -> None:
 
 
 def test_anchors_and_aliases_elsewhere_in_a_targeted_document_stay_as_written() -> None:
-    variant = THANOS_QUERY.replace(b"metadata:\n", b"metadata:\n  labels: &labels {app: thanos}\n") + (
+    variant = LIMITED_QUERY.replace(b"metadata:\n", b"metadata:\n  labels: &labels {app: thanos}\n") + (
         b"  selector:\n    matchLabels: *labels\n"
     )
     output, removed, added = patched_document(variant)
@@ -548,7 +518,7 @@ def test_a_kind_list_is_searched_for_targeted_items() -> None:
 
 def test_documents_that_are_not_mappings_sit_next_to_targeted_ones() -> None:
     odd = b"--- plain text\n---\n- [kind, Deployment]\n--- 42\n---\n"
-    output = sized(odd + THANOS_QUERY + odd)
+    output = sized(odd + LIMITED_QUERY + odd)
     assert output.startswith(odd) and output.endswith(odd)
     assert query_of(output[len(odd) : -len(odd)])["resources"] == SIZED
 
@@ -569,15 +539,14 @@ def test_documents_that_are_not_mappings_sit_next_to_targeted_ones() -> None:
         ),
     ],
 )
-def test_an_alias_bomb_in_a_targeted_document_is_refused_quickly(addition: str, message: str) -> None:
-    started = time.monotonic()
+def test_an_alias_bomb_in_a_targeted_document_is_refused(addition: str, message: str) -> None:
+    # How fast: scripts/bench --hostile.
     with pytest.raises(InputError, match=message):
-        run(THANOS_QUERY + addition.encode(), LARGE)
-    assert time.monotonic() - started < 2
+        run(LIMITED_QUERY + addition.encode(), LARGE)
 
 
 def test_a_few_aliases_in_a_targeted_document_are_fine() -> None:
-    _, removed, added = patched_document(THANOS_QUERY + bomb(3).encode())
+    _, removed, added = patched_document(LIMITED_QUERY + bomb(3).encode())
     assert (removed, added) == (REMOVED, ADDED)
 
 
@@ -592,19 +561,15 @@ def test_a_few_aliases_in_a_targeted_document_are_fine() -> None:
     ],
 )
 def test_deep_nesting_in_a_targeted_document_is_a_clean_error(addition: bytes) -> None:
-    started = time.monotonic()
     with pytest.raises(InputError, match=r"^document 1 \(Deployment/runai-backend-thanos-query\)"):
-        run(THANOS_QUERY + addition, LARGE)
-    assert time.monotonic() - started < 2
+        run(LIMITED_QUERY + addition, LARGE)
 
 
 def test_many_tiny_documents_pass_and_too_many_are_refused() -> None:
     # Each document costs memory and time however small it is; a million is far beyond any release.
-    started = time.monotonic()
     assert sized(b"---\n" * 200_000) == b"---\n" * 200_000
     with pytest.raises(InputError, match="more than 1,000,000 documents"):
         run(b"---\n" * 1_000_001, LARGE)
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.slow
@@ -614,7 +579,7 @@ def test_a_100_mb_stream_is_processed_in_memory_bounded_by_a_small_multiple_of_i
     secret = b"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: big\ndata:\n  blob: " + b"QUJD" * 7_500_000 + b"\n"
     filler = CONFIGMAP.replace(b'"value"', b"x" * 2000)
     count = (100_000_000 - len(secret)) // len(filler)
-    data = secret + (filler * 49 + THANOS_QUERY) * (count // 50)
+    data = secret + (filler * 49 + LIMITED_QUERY) * (count // 50)
     source, target = tmp_path / "in.yaml", tmp_path / "out.yaml"
     source.write_bytes(data)
     with source.open("rb") as stdin, target.open("wb") as stdout:
@@ -715,7 +680,7 @@ BAD_PROFILES = {
 def test_a_bad_profile_file_gets_one_clear_line_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
     marker = tmp_path / "pwned"
     path = profile_file(tmp_path, text.replace("{marker}", str(marker)))
-    result = cli(["--profile", path], THANOS_QUERY)
+    result = cli(["--profile", path], LIMITED_QUERY)
     assert_failed_cleanly(result, message.format(path=re.escape(path)))
     assert result.returncode == 2
     assert not marker.exists()
@@ -724,14 +689,14 @@ def test_a_bad_profile_file_gets_one_clear_line_naming_the_file(tmp_path: Path, 
 def test_an_extends_cycle_through_two_files_names_the_cycle(tmp_path: Path) -> None:
     first = profile_file(tmp_path, "extends: ./second.yaml\n", "first.yaml")
     second = profile_file(tmp_path, "extends: ./first.yaml\n", "second.yaml")
-    result = cli(["--profile", first], THANOS_QUERY)
+    result = cli(["--profile", first], LIMITED_QUERY)
     assert_failed_cleanly(result, re.escape(f"profile extends itself: {first} -> {second} -> {first}"))
 
 
 def test_a_profile_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "binary.yaml"
     path.write_bytes(b"\xff\xfe\x00r\x00u\x00l\x00e\x00s\x00")
-    assert_failed_cleanly(cli(["--profile", str(path)], THANOS_QUERY), re.escape(f"cannot read profile file '{path}'"))
+    assert_failed_cleanly(cli(["--profile", str(path)], LIMITED_QUERY), re.escape(f"cannot read profile file '{path}'"))
 
 
 @pytest.mark.parametrize(
@@ -750,18 +715,15 @@ def test_a_profile_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_an_alias_bomb_in_a_profile_file_is_refused_quickly(tmp_path: Path, text: str) -> None:
+def test_an_alias_bomb_in_a_profile_file_is_refused(tmp_path: Path, text: str) -> None:
     path = profile_file(tmp_path, text)
-    try:
-        result = cli(["--profile", path], THANOS_QUERY, timeout=2)
-    except subprocess.TimeoutExpired:
-        pytest.fail("still running after 2 s")
-    assert_failed_cleanly(result, ".*" + re.escape(path))
+    result = cli(["--profile", path], LIMITED_QUERY)
+    assert_failed_cleanly(result, r".*" + re.escape(path) + r".*its aliases expand to more than")
 
 
 def test_deep_nesting_in_a_profile_file_is_a_profile_error(tmp_path: Path) -> None:
     path = profile_file(tmp_path, "values:\n  a: " + "[" * 1000 + "]" * 1000 + "\n")
-    result = cli(["--profile", path], THANOS_QUERY)
+    result = cli(["--profile", path], LIMITED_QUERY)
     assert_failed_cleanly(result, re.escape(path))
     assert result.returncode == 2
 
@@ -772,7 +734,7 @@ def test_deep_nesting_in_a_profile_file_is_a_profile_error(tmp_path: Path) -> No
 def test_a_closed_stdout_ends_quietly(tmp_path: Path) -> None:
     # runai-size --profile large < big.yaml | head -1
     big = tmp_path / "big.yaml"
-    big.write_bytes((CONFIGMAP * 200 + THANOS_QUERY) * 100)  # about 5 MB: far more than a pipe holds
+    big.write_bytes((CONFIGMAP * 200 + LIMITED_QUERY) * 100)  # about 5 MB: far more than a pipe holds
     script = f'"{RUNAI_SIZE}" --profile large --quiet < "{big}" 2> "{tmp_path / "err"}" | head -1; '
     script += 'echo "${PIPESTATUS[0]}" > "' + str(tmp_path / "status") + '"'
     head = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60)
@@ -805,7 +767,7 @@ def test_sigint_ends_quietly_with_130() -> None:
         env=clean,
     )
     assert process.stdin is not None
-    process.stdin.write(THANOS_QUERY)
+    process.stdin.write(LIMITED_QUERY)
     process.stdin.flush()
     _wait_until_reading_stdin(process.pid)
     process.send_signal(signal.SIGINT)
@@ -817,7 +779,7 @@ def test_the_report_file_is_replaced_whole_and_no_temporary_file_is_left(tmp_pat
     report = tmp_path / "report.json"
     report.write_text("an older report\n")
     before = report.stat().st_ino
-    result = cli(["--profile", "large", "--quiet", "--report", str(report)], THANOS_QUERY)
+    result = cli(["--profile", "large", "--quiet", "--report", str(report)], LIMITED_QUERY)
     assert result.returncode == 0
     assert report.stat().st_ino != before  # a new file moved in place, not the old one rewritten
     assert '"error": null' in report.read_text()
@@ -828,14 +790,14 @@ def test_the_report_file_is_replaced_whole_and_no_temporary_file_is_left(tmp_pat
 def test_on_an_error_the_report_file_holds_the_error(tmp_path: Path, how: str) -> None:
     report = tmp_path / "report.txt"
     args, env = (["--report", str(report)], {}) if how == "option" else ([], {"RUNAI_SIZE_REPORT": str(report)})
-    result = cli(["--profile", "large", *args], THANOS_QUERY + bomb(9).encode(), env=env)
+    result = cli(["--profile", "large", *args], LIMITED_QUERY + bomb(9).encode(), env=env)
     assert_failed_cleanly(result, "document 1")
     assert "error: document 1 (Deployment/runai-backend-thanos-query): its aliases expand" in report.read_text()
     assert sorted(tmp_path.iterdir()) == [report]
 
 
 def test_an_unwritable_report_path_fails_before_any_output(tmp_path: Path) -> None:
-    result = cli(["--profile", "large", "--report", str(tmp_path / "missing" / "report.txt")], THANOS_QUERY)
+    result = cli(["--profile", "large", "--report", str(tmp_path / "missing" / "report.txt")], LIMITED_QUERY)
     assert_failed_cleanly(result, r"cannot write the report to ")
 
 
@@ -860,7 +822,7 @@ BACKEND = textwrap.dedent("""\
 
 def test_no_warning_of_the_yaml_library_reaches_stderr() -> None:
     # A reused anchor and a YAML 1.1 float are valid YAML; ruamel.yaml warns about both, at length.
-    data = b"%YAML 1.1\n" + THANOS_QUERY + b"x: &a 1\ny: &a 2\nz: 1e3\n"
+    data = b"%YAML 1.1\n" + LIMITED_QUERY + b"x: &a 1\ny: &a 2\nz: 1e3\n"
     result = cli(["--profile", "large", "--quiet"], data)
     assert (result.returncode, result.stderr) == (0, b"")
     assert query_of(result.stdout)["resources"] == SIZED
@@ -946,8 +908,8 @@ def test_no_stream_on_stdin_is_one_line_not_a_traceback(stdin: str) -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        pytest.param(THANOS_QUERY.replace(b"image: thanos", b"image: th\xffnos"), id="invalid UTF-8"),
-        pytest.param(THANOS_QUERY.replace(b"image: thanos", b"image: th\x00nos"), id="a NUL byte"),
+        pytest.param(LIMITED_QUERY.replace(b"image: thanos", b"image: th\xffnos"), id="invalid UTF-8"),
+        pytest.param(LIMITED_QUERY.replace(b"image: thanos", b"image: th\x00nos"), id="a NUL byte"),
     ],
 )
 def test_an_encoding_error_names_the_kind_and_name_of_its_document(data: bytes) -> None:
@@ -991,7 +953,11 @@ def test_the_tool_reads_only_its_profiles_writes_only_stdout_and_the_report_and_
     probe.write_text(PROBE)
     env = {"PATH": os.environ["PATH"], "RUNAI_SIZE_REPORT": str(report), "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, str(probe), "--profile", profile], input=THANOS_QUERY, capture_output=True, env=env, timeout=60
+        [sys.executable, str(probe), "--profile", profile],
+        input=LIMITED_QUERY,
+        capture_output=True,
+        env=env,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stderr.decode().rsplit("PROBE ", 1)[1])

@@ -56,6 +56,14 @@ def _executable(path: Path, text: str) -> Path:
     return path
 
 
+def _default_signal_dispositions() -> None:
+    """In the child: SIGHUP, SIGINT and SIGTERM as a shell started from a terminal gets them. A signal ignored on
+    entry stays ignored in a shell (`trap` cannot undo it), and the tests may run under nohup (SIGHUP ignored) or in
+    the background of a script (SIGINT ignored)."""
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 @dataclass
 class Plugin:
     """A copy of the plugin's files, a fake python3 on PATH, and a private home."""
@@ -131,6 +139,7 @@ class Plugin:
             env=self.environment(extra),
             text=True,
             start_new_session=True,  # its own process group, as a terminal's foreground job is
+            preexec_fn=_default_signal_dispositions,  # as a terminal's job has them, whatever ran the tests
         )
 
 
@@ -351,13 +360,11 @@ def test_an_interrupted_install_leaves_no_lock_and_no_half_built_environment(
     try:
         _wait_for(lambda: "venv" in plugin.calls(), "the install to start")
         assert (plugin.lock / "pid").read_text().strip() == str(proc.pid)
-        started = time.monotonic()
         if sig == signal.SIGINT:
             os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole foreground job
         else:
             proc.send_signal(sig)  # a CI cancel or a closed terminal reaches the wrapper
-        assert proc.wait(timeout=10) == status
-        assert time.monotonic() - started < 5  # at once, not after the install
+        assert proc.wait(timeout=10) == status  # the install sleeps 60 s: it ended without waiting for it
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

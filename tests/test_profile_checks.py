@@ -1,4 +1,4 @@
-"""Profiles catch typos (issue 12) and load fast (issue 8): values nothing uses, fields a kind does not have,
+"""Profiles catch typos and load fast: values nothing uses, fields a kind does not have,
 a resolved profile that reads back, "did you mean" for names, lines at the key; built-ins without ruamel."""
 
 from __future__ import annotations
@@ -143,7 +143,9 @@ def test_a_rule_that_writes_a_field_its_kind_does_not_have_is_an_error(
 def test_fields_the_kind_has_and_kinds_not_in_the_table_pass(
     tmp_path: Path, kind: str, extra: str, pointer: str
 ) -> None:
-    load_profile(write(tmp_path, RULE.format(kind=kind, extra=extra, pointer=pointer)))
+    profile = load_profile(write(tmp_path, RULE.format(kind=kind, extra=extra, pointer=pointer)))
+    (rule,) = [rule for rule in profile.rules if rule.name == "x"]
+    assert dict(rule.set) == {pointer: "1Gi"}  # loaded as written, nothing dropped
 
 
 # ---------------------------------------------------------------- show: a profile that validates
@@ -196,7 +198,7 @@ def test_two_unknown_keys_are_keys(tmp_path: Path) -> None:
         load_profile(write(tmp_path, "chain: [a]\nprofile: a\n"))
 
 
-# ---------------------------------------------------------------- issue 8: start-up and shape
+# ---------------------------------------------------------------- start-up and shape
 
 
 def test_loading_a_builtin_imports_neither_ruamel_nor_jsonschema() -> None:

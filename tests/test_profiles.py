@@ -31,7 +31,10 @@ def test_builtins_are_small_large_xlarge() -> None:
 def test_builtin_profile_is_valid_against_the_published_schema(name: str) -> None:
     schema = json.loads((ROOT / "profiles" / "profile.schema.json").read_text())
     data = YAML(typ="safe", pure=True).load((ROOT / "profiles" / f"{name}.yaml").read_text())
-    jsonschema.Draft202012Validator(schema).validate(data)
+    errors = [
+        f"{error.json_path}: {error.message}" for error in jsonschema.Draft202012Validator(schema).iter_errors(data)
+    ]
+    assert errors == []
 
 
 @pytest.mark.parametrize("name", ["small", "large", "xlarge"])

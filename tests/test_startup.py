@@ -1,4 +1,4 @@
-"""Start-up (issue 8, point 5): a plain post-render run imports only what it needs, and answers exactly as
+"""Start-up: a plain post-render run imports only what it needs, and answers exactly as
 the click command line does."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runai_postrender.cli.entry import plain_options
-from tests.test_cli import THANOS_QUERY
+from tests.conftest import THANOS_QUERY
 
 STREAM = THANOS_QUERY + b"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: other\n"
 BAD_STREAM = STREAM.replace(b"image: thanos", b"image: [thanos")
@@ -98,27 +97,37 @@ def test_the_entry_answers_as_the_click_command_line(
     assert answers[0] == answers[1]
 
 
-# The group's options as click would give them to its callback (only those given), or None: left to click.
-PLAIN: dict[str, tuple[list[str], dict[str, object] | None]] = {
-    "none": ([], {}),
-    "long": (["--profile", "large", "-q"], {"profile": "large", "quiet": True}),
-    "short, repeated, equals": (
-        ["-p", "a", "--set", "x=1", "--set=y=2", "-f", "-"],
-        {"profile": "a", "overrides": ("x=1", "y=2"), "filename": "-"},
-    ),
-    "flags": (["--report=r.txt", "--debug", "--quiet"], {"report_path": "r.txt", "debug": True, "quiet": True}),
-    "combined": (["-qp", "large"], None),
-    "no value": (["-p"], None),
-    "option as value": (["-p", "--debug"], None),
-    "empty": (["--profile="], None),
-    "short equals": (["-p=large"], None),
-    "help": (["--help"], None),
-    "sub-command": (["diff"], None),
-    "double dash": (["--", "-p", "large"], None),
+# Arguments the console script's entry reads itself (True: click is never imported) or leaves to click (False);
+# RUNAI_SIZE_PROFILE=large is set, so that no arguments at all is a run too.
+PLAIN: dict[str, tuple[list[str], bool]] = {
+    "none": ([], True),
+    "long": (["--profile", "large", "-q"], True),
+    "short, repeated, equals": (["-p", "large", "--set", "thanos.query.cpu=2", "--set=thanos.query.memory=5G"], True),
+    "input from stdin as -": (["-p", "large", "-f", "-"], True),
+    "flags": (["-p", "large", "--report=r.txt", "--debug", "--quiet"], True),
+    "combined": (["-qp", "large"], False),
+    "no value": (["-p"], False),
+    "option as value": (["-p", "--debug"], False),
+    "empty": (["--profile="], False),
+    "short equals": (["-p=large"], False),
+    "help": (["--help"], False),
+    "sub-command": (["diff"], False),
+    "double dash": (["--", "-p", "large"], False),
 }
 
 
-@pytest.mark.parametrize(("args", "given"), PLAIN.values(), ids=PLAIN.keys())
-def test_plain_options_reads_only_the_plain_spellings(args: list[str], given: dict[str, object] | None) -> None:
-    nothing = {"profile": None, "overrides": (), "filename": None, "report_path": None, "quiet": None, "debug": None}
-    assert plain_options(args) == (None if given is None else {**nothing, **given})
+@pytest.mark.parametrize(("args", "plain"), PLAIN.values(), ids=PLAIN.keys())
+def test_only_plain_spellings_skip_click_and_every_spelling_answers_as_click(
+    args: list[str], plain: bool, tmp_path: Path
+) -> None:
+    answers = []
+    for code in (SHOW_IMPORTS + ENTRY, CLICK):
+        folder = tmp_path / str(len(answers))
+        folder.mkdir()
+        status, stdout, stderr = run(code, args, STREAM, folder, {"RUNAI_SIZE_PROFILE": "large"})
+        files = {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+        answers.append((status, stdout, stderr, files))
+    entry_stderr = answers[0][2].decode()
+    assert ("'click'" in entry_stderr.rsplit("[", 1)[-1]) is not plain, entry_stderr
+    imports = entry_stderr.rsplit("[", 1)[0]  # what the entry printed before the list of imports
+    assert (answers[0][0], answers[0][1], imports.encode(), answers[0][3]) == answers[1], answers

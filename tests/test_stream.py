@@ -184,7 +184,7 @@ def test_a_directive_without_an_end_marker_stays_with_the_document_before_it() -
     assert parts(data) == [b"---\na: 1\n%YAML 1.2\n", b"---\nb: 2\n"]
 
 
-def test_a_multi_megabyte_line_is_one_span_and_fast() -> None:
+def test_a_multi_megabyte_line_is_one_span() -> None:
     blob = b"x" * 8_000_000
     data = b"---\nkind: Secret\ndata:\n  blob: " + blob + b"\n---\nkind: ConfigMap\n"
     assert [len(part) for part in parts(data)] == [len(data) - 20, 20]

@@ -3,7 +3,7 @@
 
 Every output is read back with PyYAML (YAML 1.1, as Helm reads it where the two agree) and, where the
 finding is about Helm's reading, with `helm_read` below, which reads plain scalars as Helm's reader does.
-The minimal inputs of the review are in `hostile-round-2/`.
+The minimal input files are in `tests/inputs/`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests import big_documents
 from tests.conftest import ROOT
 
 LARGE = load_profile("large")
-INPUTS = ROOT / "tests" / "hostile-round-2"
+INPUTS = ROOT / "tests" / "inputs"
 
 
 def output(data: bytes, profile: Any = LARGE) -> bytes:
@@ -57,7 +57,11 @@ def profile_file(tmp_path: Path, text: str) -> Any:
 # ---------------------------------------------------------------- D1: one HPA per Deployment
 
 
-@pytest.mark.parametrize("name", ["d1.yaml", "nsdup2.yaml"], ids=["namespace on the Deployment", "on the HPA"])
+@pytest.mark.parametrize(
+    "name",
+    ["hpa-namespace-on-the-deployment-only.yaml", "hpa-namespace-on-the-hpa-only.yaml"],
+    ids=["namespace on the Deployment", "on the HPA"],
+)
 def test_a_chart_hpa_pairs_with_its_deployment_whichever_spells_the_namespace(name: str) -> None:
     data = (INPUTS / name).read_bytes()
     out = output(data)
@@ -84,8 +88,8 @@ def test_an_hpa_added_after_a_block_scalar_that_ends_the_stream_keeps_its_value(
     assert output(out) == out
 
 
-def test_the_review_input_of_d2_keeps_its_note() -> None:
-    out = output((INPUTS / "d2.yaml").read_bytes())
+def test_a_note_block_scalar_that_ends_the_stream_keeps_its_value_when_an_hpa_is_added() -> None:
+    out = output((INPUTS / "note-block-scalar-ends-the-stream.yaml").read_bytes())
     assert documents(out)[1]["metadata"]["annotations"]["note"] == "keep exactly"
 
 
@@ -122,8 +126,8 @@ def test_lone_cr_streams_keep_every_document(parts: list[bytes]) -> None:
     assert output(out) == out
 
 
-def test_the_review_input_of_d3_keeps_the_service() -> None:
-    out = output((INPUTS / "d3.yaml").read_bytes())
+def test_a_lone_cr_service_before_a_scaled_deployment_is_kept_and_the_hpa_follows() -> None:
+    out = output((INPUTS / "lone-cr-service-and-deployment.yaml").read_bytes())
     assert kinds(out) == ["Service", "Deployment", "HorizontalPodAutoscaler"]
 
 
@@ -131,7 +135,7 @@ def test_the_review_input_of_d3_keeps_the_service() -> None:
 
 
 def test_keys_equal_in_python_are_one_line_input_error() -> None:
-    result = cli(["-q", "-p", "large"], (INPUTS / "e5.yaml").read_bytes())
+    result = cli(["-q", "-p", "large"], (INPUTS / "annotation-keys-1-and-true.yaml").read_bytes())
     assert (result.returncode, result.stdout) == (1, b"")
     assert re.fullmatch(
         rb"runai-size: error: document 1 \(Deployment/r-thanos-query\), line 6: a mapping has keys that YAML "
@@ -267,9 +271,9 @@ def test_a_patch_that_changes_a_lists_length_touches_only_the_items_concerned(
     assert out.decode() == head + "".join(items)
 
 
-@pytest.mark.parametrize("name", ["d4-anchor.yaml", "d4-plain.yaml"], ids=["round trip", "text edits"])
+@pytest.mark.parametrize("name", ["labels-anchored.yaml", "labels-plain.yaml"], ids=["round trip", "text edits"])
 def test_a_profile_string_helm_reads_as_a_boolean_is_quoted_on_both_paths(name: str) -> None:
-    profile = load_profile(str(INPUTS / "d4-profile.yaml"))
+    profile = load_profile(str(INPUTS / "annotation-on-profile.yaml"))
     out = output((INPUTS / name).read_bytes(), profile)
     assert b"    enabled: 'on'\n" in out
 
@@ -277,17 +281,17 @@ def test_a_profile_string_helm_reads_as_a_boolean_is_quoted_on_both_paths(name: 
 def test_profile_strings_and_keys_helm_reads_as_other_types_are_quoted_on_the_round_trip() -> None:
     from runai_postrender.reading import reader
 
-    profile = load_profile(str(INPUTS / "ann-strings-profile.yaml"))
-    out = output((INPUTS / "anch.yaml").read_bytes(), profile)
+    profile = load_profile(str(INPUTS / "annotations-helm-reads-as-other-types-profile.yaml"))
+    out = output((INPUTS / "query-labels-anchored.yaml").read_bytes(), profile)
     annotations = reader.read(out.decode())["metadata"]["annotations"]
     expected = {rule_path.rsplit("/", 1)[1]: value for rule_path, value in profile.rules[0].set.items()}
     assert annotations == expected
     assert all(isinstance(value, str) for value in annotations.values())
 
 
-def test_the_review_input_of_d5_keeps_every_other_line(tmp_path: Path) -> None:
-    profile = load_profile(str(INPUTS / "d5-profile.yaml"))
-    data = (INPUTS / "d5.yaml").read_bytes()
+def test_an_env_entry_appended_after_values_with_colons_and_comments_changes_no_other_line(tmp_path: Path) -> None:
+    profile = load_profile(str(INPUTS / "add-env-profile.yaml"))
+    data = (INPUTS / "env-values-with-colons-and-comments.yaml").read_bytes()
     out = output(data, profile)
     assert out == data + b"            - name: NEW\n              value: x\n"
 

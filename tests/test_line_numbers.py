@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textwrap import dedent
+
 import pytest
 
 from runai_postrender.documents.stream import LineNumbers
@@ -18,8 +20,16 @@ def test_line_numbers_count_on_from_the_last_offset_and_start_again_for_an_earli
 
 
 def test_an_error_in_a_later_targeted_document_names_its_own_line() -> None:
-    good = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: runai-backend-backend\nspec:\n  replicas: 1\n"
-    bad = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: runai-backend-frontend\nspec:\n  x: !!int y\n"
+    good = dedent("""\
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: runai-backend-backend
+        spec:
+          replicas: 1
+        """)
+    bad = good.replace("runai-backend-backend", "runai-backend-frontend").replace("replicas: 1", "x: !!int y")
     stream = (good * 3 + bad).encode()
     with pytest.raises(InputError, match=r"document 4 \(Deployment/runai-backend-frontend\), line 28\b"):
         run(stream, load_profile("large"))

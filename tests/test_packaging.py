@@ -7,11 +7,13 @@ plugin from a local folder and a Git URL, and render the test chart with it.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -289,6 +291,40 @@ def test_helm4_plugin_from_a_checkout_follows_the_checkout(tmp_path: Path) -> No
     rendered = _render(helm, env)
     assert "memory: 7G" in rendered and "memory: 6G" not in rendered
     assert _hpas(rendered) == 3
+
+
+# ---------------------------------------------------------------- the lock (requirements.lock)
+
+
+def _lock() -> dict[str, tuple[str, list[str]]]:
+    """requirements.lock as {name: (version, [sha256, ...])}."""
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            requirement, *hashes = line.split()
+            name, version = requirement.split("==")
+            pins[name] = (version, [h.removeprefix("--hash=sha256:") for h in hashes])
+    return pins
+
+
+def test_the_lock_pins_every_runtime_dependency_within_pyprojects_ranges() -> None:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = _lock()
+    for text in declared:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not in requirements.lock: run scripts/lock"
+        assert requirement.specifier.contains(pins[name][0]), f"{name}=={pins[name][0]} is not {text}: run scripts/lock"
+    assert all(pins[name][1] for name in pins), "a pin without a hash"
+
+
+def test_the_tests_run_with_the_locked_versions() -> None:
+    """scripts/setup installs the lock's versions: the versions a release bundles are the ones tested."""
+    for name, (version, _) in _lock().items():
+        assert importlib.metadata.version(name) == version, f"{name}: run scripts/setup"
 
 
 # ---------------------------------------------------------------- the docs name installs that work

@@ -367,3 +367,15 @@ def test_the_readme_says_what_the_first_upgrade_with_autoscaling_does() -> None:
     assert "Migrating Deployments and StatefulSets to horizontal autoscaling" in text
     assert "sets it to its default, 1" in text
     assert "--field-manager=handover-to-hpa" in text
+
+
+def test_version_verbose_names_every_locked_dependency_with_the_version_it_runs() -> None:
+    runai_size = Path(sys.executable).parent / "runai-size"
+    shown = subprocess.run([str(runai_size), "version", "--verbose"], capture_output=True, text=True, check=True).stdout
+    lines = {
+        line.split()[0].lower().replace("_", "-").replace(".", "-"): line.split()[1] for line in shown.splitlines()[2:]
+    }
+    for name, (version, _) in _lock().items():
+        if name != "pip":
+            assert lines.get(name) == version, f"{name}=={version} not in:\n{shown}"
+    assert shown.startswith(f"runai-size, version {VERSION_TEXT}\npython ")

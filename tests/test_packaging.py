@@ -7,11 +7,13 @@ plugin from a local folder and a Git URL, and render the test chart with it.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +27,10 @@ from tests.conftest import ROOT
 VERSION = re.search(r'__version__ = "([^"]+)"', (ROOT / "runai_postrender" / "__init__.py").read_text())
 assert VERSION is not None
 VERSION_TEXT = VERSION.group(1)
-PLUGIN_FILES = {"plugin.yaml", "bin", "runai_postrender", "profiles", "pyproject.toml", "README.md", "LICENSE"}
+PLUGIN_FILES = {"plugin.yaml", "bin", "wheels", "README.md", "LICENSE"}
+TARGETS = re.search(r"^# targets: (.+)$", (ROOT / "requirements.lock").read_text(), re.M)
+assert TARGETS is not None
+TARGET_TAGS = TARGETS.group(1).split()
 CHART = ROOT / "tests" / "charts" / "control-plane"
 
 
@@ -115,6 +120,7 @@ def _render(helm: Path, env: dict[str, str]) -> str:
 class Release:
     checkout: Path
     dist: Path
+    said: str = ""  # what scripts/release wrote on stderr
 
     @property
     def wheel(self) -> Path:
@@ -128,8 +134,16 @@ class Release:
     def plugin(self) -> Path:
         return self.dist / f"runai-size-{VERSION_TEXT}.tgz"
 
+    @property
+    def lock(self) -> Path:
+        return self.dist / f"runai-size-{VERSION_TEXT}-requirements.txt"
 
-def _release(tmp: Path, *args: str) -> Release:
+    @property
+    def contents(self) -> Path:
+        return self.dist / f"runai-size-{VERSION_TEXT}-contents.txt"
+
+
+def _release(tmp: Path, *args: str, python: str = sys.executable) -> Release:
     checkout = _checkout_copy(tmp)
     # What a checkout has after scripts/demo, scripts/test and a plugin install from it (issue 12 #5).
     for junk in (".venv/bin", ".plugin-venv/bin", ".tools/bin", "build/lib", "dist", ".plugin-venv.lock"):
@@ -138,33 +152,48 @@ def _release(tmp: Path, *args: str) -> Release:
     (checkout / ".plugin-venv" / "bin" / "python").symlink_to("/nonexistent/python3")
     (checkout / ".tools" / "bin" / "helm").write_bytes(b"\0" * 4096)
     dist = tmp / "dist"
-    _run(
+    done = _run(
         ["scripts/release", "--dist", str(dist), *args],
-        {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "PYTHON": sys.executable, "RUNAI_SIZE_HELM4": str(_helm4())},
+        {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "PYTHON": python, "RUNAI_SIZE_HELM4": str(_helm4())},
         cwd=checkout,
     )
-    return Release(checkout, dist)
+    return Release(checkout, dist, done.stderr)
+
+
+_SHARED: dict[str, Release] = {}
+
+
+def shared_release(factory: pytest.TempPathFactory) -> Release:
+    """The release every test of a release uses, built once per session, as on a fresh clone: with a Python
+    that has no `build` package (scripts/release gets one itself)."""
+    if "release" not in _SHARED:
+        tmp = factory.mktemp("release")
+        bare = tmp / "bare-python"
+        venv.create(bare, with_pip=True)
+        _SHARED["release"] = _release(tmp, python=str(bare / "bin" / "python"))
+    return _SHARED["release"]
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
-    return _release(tmp_path_factory.mktemp("release"))
+    return shared_release(tmp_path_factory)
 
 
 # ---------------------------------------------------------------- scripts/release
 
 
 @pytest.mark.slow
-def test_release_builds_the_wheel_the_sdist_and_a_clean_plugin_tarball(release: Release) -> None:
+def test_release_builds_the_wheel_the_sdist_a_clean_plugin_tarball_its_lock_and_its_contents(release: Release) -> None:
     assert sorted(path.name for path in release.dist.iterdir()) == sorted(
-        [release.plugin.name, release.sdist.name, release.wheel.name]
+        [release.plugin.name, release.sdist.name, release.wheel.name, release.lock.name, release.contents.name]
     )
     with tarfile.open(release.plugin) as plugin:
         members = plugin.getnames()
     assert {name.split("/")[1] for name in members if "/" in name} <= PLUGIN_FILES
     assert all(name.split("/")[0] == "runai-size" for name in members)
     assert "runai-size/bin/runai-size-plugin" in members
-    assert release.plugin.stat().st_size < 500_000
+    assert not [name for name in members if re.search(r"(__pycache__|\.pyc$|/\.git|\.venv|\.tools|\.cache)", name)]
+    assert release.plugin.stat().st_size < 12_000_000  # the README gives its size
     with tarfile.open(release.sdist) as sdist:
         names = sdist.getnames()
     assert f"runai_size-{VERSION_TEXT}/profiles/large.yaml" in names
@@ -172,9 +201,36 @@ def test_release_builds_the_wheel_the_sdist_and_a_clean_plugin_tarball(release: 
 
 
 @pytest.mark.slow
+def test_the_plugin_tarball_carries_a_wheel_of_every_locked_package_for_every_target(release: Release) -> None:
+    with tarfile.open(release.plugin) as plugin:
+        wheels = [Path(name).name for name in plugin.getnames() if name.endswith(".whl")]
+        bundled_lock = plugin.extractfile("runai-size/wheels/requirements.txt")
+        assert bundled_lock is not None
+        assert bundled_lock.read().decode() == release.lock.read_text()
+    assert release.wheel.name in wheels
+    for name in _lock():
+        ours = [wheel for wheel in wheels if canonical(wheel.split("-")[0]) == name]
+        assert ours, f"no wheel of {name}"
+        if not ours[0].endswith("-py3-none-any.whl"):  # a binary wheel: one per target
+            for tag in TARGET_TAGS:
+                python, machine = tag.split("-")
+                assert [w for w in ours if f"-{python}-{python}-" in w and machine in w], f"{name}: none for {tag}"
+    listed = release.contents.read_text()
+    assert all(wheel in listed for wheel in wheels)
+
+
+@pytest.mark.slow
+def test_release_on_a_python_without_build_gets_it_and_says_so_in_one_line(release: Release) -> None:
+    """A fresh clone's python3 has no `build` package (it failed with `No module named build`)."""
+    said = [line for line in release.said.splitlines() if "'build'" in line]
+    assert len(said) == 1 and "installing it into a temporary environment" in said[0], release.said
+    assert release.wheel.is_file()
+
+
+@pytest.mark.slow
 def test_a_plugin_tarball_without_its_prov_installs_only_with_verify_false(release: Release, tmp_path: Path) -> None:
     helm = _helm4()
-    env = _fresh_home(tmp_path, _venv_with_runai_size(tmp_path))
+    env = _fresh_home(tmp_path, _python_only(tmp_path))
     refused = subprocess.run([helm, "plugin", "install", release.plugin], env=env, capture_output=True, text=True)
     assert refused.returncode != 0 and ".prov" in refused.stderr + refused.stdout
     _run([str(helm), "plugin", "install", "--verify=false", str(release.plugin)], env)
@@ -212,7 +268,7 @@ def test_a_signed_release_installs_with_the_signers_public_key(
     signed = _release(tmp_path / "signed", "--sign", "--key", name, "--keyring", str(secret))
     assert (signed.dist / f"{signed.plugin.name}.prov").is_file()
     helm = _helm4()
-    env = _fresh_home(tmp_path, _venv_with_runai_size(tmp_path))
+    env = _fresh_home(tmp_path, _python_only(tmp_path))
     installed = _run([str(helm), "plugin", "install", str(signed.plugin), "--keyring", str(public)], env)
     assert "Plugin Hash Verified" in installed.stdout + installed.stderr
     assert "signed" in _run([str(helm), "plugin", "list"], env).stdout
@@ -249,23 +305,13 @@ def test_pip_installs_a_working_runai_size(release: Release, tmp_path: Path, cha
 # ---------------------------------------------------------------- helm plugin install: a folder, a tarball, a Git URL
 
 
-@pytest.mark.slow
-@pytest.mark.helm
-def test_helm4_plugin_from_a_release_tarball_builds_its_own_runai_size(release: Release, tmp_path: Path) -> None:
-    helm = _helm4()
-    env = _fresh_home(tmp_path, _python_only(tmp_path))
-    assert shutil.which("runai-size", path=env["PATH"]) is None
-    _run([str(helm), "plugin", "install", "--verify=false", str(release.plugin)], env)
-    assert _hpas(_render(helm, env)) == 3
-    report = Path(env["XDG_STATE_HOME"]) / "runai-size" / "last-report.txt"
-    assert "6 added" in report.read_text()  # 3 HorizontalPodAutoscalers and 3 PodDisruptionBudgets
 
 
 @pytest.mark.slow
 @pytest.mark.helm
 def test_helm4_plugin_from_a_git_url(release: Release, tmp_path: Path) -> None:
     helm = _helm4()
-    env = _fresh_home(tmp_path, _venv_with_runai_size(tmp_path))
+    env = _fresh_home(tmp_path, _python_only(tmp_path))
     url = f"file://{release.checkout}"
     _run([str(helm), "plugin", "install", "--verify=false", url, "--version", VERSION_TEXT], env)
     assert "runai-size" in _run([str(helm), "plugin", "list"], env).stdout
@@ -275,10 +321,11 @@ def test_helm4_plugin_from_a_git_url(release: Release, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.helm
 def test_helm4_plugin_from_a_checkout_follows_the_checkout(tmp_path: Path) -> None:
-    """`helm plugin install <folder>` links the folder; an edit of the folder is what the next render uses."""
+    """`helm plugin install <folder>` links the folder; an edit of the folder is what the next render uses,
+    also when another runai-size is on PATH (it was used instead, and the edit ignored)."""
     checkout = _checkout_copy(tmp_path)
     helm = _helm4()
-    env = _fresh_home(tmp_path, _python_only(tmp_path))
+    env = _fresh_home(tmp_path, _venv_with_runai_size(tmp_path), _python_only(tmp_path))
     _run([str(helm), "plugin", "install", str(checkout)], env)
     installed = Path(env["XDG_DATA_HOME"]) / "helm" / "plugins" / "runai-size"
     assert installed.is_symlink() and installed.resolve() == checkout.resolve()
@@ -289,6 +336,46 @@ def test_helm4_plugin_from_a_checkout_follows_the_checkout(tmp_path: Path) -> No
     rendered = _render(helm, env)
     assert "memory: 7G" in rendered and "memory: 6G" not in rendered
     assert _hpas(rendered) == 3
+
+
+# ---------------------------------------------------------------- the lock (requirements.lock)
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _lock() -> dict[str, tuple[str, list[str]]]:
+    """requirements.lock as {name: (version, [sha256, ...])}."""
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            requirement, *hashes = line.split()
+            name, version = requirement.split("==")
+            pins[name] = (version, [h.removeprefix("--hash=sha256:") for h in hashes])
+    return pins
+
+
+def test_the_lock_pins_every_runtime_dependency_within_pyprojects_ranges() -> None:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = _lock()
+    for text in declared:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not in requirements.lock: run scripts/lock"
+        assert requirement.specifier.contains(pins[name][0]), f"{name}=={pins[name][0]} is not {text}: run scripts/lock"
+    assert all(pins[name][1] for name in pins), "a pin without a hash"
+
+
+def test_the_tests_run_with_the_locked_versions() -> None:
+    """scripts/setup installs the lock's versions: the versions a release bundles are the ones tested."""
+    for name, (version, _) in _lock().items():
+        if name == "pip":  # the plugin's installer, not a dependency
+            continue
+        assert importlib.metadata.version(name) == version, f"{name}: run scripts/setup"
 
 
 # ---------------------------------------------------------------- the docs name installs that work
@@ -307,6 +394,7 @@ def test_no_install_command_names_the_unpublished_pypi_package(path: str) -> Non
     "line",
     [
         pytest.param("pip install ./dist/runai_size-0.1.0-py3-none-any.whl", id="wheel"),
+        pytest.param("pip install --require-hashes --find-links . -r runai-size-0.1.0-requirements.txt", id="lock"),
         pytest.param("pip install .  ", id="checkout"),
         pytest.param('pip install "git+https://github.com/YOUR-ORG/runai-size@v0.1.0"', id="pip-git-url"),
         pytest.param("helm plugin install runai-size-0.1.0.tgz --keyring pubring.gpg", id="signed-tarball"),
@@ -329,3 +417,15 @@ def test_the_readme_says_what_the_first_upgrade_with_autoscaling_does() -> None:
     assert "Migrating Deployments and StatefulSets to horizontal autoscaling" in text
     assert "sets it to its default, 1" in text
     assert "--field-manager=handover-to-hpa" in text
+
+
+def test_version_verbose_names_every_locked_dependency_with_the_version_it_runs() -> None:
+    runai_size = Path(sys.executable).parent / "runai-size"
+    shown = subprocess.run([str(runai_size), "version", "--verbose"], capture_output=True, text=True, check=True).stdout
+    lines = {
+        line.split()[0].lower().replace("_", "-").replace(".", "-"): line.split()[1] for line in shown.splitlines()[2:]
+    }
+    for name, (version, _) in _lock().items():
+        if name != "pip":
+            assert lines.get(name) == version, f"{name}=={version} not in:\n{shown}"
+    assert shown.startswith(f"runai-size, version {VERSION_TEXT}\npython ")

@@ -7,7 +7,9 @@ rebuilds, waits, gives up, and what it leaves in the report file Helm 4 users re
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,20 +23,30 @@ import pytest
 from tests.conftest import ROOT
 
 FAKE_PYTHON = r"""#!/bin/sh
-# A python3 that knows `-m venv DIR`, `-m pip install`, and `-c CODE` (exit $FAKE_IMPORT_STATUS).
+# A python3 that knows `-m venv [--without-pip] DIR`, `-m pip install`, pip run from a wheel
+# (`.../pip-X.whl/pip install`), the wrapper's probe of its version and platform ($FAKE_TAG and
+# $FAKE_VERSION), a file's sha256, and `-c CODE` (exit $FAKE_IMPORT_STATUS).
+without_pip=""
+if [ "$1 $2 $3" = "-m venv --without-pip" ]; then without_pip=--without-pip; shift 3; set -- -m venv "$@"; fi
 case "$1 $2" in
   "-m venv")
     echo "venv" >> "$FAKE_LOG"
+    [ -n "${FAKE_ARGS:-}" ] && echo "-m venv ${without_pip:-}" >> "$FAKE_ARGS"
     [ -n "${FAKE_VENV_SLEEP:-}" ] && sleep "$FAKE_VENV_SLEEP"
     mkdir -p "$3/bin"
     ln -s "$0" "$3/bin/python"
     cp "$FAKE_RUNAI_SIZE" "$3/bin/runai-size"
     chmod +x "$3/bin/runai-size"
     exit 0 ;;
-  "-m pip")
+  "-m pip"|*"/pip install")
     echo "pip" >> "$FAKE_LOG"
+    [ -n "${FAKE_ARGS:-}" ] && echo "$*" >> "$FAKE_ARGS"
     if [ -n "${FAKE_PIP_FAIL:-}" ]; then echo "ERROR: No matching distribution found for click" >&2; exit 1; fi
     exit 0 ;;
+esac
+case "$1 $2" in
+  "-c "*version_info*) echo "${FAKE_TAG:-cp311-x86_64-glibc} ${FAKE_VERSION:-3.11}"; exit 0 ;;
+  "-c "*hashlib*) sha256sum "$3" | cut -d' ' -f1; exit 0 ;;
 esac
 [ "$1" = "-c" ] && exit "${FAKE_IMPORT_STATUS:-1}"
 exit 2
@@ -74,7 +86,7 @@ class Plugin:
         self.dir = self.tmp / "plugin"
         for name in ("bin", "runai_postrender", "profiles"):
             shutil.copytree(ROOT / name, self.dir / name, ignore=shutil.ignore_patterns("__pycache__"))
-        for name in ("pyproject.toml", "plugin.yaml"):
+        for name in ("pyproject.toml", "plugin.yaml", "requirements.lock"):
             shutil.copy2(ROOT / name, self.dir / name)
         self.shims = self.tmp / "shims"
         _executable(self.shims / "python3", FAKE_PYTHON)
@@ -267,8 +279,8 @@ def test_a_failed_install_leaves_pips_own_words_in_the_report(plugin: Plugin) ->
 def test_the_report_is_started_before_runai_size_runs(plugin: Plugin) -> None:
     plugin.default_report.parent.mkdir(parents=True)
     plugin.default_report.write_text(PREVIOUS)
-    _executable(plugin.shims / "runai-size", '#!/bin/sh\ncat "$RUNAI_SIZE_REPORT" >&2\ncat\n')
-    done = _ok(plugin.run())
+    shows_report = _executable(plugin.tmp / "shows-report", '#!/bin/sh\ncat "$RUNAI_SIZE_REPORT" >&2\ncat\n')
+    done = _ok(plugin.run({"FAKE_RUNAI_SIZE": str(shows_report)}))
     assert "runai-size plugin: run started" in done.stderr
     assert PREVIOUS not in done.stderr
 
@@ -315,20 +327,17 @@ def _no_home(plugin: Plugin) -> dict[str, str | None]:
 def test_the_render_succeeds_without_a_default_report_that_cannot_be_written(plugin: Plugin, make: object) -> None:
     assert callable(make)
     extra = make(plugin)
-    _executable(plugin.shims / "runai-size", FAKE_RUNAI_SIZE)
     done = _ok(plugin.run(extra))
     assert "report=none" in done.stderr  # runai-size was not asked for a report it cannot write
 
 
 def test_without_home_nothing_goes_to_a_folder_shared_between_users(plugin: Plugin) -> None:
-    _executable(plugin.shims / "runai-size", FAKE_RUNAI_SIZE)
     done = _ok(plugin.run({"HOME": None, "XDG_STATE_HOME": None}))
     assert "report=none" in done.stderr
-    assert "/tmp" not in done.stderr
+    assert ".local/state" not in done.stderr  # the old fall-back was /tmp/.local/state
 
 
 def test_the_default_report_is_written_when_it_can_be(plugin: Plugin) -> None:
-    _executable(plugin.shims / "runai-size", FAKE_RUNAI_SIZE)
     done = _ok(plugin.run())
     assert f"report={plugin.default_report}" in done.stderr
     assert plugin.default_report.read_text() == "fake report\n"
@@ -426,3 +435,111 @@ def test_a_report_path_that_holds_something_else_is_never_overwritten_by_the_wra
     done = plugin.run({"RUNAI_SIZE_REPORT": str(mistaken), "RUNAI_SIZE_PYTHON": "/usr/bin/false"})
     assert done.returncode == 1
     assert mistaken.read_text() == content
+
+
+# ---------------------------------------------------------------- which runai-size runs (the README's promise)
+
+
+def test_a_runai_size_on_path_is_not_used_the_plugins_own_files_are(plugin: Plugin) -> None:
+    """Another runai-size on PATH (another version, an older install) never stands in for the plugin's files:
+    a linked checkout's edits must apply at once."""
+    _executable(plugin.shims / "runai-size", "#!/bin/sh\necho 'the runai-size on PATH' >&2\nexit 9\n")
+    done = _ok(plugin.run())
+    assert "the runai-size on PATH" not in done.stderr
+    assert plugin.calls() == ["venv", "pip"]
+
+
+# ---------------------------------------------------------------- a release's plugin: only its wheels
+
+
+PIP_WHEEL = "pip-26.3-py3-none-any.whl"
+TARGETS = "cp311-x86_64 cp311-aarch64 cp312-x86_64 cp312-aarch64 cp313-x86_64 cp313-aarch64"
+
+
+@pytest.fixture
+def release_plugin(plugin: Plugin) -> Plugin:
+    """The plugin as a release tarball lays it out: no sources, wheels/ with its lock and its pip."""
+    for name in ("runai_postrender", "profiles"):
+        shutil.rmtree(plugin.dir / name)
+    for name in ("pyproject.toml", "requirements.lock"):
+        (plugin.dir / name).unlink()
+    wheels = plugin.dir / "wheels"
+    wheels.mkdir()
+    (wheels / "requirements.txt").write_text(
+        f"# targets: {TARGETS}\nclick==8.5.1 --hash=sha256:{'0' * 64}\nrunai-size==0.1.0 --hash=sha256:{'1' * 64}\n"
+    )
+    (wheels / PIP_WHEEL).write_bytes(b"a pip wheel")
+    digest = hashlib.sha256(b"a pip wheel").hexdigest()
+    (wheels / "installer.txt").write_text(f"pip==26.3 --hash=sha256:{digest}\n")
+    plugin.env["FAKE_ARGS"] = str(plugin.tmp / "args.log")
+    return plugin
+
+
+def test_a_release_builds_its_environment_from_its_wheels_alone(release_plugin: Plugin) -> None:
+    done = _ok(release_plugin.run())
+    assert release_plugin.calls() == ["venv", "pip"]
+    args = (release_plugin.tmp / "args.log").read_text()
+    assert "-m venv --without-pip" in args
+    for option in ("--isolated", "--no-index", "--require-hashes", f"--find-links {release_plugin.dir / 'wheels'}"):
+        assert option in args
+    assert re.search(
+        r"preparing runai-size in \S+ from the bundled wheels \(.*\)\.\.\. done in \d+\.\d s\n", done.stderr
+    )
+
+
+def test_a_release_environment_is_rebuilt_when_its_wheels_change(release_plugin: Plugin) -> None:
+    _ok(release_plugin.run())
+    lock = release_plugin.dir / "wheels" / "requirements.txt"
+    lock.write_text(lock.read_text().replace("click==8.5.1", "click==8.5.2"))
+    _ok(release_plugin.run())
+    _ok(release_plugin.run())
+    assert release_plugin.calls() == ["venv", "pip", "venv", "pip"]
+
+
+@pytest.mark.parametrize(
+    ("tag", "version", "says"),
+    [
+        pytest.param(
+            "cp310-x86_64-glibc", "3.10", "is Python 3.10: runai-size needs 3.11 or later", id="python-too-old"
+        ),
+        pytest.param(
+            "cp314-x86_64-glibc",
+            "3.14",
+            "is CPython 3.14 on x86_64 (glibc): this plugin carries wheels only for cp311",
+            id="python-newer-than-the-wheels",
+        ),
+        pytest.param(
+            "cp311-armv7l-glibc",
+            "3.11",
+            "is CPython 3.11 on armv7l (glibc): this plugin carries wheels only for",
+            id="a-machine-without-wheels",
+        ),
+        pytest.param(
+            "cp311-x86_64-nonglibc",
+            "3.11",
+            "on x86_64 (nonglibc): this plugin carries wheels only for",
+            id="not-glibc",
+        ),
+    ],
+)
+def test_a_python_the_wheels_are_not_for_fails_with_one_line(
+    release_plugin: Plugin, tag: str, version: str, says: str
+) -> None:
+    no_python = _system_without_python(release_plugin.tmp / "no-python")  # the fake python3 alone
+    done = release_plugin.run({"FAKE_TAG": tag, "FAKE_VERSION": version, "PATH": f"{release_plugin.shims}:{no_python}"})
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and says in lines[0], done.stderr
+    assert says in release_plugin.default_report.read_text()
+    assert release_plugin.calls() == []
+    assert not release_plugin.venv.exists() and not release_plugin.lock.exists()
+
+
+def test_a_changed_installer_wheel_is_refused(release_plugin: Plugin) -> None:
+    (release_plugin.dir / "wheels" / PIP_WHEEL).write_bytes(b"another pip")
+    done = release_plugin.run()
+    assert done.returncode == 1 and done.stdout == ""
+    assert f"the bundled installer {release_plugin.dir / 'wheels' / PIP_WHEEL} does not match its hash" in done.stderr
+    assert release_plugin.calls() == ["venv"]
+    assert not release_plugin.venv.exists() and not release_plugin.lock.exists()

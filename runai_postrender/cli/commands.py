@@ -162,10 +162,13 @@ def _read_node_file(name: str) -> bytes:
 
 
 @click.command("version")
+@click.option("--verbose", "-v", is_flag=True, help="Also the Python and each dependency, with its version.")
 @click.pass_context
-def version_command(ctx: click.Context) -> None:
-    """Print the version (as --version does)."""
-    _print(_session(ctx), [f"runai-size, version {__version__}"])
+def version_command(ctx: click.Context, verbose: bool) -> None:
+    """Print the version (as --version does); with --verbose, what it runs with."""
+    from runai_postrender.cli.dependencies import describe
+
+    _print(_session(ctx), describe(__version__) if verbose else [f"runai-size, version {__version__}"])
 
 
 # ---------------------------------------------------------------- checking rendered manifests

@@ -79,7 +79,7 @@ def validate_command(ctx: click.Context, files: tuple[str, ...]) -> None:
     valid = []
     for file in files:
         try:
-            load_profile(file if is_file_reference(file) else f"./{file}")
+            session.load_profile(file if is_file_reference(file) else f"./{file}")
             valid.append(f"{file}: valid")
         except RunaiSizeError as exc:
             problems.append(exc)
@@ -138,7 +138,7 @@ def recommend_command(
     counts = None
     if from_file is not None or from_cluster:
         source = "kubectl get nodes -o json" if from_cluster else "stdin" if from_file == "-" else str(from_file)
-        text = kubectl_nodes() if from_cluster else _read_node_file(str(from_file))
+        text = kubectl_nodes() if from_cluster else _read_node_file(session, str(from_file))
         counts = count_nodes(read_node_list(text, source), source)
         nodes, gpus = counts.nodes, counts.gpus
     chosen = recommend(nodes, gpus)
@@ -153,11 +153,9 @@ def recommend_command(
         session.say(f"  WARNING: {warning}\n")
 
 
-def _read_node_file(name: str) -> bytes:
-    from runai_postrender.cli.session import read_file_or_stdin
-
+def _read_node_file(session: Session, name: str) -> bytes:
     hint = "--from-file - reads the node list on stdin: kubectl get nodes -o json | runai-size recommend --from-file -"
-    return read_file_or_stdin(name, hint)
+    return session.read_file(name, "the node list", hint)
 
 
 @click.command("version")

@@ -83,7 +83,7 @@ ROWS = {
     "C4 a reference inside values": (
         "values: {a: x, b: '${a}'}\nrules:\n"
         "  - {name: r, match: {kind: Deployment}, set: {/metadata/x: '${b}', /metadata/y: '${a}'}}\n",
-        r"profile '{path}': value b = .*: a value cannot refer to another",
+        r"{path}, line 1: value b = .*: a value cannot refer to another",  # the file's own value: with its line
     ),
     "C4 a reference in a key": (
         "values: {a: x}\nrules:\n  - {name: r, match: {kind: Deployment}, set: {'/metadata/${a}': '${a}'}}\n",

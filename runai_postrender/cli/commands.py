@@ -11,10 +11,10 @@ import click
 from runai_postrender import __version__
 from runai_postrender.cli.options import input_option, options_of, profile_options, report_option
 from runai_postrender.cli.session import Session
-from runai_postrender.profiles.load import builtin_names, is_file_reference, load_profile
+from runai_postrender.profiles.load import PROFILE_ENV, builtin_names, is_file_reference, load_profile
 from runai_postrender.recommend.nodes import KUBECTL_ENV
 from runai_postrender.report import format_value, plural
-from runai_postrender.support.errors import ErrorList, RunaiSizeError, VerifyError
+from runai_postrender.support.errors import ErrorList, ProfileError, RunaiSizeError, VerifyError
 
 # ---------------------------------------------------------------- looking at profiles
 
@@ -65,7 +65,15 @@ def show_command(ctx: click.Context, ref: str | None, profile: str | None, overr
     """Print a profile fully resolved (extends and overrides applied): a profile file that `validate` accepts."""
     from runai_postrender.profiles.load import resolved_text
 
+    if ref and profile:
+        raise click.UsageError(f"give the profile once: {ref} or --profile {profile}, not both", ctx=ctx)
     session = _session(ctx, profile=ref or profile, overrides=overrides)
+    if not session.options.profile and not os.environ.get(PROFILE_ENV, "").strip():
+        raise click.UsageError(
+            f"Missing argument 'NAME|FILE': the profile to show ({', '.join(builtin_names())} or a profile file; "
+            f"or --profile, or {PROFILE_ENV})",
+            ctx=ctx,
+        )
     session.output([resolved_text(session.resolve_profile()).encode()])
 
 
@@ -79,6 +87,11 @@ def validate_command(ctx: click.Context, files: tuple[str, ...]) -> None:
     valid = []
     for file in files:
         try:
+            if file in builtin_names() and not os.path.lexists(file):
+                raise ProfileError(
+                    f"{file}: no such file; {file!r} is a built-in profile, and validate checks profile files "
+                    f"(`runai-size show {file}` prints it)"
+                )
             session.load_profile(file if is_file_reference(file) else f"./{file}")
             valid.append(f"{file}: valid")
         except RunaiSizeError as exc:
@@ -249,7 +262,11 @@ def verify_command(ctx: click.Context, /, **given: Any) -> None:
         _print(session, off)
         verb = "differs" if len(off) == 1 else "differ"
         raise VerifyError(f"{plural(len(off), 'setting')} {verb} from profile {profile.name!r}")
-    unmatched = f"{plural(len(report.unmatched), 'rule')} matched nothing: {', '.join(report.unmatched) or '-'}"
+    unmatched = (
+        f"{plural(len(report.unmatched), 'rule')} matched nothing: {', '.join(report.unmatched)}"
+        if report.unmatched
+        else "every rule matched"
+    )
     _print(session, [f"ok: every setting of profile {profile.name!r} holds ({unmatched})"])
 
 

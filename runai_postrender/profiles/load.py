@@ -131,6 +131,7 @@ def _load_chain(
         raise _ExtendsCycle(f"profile extends itself: {' -> '.join([*(shown for _, shown in seen), label])}")
     if source.path is not None:
         checks.check_schema(source, data)
+        checks.check_file_values(source, data.get("values") or {})
     rules = data.get("rules") or []
     names = [rule.get("name") for rule in rules]
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -187,6 +188,9 @@ def load_profile(
     apply_overrides(values, overrides, ref)
     from runai_postrender.profiles import checks  # see _load_chain
 
+    flat = flatten_values(values)
+    for name, text in overrides:  # an override's problem, named by the override
+        checks.check_values({name: flat[name]}, f"override {name}={text}")
     checks.check_values(values, f"profile {ref!r}")
     enabled = [{k: v for k, v in raw.items() if k != "disabled"} for raw in data["rules"] if not raw.get("disabled")]
     resolved = [substitute(raw, values, f"profile {ref!r}, rule {raw['name']!r}") for raw in enabled]

@@ -249,6 +249,15 @@ def test_a_full_disk_on_stdout_is_named_and_in_the_report(tmp_path: Path) -> Non
     assert f"error: {message}" in report and "internal error" not in report
 
 
+@pytest.mark.parametrize("args", ["--help", "-h", "--version", "diff --help", "recommend --help", "version"])
+def test_what_click_prints_itself_to_a_full_disk_is_an_output_error(tmp_path: Path, args: str) -> None:
+    result = shell(f'"$RUNAI_SIZE" {args} > /dev/full', tmp_path)
+    assert (result.returncode, result.stderr.decode()) == (
+        1,
+        "runai-size: error: cannot write the output: No space left on device\n",
+    )
+
+
 @pytest.mark.parametrize("args", [["-p", "large"], ["diff", "-p", "large"], ["-p", "huge"]])
 def test_a_full_stderr_does_not_change_the_exit_status(tmp_path: Path, args: list[str]) -> None:
     expected = invoke(args, THANOS_QUERY)

@@ -83,7 +83,7 @@ ROWS = {
     "a reference inside values": (
         "values: {a: x, b: '${a}'}\nrules:\n"
         "  - {name: r, match: {kind: Deployment}, set: {/metadata/x: '${b}', /metadata/y: '${a}'}}\n",
-        r"profile '{path}': value b = .*: a value cannot refer to another",
+        r"{path}, line 1: value b = .*: a value cannot refer to another",  # the file's own value: with its line
     ),
     "a reference in a key": (
         "values: {a: x}\nrules:\n  - {name: r, match: {kind: Deployment}, set: {'/metadata/${a}': '${a}'}}\n",
@@ -240,3 +240,66 @@ def test_extends_never_quotes_a_file_that_is_not_a_profile(tmp_path: Path, text:
 def test_a_nel_written_as_an_escape_is_kept(tmp_path: Path) -> None:
     path = write(tmp_path, "p.yaml", 'extends: large\ndescription: "a\\u0085b"\n')
     assert load_profile(str(path)).description == "a\x85b"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["-p", "team/"], {}, "profile file 'team' is a directory, not a profile file"),
+        ([], {"RUNAI_SIZE_PROFILE": "."}, "RUNAI_SIZE_PROFILE=.: profile file '.' is a directory"),
+        (["-p", "team/mine.yaml"], {}, r"team/mine\.yaml extends './common': profile file 'team/common' is a direc"),
+        (["validate", "team/mine.yaml"], {}, r"team/mine\.yaml extends .*'team/common' is a directory"),
+        (["show", "./team"], {}, "profile file 'team' is a directory"),
+        (["diff", "-p", "./team"], {}, "profile file 'team' is a directory"),
+        (["verify", "-p", "./team"], {}, "profile file 'team' is a directory"),
+    ],
+    ids=["-p", "the environment", "extends", "validate", "show", "diff", "verify"],
+)
+def test_a_profile_path_that_is_a_directory_is_a_profile_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str], message: str
+) -> None:
+    (tmp_path / "team" / "common").mkdir(parents=True)
+    write(tmp_path, "team/mine.yaml", "extends: ./common\n")
+    monkeypatch.chdir(tmp_path)
+    fails_cleanly(args, message, env)
+
+
+def chain(folder: Path, length: int, last: str = "extends: large\n") -> Path:
+    """p0.yaml extends p1.yaml ... extends p{length-1}.yaml, which holds `last`."""
+    for index in range(length - 1):
+        write(folder, f"p{index}.yaml", f"extends: ./p{index + 1}.yaml\n")
+    write(folder, f"p{length - 1}.yaml", last)
+    return folder / "p0.yaml"
+
+
+def test_an_extends_chain_up_to_the_limit_loads(tmp_path: Path) -> None:
+    from runai_postrender.profiles.load import MAX_EXTENDS_DEPTH
+
+    profile = load_profile(str(chain(tmp_path, MAX_EXTENDS_DEPTH)))
+    assert len(profile.chain) == MAX_EXTENDS_DEPTH + 2  # and large, which extends small
+
+
+@pytest.mark.parametrize("length", [33, 1000])
+def test_an_extends_chain_longer_than_the_limit_is_one_short_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, length: int
+) -> None:
+    chain(tmp_path, length)
+    monkeypatch.chdir(tmp_path)
+    line = fails_cleanly(
+        ["-p", "p0.yaml"],
+        r".*p0\.yaml: its extends chain is longer than 32 files, the limit \(.*p31\.yaml extends './p32\.yaml'\)",
+    )
+    assert len(line) < 300
+
+
+def test_an_error_deep_in_an_extends_chain_names_the_first_and_last_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain(tmp_path, 20, "extends: large\nvalus: {}\n")
+    monkeypatch.chdir(tmp_path)
+    line = fails_cleanly(
+        ["-p", "p0.yaml"],
+        r".*p0\.yaml extends './p1\.yaml' \(through 17 more files\): .*p18\.yaml extends './p19\.yaml': "
+        r".*p19\.yaml: not a profile",
+    )
+    assert len(line) < 300

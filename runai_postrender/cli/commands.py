@@ -10,12 +10,12 @@ import click
 
 from runai_postrender import __version__
 from runai_postrender.cli.exporting import export_command
-from runai_postrender.cli.options import input_option, options_of, profile_options, report_option
+from runai_postrender.cli.options import input_option, print_lines, profile_options, report_option, session_of
 from runai_postrender.cli.session import Session
-from runai_postrender.profiles.load import builtin_names, is_file_reference, load_profile
+from runai_postrender.profiles.load import PROFILE_ENV, builtin_names, is_file_reference, load_profile
 from runai_postrender.recommend.nodes import KUBECTL_ENV
 from runai_postrender.report import format_value, plural
-from runai_postrender.support.errors import ErrorList, RunaiSizeError, VerifyError
+from runai_postrender.support.errors import ErrorList, ProfileError, RunaiSizeError, VerifyError
 
 # ---------------------------------------------------------------- looking at profiles
 
@@ -30,14 +30,14 @@ def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -
     """List the built-in profiles and the cluster size each is for."""
     from runai_postrender.profiles.load import flatten_values, schema_text
 
-    session = _session(ctx)
+    session = session_of(ctx)
     if show_schema:
         session.output([schema_text().encode()])
         return
     loaded = [load_profile(name) for name in builtin_names()]
     if not show_values:
         width = max(len(p.name) for p in loaded)
-        _print(session, [f"{p.name:<{width}}  {p.cluster_size:<32}  {p.description}" for p in loaded])
+        print_lines(session, [f"{p.name:<{width}}  {p.cluster_size:<32}  {p.description}" for p in loaded])
         return
     flat = [flatten_values(p.values) for p in loaded]
     names = list(dict.fromkeys(name for values in flat for name in values))
@@ -46,7 +46,7 @@ def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    _print(session, lines)
+    print_lines(session, lines)
 
 
 def _cell(value: Any) -> str:
@@ -66,7 +66,15 @@ def show_command(ctx: click.Context, ref: str | None, profile: str | None, overr
     """Print a profile fully resolved (extends and overrides applied): a profile file that `validate` accepts."""
     from runai_postrender.profiles.load import resolved_text
 
-    session = _session(ctx, profile=ref or profile, overrides=overrides)
+    if ref and profile:
+        raise click.UsageError(f"give the profile once: {ref} or --profile {profile}, not both", ctx=ctx)
+    session = session_of(ctx, profile=ref or profile, overrides=overrides)
+    if not session.options.profile and not os.environ.get(PROFILE_ENV, "").strip():
+        raise click.UsageError(
+            f"Missing argument 'NAME|FILE': the profile to show ({', '.join(builtin_names())} or a profile file; "
+            f"or --profile, or {PROFILE_ENV})",
+            ctx=ctx,
+        )
     session.output([resolved_text(session.resolve_profile()).encode()])
 
 
@@ -75,16 +83,21 @@ def show_command(ctx: click.Context, ref: str | None, profile: str | None, overr
 @click.pass_context
 def validate_command(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check profile files; exit 0 when every one is valid, else list the problems (one line each)."""
-    session = _session(ctx)
+    session = session_of(ctx)
     problems: list[RunaiSizeError] = []
     valid = []
     for file in files:
         try:
-            load_profile(file if is_file_reference(file) else f"./{file}")
+            if file in builtin_names() and not os.path.lexists(file):
+                raise ProfileError(
+                    f"{file}: no such file; {file!r} is a built-in profile, and validate checks profile files "
+                    f"(`runai-size show {file}` prints it)"
+                )
+            session.load_profile(file if is_file_reference(file) else f"./{file}")
             valid.append(f"{file}: valid")
         except RunaiSizeError as exc:
             problems.append(exc)
-    _print(session, valid)
+    print_lines(session, valid)
     if problems:
         raise ErrorList(problems)
 
@@ -120,7 +133,7 @@ def recommend_command(
     from runai_postrender.recommend.nodes import count_nodes, kubectl_nodes, read_node_list
     from runai_postrender.recommend.tiers import SystemNodesError, describe_counts, recommend, system_node_warning
 
-    session = _session(ctx)
+    session = session_of(ctx)
     given = [from_file is not None, from_cluster, nodes is not None or gpus is not None]
     if not any(given):
         raise click.UsageError(
@@ -139,7 +152,7 @@ def recommend_command(
     counts = None
     if from_file is not None or from_cluster:
         source = "kubectl get nodes -o json" if from_cluster else "stdin" if from_file == "-" else str(from_file)
-        text = kubectl_nodes() if from_cluster else _read_node_file(str(from_file))
+        text = kubectl_nodes() if from_cluster else _read_node_file(session, str(from_file))
         counts = count_nodes(read_node_list(text, source), source)
         nodes, gpus = counts.nodes, counts.gpus
     chosen = recommend(nodes, gpus)
@@ -154,11 +167,9 @@ def recommend_command(
         session.say(f"  WARNING: {warning}\n")
 
 
-def _read_node_file(name: str) -> bytes:
-    from runai_postrender.cli.session import read_file_or_stdin
-
+def _read_node_file(session: Session, name: str) -> bytes:
     hint = "--from-file - reads the node list on stdin: kubectl get nodes -o json | runai-size recommend --from-file -"
-    return read_file_or_stdin(name, hint)
+    return session.read_file(name, "the node list", hint)
 
 
 @click.command("version")
@@ -168,7 +179,7 @@ def version_command(ctx: click.Context, verbose: bool) -> None:
     """Print the version (as --version does); with --verbose, what it runs with."""
     from runai_postrender.cli.dependencies import describe
 
-    _print(_session(ctx), describe(__version__) if verbose else [f"runai-size, version {__version__}"])
+    print_lines(session_of(ctx), describe(__version__) if verbose else [f"runai-size, version {__version__}"])
 
 
 # ---------------------------------------------------------------- checking rendered manifests
@@ -189,7 +200,7 @@ def diff_command(ctx: click.Context, /, color: bool | None, exit_code: bool, **g
 
     from runai_postrender.pipeline import run
 
-    session = _session(ctx, **given)
+    session = session_of(ctx, **given)
     profile = session.resolve_profile()
     result = run(session.read_input(), profile, session.start_report(profile))
     on_terminal = sys.stdout is not None and sys.stdout.isatty()
@@ -235,7 +246,7 @@ def verify_command(ctx: click.Context, /, **given: Any) -> None:
     """
     from runai_postrender.pipeline import run
 
-    session = _session(ctx, **given)
+    session = session_of(ctx, **given)
     profile = session.resolve_profile()
     report = run(session.read_input(), profile, session.start_report(profile)).report
     if not report.changes and not report.added and set(report.unmatched) >= {rule.name for rule in profile.rules}:
@@ -252,24 +263,15 @@ def verify_command(ctx: click.Context, /, **given: Any) -> None:
     off += [f"cannot apply safely: {warning}" for warning in report.warnings]  # e.g. a ReadWriteOnce claim
     session.write_report()  # before the output, as every command that reads a stream
     if off:
-        _print(session, off)
+        print_lines(session, off)
         verb = "differs" if len(off) == 1 else "differ"
         raise VerifyError(f"{plural(len(off), 'setting')} {verb} from profile {profile.name!r}")
-    unmatched = f"{plural(len(report.unmatched), 'rule')} matched nothing: {', '.join(report.unmatched) or '-'}"
-    _print(session, [f"ok: every setting of profile {profile.name!r} holds ({unmatched})"])
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _session(ctx: click.Context, **given: Any) -> Session:
-    options_of(ctx, **given)
-    session: Session = ctx.obj
-    return session
-
-
-def _print(session: Session, lines: list[str]) -> None:
-    session.output(["".join(f"{line}\n" for line in lines).encode()])
+    unmatched = (
+        f"{plural(len(report.unmatched), 'rule')} matched nothing: {', '.join(report.unmatched)}"
+        if report.unmatched
+        else "every rule matched"
+    )
+    print_lines(session, [f"ok: every setting of profile {profile.name!r} holds ({unmatched})"])
 
 
 COMMANDS: dict[str, click.Command] = {

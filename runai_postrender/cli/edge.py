@@ -12,7 +12,7 @@ import click
 from runai_postrender.cli.session import STDERR_PATH, Session, silence
 from runai_postrender.profiles.load import PROFILE_ENV
 from runai_postrender.report import Report
-from runai_postrender.support.errors import ErrorList, ReportError, RunaiSizeError
+from runai_postrender.support.errors import ErrorList, OutputError, ReportError, RunaiSizeError
 
 USAGE_EXIT = 64  # sysexits.h EX_USAGE; 2 stays what it has always meant here: a profile problem
 INTERNAL_EXIT = 70  # sysexits.h EX_SOFTWARE
@@ -30,6 +30,8 @@ def fail(exc: BaseException, session: Session) -> int:
     if isinstance(exc, KeyboardInterrupt | click.Abort):
         silence(sys.stdout)
         return 128 + 2  # SIGINT
+    if isinstance(exc, OSError) and _raised_by_click_printing(exc):
+        exc = OutputError(f"cannot write the output: {exc.strerror or exc}")
     lines: list[str]
     if isinstance(exc, click.UsageError):
         _use_parsed_report_path(exc, session)
@@ -56,6 +58,15 @@ def fail(exc: BaseException, session: Session) -> int:
             lines[-1] += f" (and {unwritten})"
     session.say("".join(f"runai-size: error: {line}\n" for line in lines))
     return status
+
+
+def _raised_by_click_printing(exc: OSError) -> bool:
+    """Raised where click prints on its own (--help, --version, shell completion): stdout is full or
+    broken, which the user can cause (`--help > /dev/full`); not a bug."""
+    last = exc.__traceback__
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    return last is not None and last.tb_frame.f_globals.get("__name__") == "click.utils"
 
 
 def _use_parsed_report_path(exc: click.UsageError, session: Session) -> None:

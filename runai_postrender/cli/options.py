@@ -19,6 +19,18 @@ def options_of(ctx: click.Context, **given: Any) -> Options:
     return session.options
 
 
+def session_of(ctx: click.Context, **given: Any) -> Session:
+    """The session of a sub-command, with its options on top of the group's."""
+    options_of(ctx, **given)
+    session: Session = ctx.obj
+    return session
+
+
+def print_lines(session: Session, lines: list[str]) -> None:
+    """Lines on stdout: what a sub-command prints (its findings, its answer)."""
+    session.output(["".join(f"{line}\n" for line in lines).encode()])
+
+
 def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Shell completion for --profile: the built-in names, then profile files and folders."""
     from click.shell_completion import CompletionItem

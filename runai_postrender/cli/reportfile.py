@@ -5,7 +5,11 @@
 - A symlink is followed: its target is replaced and the link stays a link.
 - Anything that is not a regular file (`/dev/null`, a FIFO, a terminal), and every path under `/dev/` or
   `/proc/` (`/dev/stderr` may point at the shell's `2> file`), is written in place, never replaced.
-- A path that is one of the profile files of the run is refused: the report never overwrites a profile.
+- A path that is a file the run reads (the input, a profile file or one it extends, the node list) or
+  the run's own stdin or stdout (`/dev/stdout`, `/proc/self/fd/1`, a link to either, the file that
+  `> out.yaml` opened) is refused: the report never replaces an input nor lands in the output. Files are
+  compared by device and inode, so every spelling of a path and every hard link counts. A terminal and
+  `/dev/null` hold nothing to destroy and are allowed.
 
 `-` (stderr) is the CLI's business, not a file: it never reaches this module.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 from collections.abc import Iterable
 
 from runai_postrender.support.errors import ReportError
@@ -22,10 +27,11 @@ from runai_postrender.support.errors import ReportError
 _IN_PLACE_FOLDERS = ("/dev/", "/proc/")
 
 
-def write(path: str, text: str, profile_files: Iterable[str] = ()) -> None:
-    """Write the report `text` to `path`; `profile_files` are the files the report must never replace."""
+def write(path: str, text: str, read: Iterable[tuple[str, str]] = ()) -> None:
+    """Write the report `text` to `path`; `read` are the files of the run as (what it is, path), which
+    the report must never replace, as it must never be written into stdin or stdout."""
+    refuse_clash(path, read)
     try:
-        _refuse_profile_files(path, profile_files)
         if _write_in_place(path):
             _write_into(path, text)
         else:
@@ -34,16 +40,39 @@ def write(path: str, text: str, profile_files: Iterable[str] = ()) -> None:
         raise ReportError(f"cannot write the report to {path}: {exc.strerror or exc}") from exc
 
 
-def _refuse_profile_files(path: str, profile_files: Iterable[str]) -> None:
-    real = os.path.realpath(path)
-    for profile in profile_files:
-        same = os.path.realpath(profile) == real
-        if not same and os.path.exists(path) and os.path.exists(profile):
-            same = os.path.samefile(profile, path)  # a hard link
-        if same:
-            raise ReportError(
-                f"refusing to write the report to {path}: it is the profile file {profile}; choose another report path"
-            )
+def refuse_clash(path: str, read: Iterable[tuple[str, str]] = ()) -> None:
+    """Raise ReportError when `path` is the run's stdout or stdin, or one of the files in `read`."""
+    try:
+        info = os.stat(path)  # follows links: /dev/stdout -> /proc/self/fd/1 -> what fd 1 is
+    except OSError:
+        return  # nothing there yet, so nothing of the run's (writing says why it cannot be written)
+    if stat.S_ISCHR(info.st_mode):
+        return  # a terminal or /dev/null: nothing stored to destroy or corrupt
+    here = (info.st_dev, info.st_ino)
+    clashes = [what for fd, what in _streams() if _identity(fd) == here]
+    clashes += [f"{what} {name}" for what, name in read if _identity(name) == here]
+    if clashes:
+        raise ReportError(f"refusing to write the report to {path}: it is {clashes[0]}; choose another report path")
+
+
+def _streams() -> list[tuple[int, str]]:
+    """The run's stdout and stdin, as (descriptor, what it is); stdout first: a report there corrupts the
+    manifest stream. A stream closed at start-up is None in `sys`: its descriptor may name another file."""
+    streams = []
+    if sys.__stdout__ is not None:
+        streams.append((1, "stdout, where the manifests go"))
+    if sys.__stdin__ is not None:
+        streams.append((0, "the input (stdin)"))
+    return streams
+
+
+def _identity(file: int | str) -> tuple[int, int] | None:
+    """(device, inode) of an open descriptor or a path, or None: closed, or gone (nothing to protect)."""
+    try:
+        info = os.fstat(file) if isinstance(file, int) else os.stat(file)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _write_in_place(path: str) -> bool:

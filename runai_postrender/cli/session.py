@@ -15,7 +15,6 @@ from runai_postrender.profiles.load import (
     SET_ENV,
     Profile,
     builtin_names,
-    is_file_reference,
     load_profile,
     parse_overrides,
 )
@@ -59,7 +58,9 @@ class Session:
         self.options = Options(report_path=os.environ.get(REPORT_ENV) or None)
         self.report: Report | None = None
         self.profile: Profile | None = None
-        self._profile_ref: str | None = None
+        # Every file the run reads, as (what it is, path): the report never replaces one of them.
+        self.read: list[tuple[str, str]] = []
+        self._profile_files: list[str] = []
 
     def resolve_profile(self) -> Profile:
         ref = self.options.profile or os.environ.get(PROFILE_ENV, "").strip()
@@ -68,10 +69,9 @@ class Session:
                 f"no profile chosen: set {PROFILE_ENV} (or pass --profile) to one of {', '.join(builtin_names())} "
                 "or to the path of a profile file"
             )
-        self._profile_ref = ref
         overrides = [setting for setting in (os.environ.get(SET_ENV, "").strip(),) if setting]
         try:
-            self.profile = load_profile(ref, parse_overrides([*overrides, *self.options.overrides]))
+            self.profile = self.load_profile(ref, parse_overrides([*overrides, *self.options.overrides]))
         except ProfileError as exc:
             if self.options.profile:
                 raise
@@ -79,13 +79,31 @@ class Session:
             raise ProfileError(f"{PROFILE_ENV}={ref}: {exc}") from exc
         return self.profile
 
+    def load_profile(self, ref: str, overrides: Iterable[tuple[str, str]] = ()) -> Profile:
+        """load_profile, noting every file it opens (a report must never replace one)."""
+        try:
+            return load_profile(ref, tuple(overrides), read=self._profile_files)
+        finally:
+            self.read += [("the profile file", path) for path in self._profile_files]
+            self._profile_files.clear()
+
+    def read_file(self, name: str | None, what: str, hint: str) -> bytes:
+        """The bytes of file `name` (stdin where it is None or `-`), after checking that the report path is
+        neither that file nor stdin or stdout: a clash stops the run before anything is read or written."""
+        if name and name != "-":
+            self.read.append((what, name))
+        if self.options.report_path not in (None, STDERR_PATH):
+            reportfile.refuse_clash(str(self.options.report_path), self.read)
+        return read_file_or_stdin(name, hint)
+
     def start_report(self, profile: Profile) -> Report:
         self.report = Report(profile=profile.name)
         return self.report
 
     def read_input(self) -> bytes:
-        return read_file_or_stdin(
+        return self.read_file(
             self.options.filename,
+            "the input file",
             "reads a manifest stream on stdin or from -f FILE, e.g.: helm template ... | runai-size --profile large",
         )
 
@@ -121,12 +139,7 @@ class Session:
         if path == STDERR_PATH:
             self.say(text)
             return
-        reportfile.write(path, text, self._profile_files())
-
-    def _profile_files(self) -> list[str]:
-        labels = [self._profile_ref or "", *(self.profile.chain if self.profile else ())]
-        builtins = set(builtin_names())
-        return [label for label in labels if label and label not in builtins and is_file_reference(label)]
+        reportfile.write(path, text, self.read)
 
 
 def silence(stream: Any) -> None:

@@ -11,6 +11,7 @@ autoscale bounds, requests and limits.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,9 @@ from runai_postrender.profiles.overrides import QUANTITY_NAMES, did_you_mean, fl
 from runai_postrender.profiles.shipped import schema_text
 from runai_postrender.support import quantity
 from runai_postrender.support.errors import ProfileError
+
+# A memory quantity spelled as a bare number (`8`, `1.5`): bytes, which is never what a profile means.
+_WITHOUT_UNIT = re.compile(r"^[+]?[0-9]*\.?[0-9]*$")
 
 # ---------------------------------------------------------------- one file's shape
 
@@ -78,16 +82,34 @@ def check_new_values(
 
 
 def check_values(values: Mapping[str, Any], where: str) -> None:
-    """Values are plain settings: no `${...}` in them, and those named cpu or memory are quantities >= 0."""
+    """Values are plain settings: no `${...}` in them, and those named cpu or memory are quantities >= 0
+    (a memory with a unit: `8` would be 8 bytes)."""
+    for _name, problem in _value_problems(values):
+        raise ProfileError(f"{where}: {problem}")
+
+
+def check_file_values(source: Source, values: Mapping[str, Any]) -> None:
+    """check_values on the values one file sets, each problem with the line of its key."""
+    for name, problem in _value_problems(values):
+        raise ProfileError(f"{source.where(['values', *name.split('.')])}: {problem}")
+
+
+def _value_problems(values: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     for name, value in flatten_values(values).items():
         if any("${" in text for text in _strings(value)):
-            raise ProfileError(f"{where}: value {name} = {value!r}: a value cannot refer to another (only rules can)")
-        if name.rsplit(".", 1)[-1] in QUANTITY_NAMES:
+            yield name, f"value {name} = {value!r}: a value cannot refer to another (only rules can)"
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf in QUANTITY_NAMES:
             amount = quantity.parse(value)
             if amount is None:
-                raise ProfileError(f"{where}: value {name} = {value!r} is not a Kubernetes quantity")
-            if amount < 0:
-                raise ProfileError(f"{where}: value {name} = {value!r} is negative")
+                yield name, f"value {name} = {value!r} is not a Kubernetes quantity"
+            elif amount < 0:
+                yield name, f"value {name} = {value!r} is negative"
+            elif leaf == "memory" and amount and _WITHOUT_UNIT.match(str(value)):
+                # Kubernetes reads it as bytes, which no container runs in: refused rather than written.
+                number = str(value).lstrip("+")
+                problem = f"has no unit, which means {number} bytes; write {number}Gi, {number}G or {number}Mi"
+                yield name, f"value {name} = {value!r} {problem}"
 
 
 def _strings(data: Any) -> Iterator[str]:
@@ -98,4 +120,4 @@ def _strings(data: Any) -> Iterator[str]:
             yield from _strings(child)
 
 
-__all__ = ["build_rule", "check_new_values", "check_schema", "check_values"]
+__all__ = ["build_rule", "check_file_values", "check_new_values", "check_schema", "check_values"]

@@ -74,8 +74,14 @@ def _same_key(node: Any, step: Any) -> bool:
     return not node.tag.endswith(":str") and str(node.value).lower() in (str(step).lower(), "~", "", "null")
 
 
-def read_file(ref: str, extending: Source | None, reach: Callable[[], Sequence[Path]]) -> Source:
-    """The file `ref` names (relative to the extending profile's folder, if any), read within the limits."""
+def read_file(
+    ref: str, extending: Source | None, reach: Callable[[], Sequence[Path]], read: list[str] | None = None
+) -> Source:
+    """The file `ref` names (relative to the extending profile's folder, if any), read within the limits.
+
+    Its path is added to `read` before it is opened: a report must never replace a file the run reads,
+    even one that turned out not to be a profile.
+    """
     from pathlib import Path
 
     path = Path(ref).expanduser()
@@ -87,23 +93,37 @@ def read_file(ref: str, extending: Source | None, reach: Callable[[], Sequence[P
                 f"{str(path)!r} is outside {str(folders[0])!r}: a profile extends built-in profiles and files at "
                 f"or below its own folder, or in a folder of {PATH_ENV}"
             )
+    if read is not None:
+        read.append(str(path))
     return Source(str(path), path.stem, _read_file(path), path, extended=extending is not None)
 
 
+def _check_kind(path: Path, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise ProfileError(f"profile file {str(path)!r} is a directory, not a profile file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ProfileError(f"cannot read profile file {str(path)!r}: not a regular file")
+
+
 def _read_file(path: Path) -> str:
-    # Opened without blocking and checked before reading: a FIFO, a device or a huge file is refused at
-    # once instead of hanging or filling memory.
+    # The kind is checked before the file is opened (a directory cannot be read as a file), and again on
+    # what was opened: opened without blocking, a FIFO, a device or a huge file is refused at once instead
+    # of hanging or filling memory.
     try:
+        _check_kind(path, os.stat(str(path)))
         fd = os.open(str(path), os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise ProfileError(f"profile file {str(path)!r} does not exist") from None
     except OSError as exc:
         raise ProfileError(f"cannot read profile file {str(path)!r}: {exc.strerror}") from exc
     too_large = f"profile file {str(path)!r} is larger than {MAX_PROFILE_BYTES // 1024} KiB: refused"
-    with os.fdopen(fd, "rb") as file:
+    try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ProfileError(f"cannot read profile file {str(path)!r}: not a regular file")
+        _check_kind(path, info)  # what was opened, should the path have changed since
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as file:
         if info.st_size > MAX_PROFILE_BYTES:
             raise ProfileError(too_large)
         data = file.read(MAX_PROFILE_BYTES + 1)  # at most: a file that grows, or one in /proc that says size 0

@@ -40,6 +40,9 @@ __all__ = [
 PROFILE_ENV = "RUNAI_SIZE_PROFILE"
 SET_ENV = "RUNAI_SIZE_SET"
 _OWN_KEYS = ("description", "clusterSize", "recommendedFrom")  # what a profile does not inherit
+# A profile and the files it extends, at most: a real chain is two or three files (a file, a team's
+# profile, a built-in); a longer one is refused with a short message rather than followed to the end.
+MAX_EXTENDS_DEPTH = 32
 
 
 def is_file_reference(ref: str) -> bool:
@@ -47,9 +50,11 @@ def is_file_reference(ref: str) -> bool:
     return "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml", ".json")) or ref.startswith(".")
 
 
-def _read(ref: str, extending: Source | None, reach: Callable[[], list[Path]]) -> tuple[dict[str, Any], Source]:
+def _read(
+    ref: str, extending: Source | None, reach: Callable[[], list[Path]], read: list[str] | None
+) -> tuple[dict[str, Any], Source]:
     if is_file_reference(ref):
-        return parse_file(read_file(ref, extending, reach))
+        return parse_file(read_file(ref, extending, reach, read))
     text = builtin_text(f"{ref}.yaml")
     if text is None:
         raise ProfileError(
@@ -88,20 +93,45 @@ class _ExtendsCycle(ProfileError):
     """A profile that extends itself, directly or through others; the message names the chain."""
 
 
+class _TooDeep(ProfileError):
+    """An `extends` chain longer than MAX_EXTENDS_DEPTH; the message names where it was cut."""
+
+
+class _InChain(ProfileError):
+    """An error in a file that a profile extends, with the `extends` links that led to it."""
+
+    def __init__(self, links: list[str], error: ProfileError) -> None:
+        self.links, self.error = links, error
+        # One line that fits on a screen however long the chain: a long one shows its first and last links.
+        shown = links if len(links) <= 3 else [f"{links[0]} (through {len(links) - 2} more files)", links[-1]]
+        super().__init__(": ".join([*shown, str(error)]))
+
+
 def _load_chain(
-    ref: str, extending: Source | None, seen: tuple[tuple[str, str], ...], reach: Callable[[], list[Path]]
+    ref: str,
+    extending: Source | None,
+    seen: tuple[tuple[str, str], ...],
+    reach: Callable[[], list[Path]],
+    read: list[str] | None = None,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     # profile_checks builds Rules from the model above, so it imports this module: it is imported here, at
     # call time, and the two can be imported in either order.
     from runai_postrender.profiles import checks
 
-    data, source = _read(ref, extending, reach)
+    files = sum(1 for key, _ in seen if not key.startswith("builtin:"))
+    if extending is not None and is_file_reference(ref) and files >= MAX_EXTENDS_DEPTH:
+        raise _TooDeep(
+            f"{seen[0][1]}: its extends chain is longer than {MAX_EXTENDS_DEPTH} files, the limit "
+            f"({extending.label} extends {ref!r}); a profile extends a few files: make the chain shorter"
+        )
+    data, source = _read(ref, extending, reach, read)
     key = str(source.path.resolve()) if source.path else f"builtin:{source.name}"
     label = str(source.path) if source.path else source.name
     if key in [k for k, _ in seen]:
         raise _ExtendsCycle(f"profile extends itself: {' -> '.join([*(shown for _, shown in seen), label])}")
     if source.path is not None:
         checks.check_schema(source, data)
+        checks.check_file_values(source, data.get("values") or {})
     rules = data.get("rules") or []
     names = [rule.get("name") for rule in rules]
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -111,12 +141,15 @@ def _load_chain(
     parent: dict[str, Any] = {}
     chain: tuple[str, ...] = (label,)
     if parent_ref is not None:
+        link = f"{source.label} extends {parent_ref!r}"
         try:
-            parent, parent_chain = _load_chain(parent_ref, source, (*seen, (key, label)), reach)
-        except _ExtendsCycle:
-            raise  # already names the whole chain
+            parent, parent_chain = _load_chain(parent_ref, source, (*seen, (key, label)), reach, read)
+        except (_ExtendsCycle, _TooDeep):
+            raise  # already names the chain
+        except _InChain as exc:
+            raise _InChain([link, *exc.links], exc.error) from exc.error
         except ProfileError as exc:
-            raise ProfileError(f"{source.label} extends {parent_ref!r}: {exc}") from exc
+            raise _InChain([link], exc) from exc
         chain += parent_chain
     merged = {key: value for key, value in parent.items() if key not in _OWN_KEYS}
     merged.update({key: value for key, value in data.items() if key not in ("values", "rules", "extends")})
@@ -138,18 +171,26 @@ def _reach(allowed: Sequence[str | Path] | None) -> Callable[[], list[Path]]:
 
 
 def load_profile(
-    ref: str, overrides: Sequence[tuple[str, str]] = (), *, extends_path: Sequence[str | Path] | None = None
+    ref: str,
+    overrides: Sequence[tuple[str, str]] = (),
+    *,
+    extends_path: Sequence[str | Path] | None = None,
+    read: list[str] | None = None,
 ) -> Profile:
     """Resolve a profile by built-in name or file path, apply `--set` overrides, build and check its rules.
 
     `extends` reaches built-in profiles, files at or below the extending profile's folder, and files under
-    `extends_path` (by default the folders of $RUNAI_SIZE_PROFILE_PATH).
+    `extends_path` (by default the folders of $RUNAI_SIZE_PROFILE_PATH). The path of every file it opens
+    is added to `read`, also when loading fails.
     """
-    data, chain = _load_chain(ref, None, (), _reach(extends_path))
+    data, chain = _load_chain(ref, None, (), _reach(extends_path), read)
     values = data.get("values") or {}
     apply_overrides(values, overrides, ref)
     from runai_postrender.profiles import checks  # see _load_chain
 
+    flat = flatten_values(values)
+    for name, text in overrides:  # an override's problem, named by the override
+        checks.check_values({name: flat[name]}, f"override {name}={text}")
     checks.check_values(values, f"profile {ref!r}")
     enabled = [{k: v for k, v in raw.items() if k != "disabled"} for raw in data["rules"] if not raw.get("disabled")]
     resolved = [substitute(raw, values, f"profile {ref!r}, rule {raw['name']!r}") for raw in enabled]

@@ -113,7 +113,7 @@ def _set(
             )
             return [], [
                 f"{resource.describe()}: {label}{path.lstrip('/')} left unset: {stands} "
-                f"{_beyond(where)} the profile's {wanted} (rule {rule.name})"
+                f"{_beyond(where, current, wanted)} the profile's {wanted} (rule {rule.name})"
             ]
     elif directions.keeps(where, current, wanted):
         if quantity.same(current, wanted):
@@ -130,6 +130,8 @@ def _set(
 def _beyond(where: str, current: Any = None, wanted: Any = None) -> str:
     if current is not None and directions.compare(current, wanted) is None:
         return "cannot be compared with"
+    if current is not None and directions.compare(current, wanted) == 0:
+        return "the same as"
     return "above" if where == directions.FLOOR else "below"
 
 

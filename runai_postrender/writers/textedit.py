@@ -6,27 +6,27 @@ and the new data are compared here, and each difference becomes one text edit (`
 replaced in its own quoting, a key removed with its lines, keys added below their siblings in the
 document's indentation, list items inserted or removed alone, a collection rewritten where its shape
 changed, an alias written out where its anchor's node changes. Everything else, comments and blank
-lines included, stays as it was (`splice`). Where a change is too unusual for that (through a merged or
-tagged node or an anchored scalar; a block scalar replaced; keys sharing a line), `Unsupported` is
-raised and the writer falls back to the round trip (`roundtrip`). The result is always checked: it must
-read back as exactly the new data (`readback`).
+lines included, stays as it was (`splice`). A change through a merged or tagged node or an anchored
+scalar raises `Shared` (the round trip writes it); a layout the editor does not write raises
+`Unsupported` naming it (see write.write_back). The writer checks the result: it must read back as
+exactly the new data (`readback`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 from runai_postrender.documents.style import Style
 from runai_postrender.reading import reader, sparse
-from runai_postrender.reading.readback import check
 from runai_postrender.writers import splice
 from runai_postrender.writers.listdiff import list_opcodes
 from runai_postrender.writers.textchanges import Changes
-from runai_postrender.writers.textpositions import Partial, Unsupported
+from runai_postrender.writers.textpositions import Partial, Shared, Unsupported
 
-__all__ = ["Anchors", "Partial", "Unsupported", "check", "edit", "edit_encoded", "list_opcodes", "rewrite"]
+__all__ = ["Anchors", "Partial", "Shared", "Unsupported", "edit", "edit_encoded", "list_opcodes"]
 
 # A sparse tree's anchors (see events.Sparse): the anchor's name by the id of the node it marks, where that
 # node changes, and each anchor's aliases by its name.
@@ -54,14 +54,20 @@ class _Editor(Changes):
         self.own(node)
         if id(node) in self.anchored:
             self.changed_anchors.append(self.anchored[id(node)])
+        emptied = isinstance(new, dict | list) and not new
+        if emptied and isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.value and not node.flow_style:
+            self.replace_value(node, new, key)  # every key or item removed: `key: {}`, not `key:` (null)
+            return
         if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
             self.diff_mapping(node, old, new, key)
         elif isinstance(node, yaml.SequenceNode) and isinstance(old, list) and isinstance(new, list):
             if node.value and not node.flow_style:
                 self.diff_sequence(node, old, new)
             elif len(old) == len(new):
+                self.in_flow += 1
                 for item_node, old_item, new_item in zip(node.value, old, new, strict=True):
                     self.diff(item_node, old_item, new_item, None)
+                self.in_flow -= 1
             else:
                 self.replace_value(node, new, key)
         elif reader.same(old, new):
@@ -74,11 +80,13 @@ class _Editor(Changes):
     def diff_mapping(
         self, node: yaml.MappingNode, old: dict[Any, Any], new: dict[Any, Any], key: yaml.Node | None
     ) -> None:
+        self.in_flow += bool(node.flow_style)
         for (key_node, value_node), name in zip(node.value, old, strict=True):
             if name not in new:
                 self.remove_entry(node, key_node, value_node)
             else:
                 self.diff(value_node, old[name], new[name], key_node)
+        self.in_flow -= bool(node.flow_style)
         added = {name: value for name, value in new.items() if name not in old}
         if added:
             self.add_entries(node, added, key)
@@ -106,14 +114,6 @@ class _Editor(Changes):
                     self.write_out(alias, alias.value)
 
 
-def rewrite(text: str, node: yaml.Node, old: Any, new: Any, style: Style, shared: frozenset[int] = frozenset()) -> str:
-    """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`; the nodes
-    in `shared` (ids: see reader.shared_nodes) must not change. Raises Unsupported."""
-    result = edit(text, node, old, new, style, shared)
-    check(result, new)
-    return result
-
-
 def edit(
     text: str,
     node: yaml.Node,
@@ -123,8 +123,9 @@ def edit(
     shared: frozenset[int] = frozenset(),
     anchors: Anchors = NO_ANCHORS,
 ) -> str:
-    """`rewrite` without its check: the text that `check` must then accept. With a sparse tree (`node`
-    from sparse.sparse), its `anchors`."""
+    """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`; the nodes in
+    `shared` (ids: see reader.shared_nodes) must not change; with a sparse tree (`node` from sparse.sparse),
+    its `anchors`. The caller checks the result (readback.check). Raises Unsupported."""
     editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
     result = splice.apply(editor.text, editor.edits)
     if unterminated and result.endswith(style.newline):
@@ -161,4 +162,26 @@ def _diffed(
     editor = _Editor(text + style.newline if unterminated else text, style, shared, anchors)
     editor.diff(node, old, new, None)
     editor.write_out_aliases()
+    if unterminated and any(item.start == len(editor.text) for item in editor.edits):
+        _strip_last_block_scalar(editor)
     return editor, unterminated
+
+
+_INDICATOR = re.compile(r"[|>]([1-9]?)([+-]?)([1-9]?)")
+
+
+def _strip_last_block_scalar(editor: _Editor) -> None:
+    """A block scalar that ends a text without a final line break has none in its value (`|` clips to
+    nothing, `|+` keeps nothing): lines added after it would give it one, so its indicator strips it
+    (`|-`), as the round trip writes it."""
+    last: Any = None
+    for event in yaml.parse(editor.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        if isinstance(event, yaml.ScalarEvent):
+            last = event
+    if last is None or last.style not in ("|", ">") or editor.text[last.end_mark.index :].strip():
+        return
+    start = int(last.start_mark.index)
+    found = _INDICATOR.match(editor.text, start)
+    if found is not None and found.group(2) != "-":
+        indicator = editor.text[start] + found.group(1) + found.group(3) + "-"
+        editor.edits.append(splice.Edit(start, found.end(), indicator))

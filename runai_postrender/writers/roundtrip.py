@@ -18,10 +18,11 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
+from ruamel.yaml.scanner import ScannerError
 
 from runai_postrender.documents.document import Document
 from runai_postrender.documents.style import Style
-from runai_postrender.reading import reader, ruamel
+from runai_postrender.reading import readback, reader, ruamel
 from runai_postrender.support.errors import InputError
 from runai_postrender.writers import emit, linemerge, sharing
 from runai_postrender.writers.listdiff import list_opcodes
@@ -38,7 +39,7 @@ def rewrite(doc: Document, old: Any) -> str:
     ruamel's tree and the line merge."""
     text = doc.text.replace("\r\n", "\n")
     where = doc.describe()
-    tree = ruamel.load(text, doc.style, where, doc.first_line)
+    tree = _load(text, doc, where)
     try:
         if doc.shares:
             sharing.keep_anchors(tree)
@@ -53,22 +54,38 @@ def rewrite(doc: Document, old: Any) -> str:
         raise InputError(f"{where}: nested too deeply to process") from exc
     newline = doc.style.newline
     merged = linemerge.merge(doc.text, base, theirs, newline)
-    via_libyaml = doc.libyaml
-    if _means(merged, doc.data, via_libyaml):
+    if _means(merged, doc):
         return merged
-    rendered = linemerge.rendering(doc.text, theirs, newline)
-    if _means(rendered, doc.data, via_libyaml):
+    rendered = linemerge.rendering(doc.text, theirs, newline)  # where the merge's lines do not fit together
+    if _means(rendered, doc):
         return rendered
     raise InputError(f"{where}: cannot write the change without changing other values of the document")
 
 
-def _means(text: str, data: Any, via_libyaml: bool) -> bool:
-    """Whether `text` reads back as `data` (read as the document was): the safety net under the merge."""
+def _load(text: str, doc: Document, where: str) -> Any:
+    """ruamel's tree of the text. ruamel's scanner refuses a tab after a value (`image: x<TAB>`, before a
+    comment too) that libyaml and Helm's reader take as the blank it is: each such tab is read as a space,
+    one character for one (the line merge keeps the original's lines, tab and all, where nothing changed)."""
+    for _ in range(text.count("\t") + 1):
+        try:
+            return ruamel.load(text, doc.style, where, doc.first_line)
+        except InputError as exc:
+            cause, index = exc.__cause__, -1
+            if isinstance(cause, ScannerError) and "'\\t'" in str(cause.problem) and cause.problem_mark:
+                index = cause.problem_mark.index
+            if not doc.libyaml or text[index : index + 1] != "\t" or index < 0:
+                raise
+            text = text[:index] + " " + text[index + 1 :]
+    raise InputError(f"{where}: cannot read the document")  # (not reached: each try takes one tab away)
+
+
+def _means(text: str, doc: Document) -> bool:
+    """Whether `text` reads back as the patched data (read as the document was): the writers' one check."""
     try:
-        found = reader.read(text) if via_libyaml else ruamel.read(text, "", 1)
-        return reader.same(found, data, ordered=False, quoted_numbers=True)
-    except (reader.YAMLError, reader.Shape, InputError, RecursionError):
+        readback.check(text, doc.data, ordered=False, by_ruamel=not doc.libyaml)
+    except readback.Mismatch:
         return False
+    return True
 
 
 _REMOVED = object()

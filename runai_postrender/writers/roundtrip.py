@@ -22,10 +22,10 @@ from ruamel.yaml.scanner import ScannerError
 
 from runai_postrender.documents.document import Document
 from runai_postrender.documents.style import Style
-from runai_postrender.reading import readback, reader, ruamel
+from runai_postrender.reading import readback, ruamel
 from runai_postrender.support.errors import InputError
 from runai_postrender.writers import emit, linemerge, sharing
-from runai_postrender.writers.listdiff import list_opcodes
+from runai_postrender.writers.diff import Diff
 
 
 def _dump(tree: Any, style: Style) -> str:
@@ -98,32 +98,39 @@ class _Inserted:
     value: Any
 
 
-def _changes(old: Any, new: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
-    """Where `new` differs from `old`: (path, value) pairs, in the order to apply them; value is _REMOVED
-    for a removed key or list item, an _Inserted for a new list item. A list that grew or shrank has only
-    the items concerned inserted or removed (see listdiff.list_opcodes): the others keep their text."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        found: list[tuple[tuple[Any, ...], Any]] = []
-        for key in old:
-            if key not in new:
-                found.append(((*path, key), _REMOVED))
-            else:
-                found.extend(_changes(old[key], new[key], (*path, key)))
-        found.extend(((*path, key), value) for key, value in new.items() if key not in old)
-        return found
-    if isinstance(old, list) and isinstance(new, list) and old:
-        found = []
-        for _, old_start, old_end, new_start, new_end in list_opcodes(old, new):
-            common = min(old_end - old_start, new_end - new_start)
-            at = old_start + common
-            found += [((*path, index), _REMOVED) for index in reversed(range(at, old_end))]
-            found += [((*path, at), _Inserted(value)) for value in reversed(new[new_start + common : new_end])]
-            for offset in reversed(range(common)):
-                found += _changes(old[old_start + offset], new[new_start + offset], (*path, old_start + offset))
-        return found
-    if reader.same(old, new):
-        return []
-    return [(path, new)]
+class _Changes(Diff[tuple[Any, ...]]):
+    """The comparison of `diff` as (path, value) pairs, in the order to apply them to ruamel's tree; value
+    is _REMOVED for a removed key or list item, an _Inserted for a new list item."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[tuple[Any, ...], Any]] = []
+
+    def child(self, at: tuple[Any, ...], index: int, name: Any) -> tuple[Any, ...]:
+        return (*at, name)
+
+    def item(self, at: tuple[Any, ...], index: int) -> tuple[Any, ...]:
+        return (*at, index)
+
+    def replace(self, at: tuple[Any, ...], new: Any) -> None:
+        self.found.append((at, new))
+
+    def remove_key(self, at: tuple[Any, ...], index: int, name: Any) -> None:
+        self.found.append(((*at, name), _REMOVED))
+
+    def add_keys(self, at: tuple[Any, ...], added: dict[Any, Any]) -> None:
+        self.found += [((*at, name), value) for name, value in added.items()]
+
+    def remove_items(self, at: tuple[Any, ...], start: int, end: int) -> None:
+        self.found += [((*at, index), _REMOVED) for index in reversed(range(start, end))]
+
+    def insert_items(self, at: tuple[Any, ...], before: int, items: list[Any]) -> None:
+        self.found += [((*at, before), _Inserted(value)) for value in reversed(items)]
+
+
+def _changes(old: Any, new: Any) -> list[tuple[tuple[Any, ...], Any]]:
+    changes = _Changes()
+    changes.diff((), old, new)
+    return changes.found
 
 
 def _put(tree: Any, path: tuple[Any, ...], value: Any) -> None:

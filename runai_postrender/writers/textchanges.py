@@ -27,12 +27,12 @@ class Changes(Positions):
         self.style = style
         self.edits: list[Edit] = []
         self.written_out: set[int] = set()  # the aliases written out already
-        self.in_flow = 0  # inside how many flow collections the node being changed stands: its text is flow
+        self.in_flow = False  # the node being changed stands inside a flow collection: its text is flow
 
     def remove_item(self, item: yaml.Node) -> None:
         self.edits.append(Edit(self.item_start(item), self.after(item), ""))
 
-    def insert_items(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
+    def insert_item_lines(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
         """New items before the old item `before` (below the one before it, so its comments stay with it)."""
         first = self.item_start(node.value[0])  # (the item's own position, not an anchor's elsewhere)
         column = len(self.text[first : node.value[0].start_mark.index].split("-")[0])

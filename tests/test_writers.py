@@ -524,3 +524,15 @@ def test_a_flow_style_template_keeps_its_comments_when_replicas_go_and_resources
     first = out.split(b"\n---\n")[0] + b"\n"
     assert b"# the selector must match the template labels\n" in first and b"# the API server\n" in first
     assert b"replicas" not in first and b"resources: {requests: {cpu:" in first
+
+
+def test_a_line_break_libyaml_counts_but_the_editor_does_not_takes_the_named_round_trip() -> None:
+    # U+2028 ends a line for libyaml (YAML 1.1, as Helm reads it): the editor, counting lines by LF, would
+    # write at the wrong columns (its edit did not read back). The report names why the round trip wrote it.
+    data = QUERY.replace(b"    spec:\n", b"    spec:\n      # a comment\xe2\x80\xa8\n")
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert list(result.report.writers.values()) == [
+        "round trip (a line break other than LF or CR LF (U+0085, U+2028, U+2029))"
+    ]
+    assert documents(out)[0]["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] == 1

@@ -161,6 +161,10 @@ def _diffed(
     # Without a final line break, lines added at the end would each bring one: edit the text as if it
     # had one, and take it off again.
     unterminated = bool(text) and not text.endswith("\n")
+    if any(mark in text for mark in _OTHER_BREAKS):
+        # libyaml (as Helm's reader, YAML 1.1) also ends a line at these: its columns would not be the
+        # editor's, which counts lines by LF
+        raise Unsupported("a line break other than LF or CR LF (U+0085, U+2028, U+2029)")
     editor = _Editor(text + style.newline if unterminated else text, style, shared, anchors)
     editor.diff((node, None, False), old, new)
     editor.write_out_aliases()
@@ -169,6 +173,7 @@ def _diffed(
     return editor, unterminated
 
 
+_OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
 _INDICATOR = re.compile(r"[|>]([1-9]?)([+-]?)([1-9]?)")
 
 

@@ -1,10 +1,11 @@
 """The writer for what text edits cannot keep exact: ruamel.yaml's round trip, merged line by line.
 
-Documents with anchors, aliases, merge keys or tags, and changes the text editor refuses (a block
-scalar replaced, keys sharing a line), are written here: ruamel parses the original text, the change
-between the parsed and the patched data is replayed into its tree (shared nodes unshared first, see
-`sharing`), and the new text is the original merged with ruamel's renderings before and after
-(`linemerge`). The result must read back as the patched data, as the text edits must.
+A change that goes through an anchor, an alias, a merge key or a tag, a document only ruamel reads, and
+the few layouts write.write_back names, are written here: ruamel parses the original text, the change
+between the parsed and the patched data (`diff`, the editor's comparison too) is replayed into its tree
+(shared nodes unshared first, see `sharing`), and the new text is the original merged with ruamel's
+renderings before and after (`linemerge`), or ruamel's whole rendering where the merge does not read
+back. The result must read back as the patched data (`readback.check`, as for the text edits).
 
 ruamel.yaml is imported only when a document needs this path: it costs more start-up time than
 everything else a run imports.

@@ -6,6 +6,7 @@ import copy
 import json
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,27 +16,30 @@ from runai_postrender.documents.stream import Span
 from runai_postrender.documents.style import Style
 from runai_postrender.reading import sparse
 from runai_postrender.reading.load import load
+from runai_postrender.reading.readback import check
 from runai_postrender.reading.reader import compose, construct, shares
 from runai_postrender.writers import new_documents, write
-from runai_postrender.writers.textedit import Partial, Unsupported, check, edit, edit_encoded, rewrite
+from runai_postrender.writers.textedit import Partial, Shared, edit, edit_encoded
 
 
 def edited(text: str, change: Callable[[Any], None], style: Style | None = None) -> str:
-    """The text edited with the whole node tree; the sparse tree (what a run uses for the documents
-    libyaml's events read) must give the same text, or refuse where the whole tree refuses."""
+    """The text as the writers write it (write.write_back: the sparse tree, or the whole node tree for what
+    libyaml's events leave), which must be text edits; the whole node tree must give the same text."""
     text = textwrap.dedent(text)
-    style = style or Style(mapping=2, offset=2)
-    node = compose(text)
-    old = construct(node)
-    new = copy.deepcopy(old)
+    data = text.encode()
+    doc = replace(load(data, Span(1, 0, len(data))), style=style or Style(mapping=2, offset=2))
+    new = copy.deepcopy(doc.data)
     change(new)
-    try:
-        whole = rewrite(text, node, old, new, style)
-    except Unsupported:
-        with pytest.raises(Unsupported):
-            through_events(text, new, style)
-        raise
-    assert through_events(text, new, style) == whole
+    doc.data = new
+    written = write.write_back(doc)
+    assert written is not None
+    out, writer = written
+    assert writer == write.TEXT_EDITS
+    node = compose(text)
+    assert node is not None
+    whole = edit(text, node, construct(node), new, doc.style)
+    check(whole, new)
+    assert out.decode() == whole
     return whole
 
 
@@ -147,9 +151,53 @@ def test_documents_the_editor_cannot_keep_exact_are_left_to_the_round_trip_path(
     assert not shares(compose("a: {b: 1}\nc: [1, 2]\n"))  # type: ignore[arg-type]
 
 
-def test_a_block_scalar_being_replaced_is_left_to_the_round_trip_path() -> None:
-    with pytest.raises(Unsupported):
-        edited("a: |\n  text\nb: 1\n", lambda d: d.update(a="other"))
+def test_a_block_scalar_being_replaced_is_written_on_its_key_line() -> None:
+    assert edited("a: |\n  text\n  more\nb: 1\n", lambda d: d.update(a="other")) == "a: other\nb: 1\n"
+    assert edited("l:\n- >\n  folded\n", lambda d: d.update(l=["x"])) == "l:\n- x\n"
+    assert edited("a: |\n  text", lambda d: d.update(a="1")) == "a: '1'"
+
+
+def test_a_scalar_over_several_lines_is_replaced_by_one_line() -> None:
+    assert edited('a: "one\n  two"\nb: 1\n', lambda d: d.update(a="x")) == 'a: "x"\nb: 1\n'
+
+
+def test_removing_every_key_of_a_block_mapping_leaves_an_empty_mapping_not_null() -> None:
+    # `spec:` alone would read as null: `spec: {}` is what the data says
+    text = "spec:  # the spec\n  replicas: 3\nx: 1\n"
+    assert edited(text, lambda d: d["spec"].pop("replicas")) == "spec: {}  # the spec\nx: 1\n"
+    assert edited("a:\n  l:\n  - 1\n", lambda d: d["a"].update(l=[])) == "a:\n  l: []\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("spec: {replicas: 3, a: 1}\n", "spec: {a: 1}\n"),
+        ("spec: {a: 1, replicas: 3}\n", "spec: {a: 1}\n"),
+        ("spec: {replicas: 3}\n", "spec: {}\n"),
+        ("spec: {\n  replicas: 3,  # gone\n  a: 1  # stays\n}\n", "spec: {\n  a: 1  # stays\n}\n"),
+    ],
+    ids=["first", "last", "only", "multi-line"],
+)
+def test_a_key_removed_from_a_flow_mapping_takes_its_comma(text: str, expected: str) -> None:
+    assert edited(text, lambda d: d["spec"].pop("replicas")) == expected
+
+
+def test_a_key_after_a_list_items_dash_is_removed_up_to_the_next_key() -> None:
+    text = "l:\n- replicas: 1\n  name: x\n"
+    assert edited(text, lambda d: d["l"][0].pop("replicas")) == "l:\n- name: x\n"
+
+
+@pytest.mark.parametrize("empty", ["{}", "~", "null"])
+def test_a_value_inside_a_flow_collection_is_written_as_flow_where_it_stands(empty: str) -> None:
+    text = f"""\
+        c: [
+          {{name: q,   # the query container
+           r: {empty}}},
+          {{name: s}}   # keep me
+        ]
+        """
+    out = edited(text, lambda d: d["c"][0].update(r={"requests": {"cpu": 1}}))
+    assert out == textwrap.dedent(text).replace(f"r: {empty}", "r: {requests: {cpu: 1}}")
 
 
 def test_keys_after_a_block_scalar_are_added_after_its_last_line() -> None:
@@ -253,7 +301,7 @@ def test_a_change_through_an_anchor_writes_out_the_aliases_that_must_not_change(
 
 
 def test_an_anchored_scalar_that_changes_is_left_to_the_round_trip() -> None:
-    with pytest.raises(Unsupported):
+    with pytest.raises(Shared):
         through_events("a: &v 1\nb: *v\n", {"a": 2, "b": 1}, Style())
 
 
@@ -262,3 +310,11 @@ def test_keys_added_at_the_end_of_a_text_without_a_final_line_break_get_their_ow
     newline = "\r\n" if "\r\n" in text else "\n"
     style = Style(mapping=2, offset=2, newline=newline)
     assert edited(text, lambda d: d["a"].update(c=2), style) == text + f"{newline}  c: 2"
+
+
+@pytest.mark.parametrize("indicator", ["|", "|+", ">2"])
+def test_a_block_scalar_ending_a_text_without_a_line_break_strips_it_when_lines_follow(indicator: str) -> None:
+    # Its value has no final line break (the text ends): the lines added after it would give it one.
+    text = f"m:\n  a: {indicator}\n    text"
+    out = edited(text, lambda d: d["m"].update(b=2))
+    assert out == f"m:\n  a: {indicator.replace('+', '')}-\n    text\n  b: 2"

@@ -9,12 +9,10 @@ The minimal input files are in `tests/inputs/`.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -342,12 +340,11 @@ def anchored_list(items: int) -> bytes:
 
 
 @pytest.mark.slow
-def test_a_megabyte_anchored_list_is_patched_in_seconds() -> None:
+def test_a_megabyte_anchored_list_is_patched() -> None:
+    # (It took minutes before the line merge was linear; scripts/bench --large-documents measures speed.)
     data = anchored_list(7_000)
     assert len(data) > 1_000_000
-    began = time.monotonic()
     out = output(data)
-    assert time.monotonic() - began < 60  # about 20 s before the merge was linear for 800 kB, minutes for this
     assert out.count(b"memory: 3G") == 2
 
 
@@ -355,38 +352,14 @@ def test_a_megabyte_anchored_list_is_patched_in_seconds() -> None:
 BIG = [(kind, anchor) for kind in big_documents.KINDS for anchor in big_documents.ANCHORS]
 
 
-def peak_run(source: Path, target: Path) -> tuple[int, float, int]:
-    """Exit status, seconds and peak RSS (bytes) of `runai-size -p large` from `source` to `target`."""
-    began = time.monotonic()
-    with source.open("rb") as stdin, target.open("wb") as stdout:
-        command = [sys.executable, "-m", "runai_postrender", "-p", "large", "-q"]
-        process = subprocess.Popen(command, stdin=stdin, stdout=stdout, cwd=ROOT)
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, time.monotonic() - began, usage.ru_maxrss * 1024  # KB on Linux
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("kind", "anchor"), BIG, ids=[f"{kind}, anchor {anchor}" for kind, anchor in BIG])
-def test_a_5_mb_targeted_document_is_patched_in_seconds_and_bounded_memory(
-    kind: str, anchor: str, tmp_path: Path
-) -> None:
-    # Measured on a 2-core machine: 1.9 to 2.6 s, and 7 to 9 times the document above the same command's
-    # peak on a small stream (the interpreter and its imports); 44 to 57 times with the node tree kept,
-    # and 20 to 205 s before the line merge was linear.
-    small = tmp_path / "small.yaml"
-    small.write_bytes(QUERY)
-    status, _, baseline = peak_run(small, tmp_path / "small.out")
-    assert status == 0
+def test_a_5_mb_targeted_document_is_patched(kind: str, anchor: str) -> None:
+    # Its speed and memory are measured by scripts/bench --large-documents, not asserted here.
     data = big_documents.big(kind, anchor, 5)
-    source, target = tmp_path / "in.yaml", tmp_path / "out.yaml"
-    source.write_bytes(data)
-    status, seconds, peak = peak_run(source, target)
-    out = target.read_bytes()
-    assert status == 0
-    assert seconds < 15, f"{seconds:.1f} s"
-    cost = peak - baseline
-    assert cost < 10 * len(data), f"{cost / 1e6:.0f} MB above the baseline for {len(data) / 1e6:.1f} MB"
+    result = cli(["-p", "large", "-q"], data)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr.decode()
     assert len(out) > len(data) and (b"retention: 1h" in out or out.count(b"memory: 3G") == 2)
 
 
@@ -491,3 +464,79 @@ def test_a_last_document_without_a_final_line_break_gets_lines_added_at_its_end(
     assert out[len(data) : len(data) + len(newline) + 21] == newline + b"          resources:" + newline[:1]
     assert not out.endswith(newline)  # ends as the input ended: without a line break
     assert documents(out)[-1]["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] == 1
+
+
+@pytest.mark.parametrize("after", [b"\t", b"\t# the image", b" \t "], ids=["tab", "tab then comment", "blanks"])
+def test_a_blank_tab_after_a_value_is_kept_in_a_document_the_round_trip_writes(after: bytes) -> None:
+    # libyaml and Helm's reader take a tab after a value as a blank; ruamel's scanner refused it, and the
+    # round trip (this document changes through a merge key) blamed the input.
+    case = ROOT / "tests" / "cases" / "anchors-merge-keys"
+    line = b"          image: thanos\n"
+    data = (case / "input.yaml").read_bytes().replace(line, line[:-1] + after + b"\n", 1)
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert list(result.report.writers.values()) == ["round trip"]
+    assert out == (case / "expected.yaml").read_bytes().replace(line, line[:-1] + after + b"\n", 1)
+
+
+FLOW_CONTAINERS = """\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: runai-backend-thanos-query, labels: {app.kubernetes.io/instance: runai-backend}}
+    spec:
+      template:
+        spec:
+          containers: [
+            {name: query,   # the query container
+             image: thanos, resources: EMPTY},
+            {name: sidecar, image: x}   # keep me
+          ]
+    """
+
+
+@pytest.mark.parametrize("empty", ["{}", "~", "null"])
+def test_a_container_in_a_multi_line_flow_list_is_sized_on_its_own_line(empty: str) -> None:
+    data = textwrap.dedent(FLOW_CONTAINERS).replace("EMPTY", empty).encode()
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert list(result.report.writers.values()) == ["text edits"]
+    removed, added = changed_lines(data, out)
+    assert removed == [f"         image: thanos, resources: {empty}}},"]
+    assert added == [
+        "         image: thanos, resources: {requests: {cpu: 1, memory: 3G}, limits: {cpu: 1, memory: 3G}}},"
+    ]
+
+
+def test_a_flow_style_template_keeps_its_comments_when_replicas_go_and_resources_come() -> None:
+    data = textwrap.dedent("""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: runai-backend-backend
+          labels: {app.kubernetes.io/instance: runai-backend}
+        spec:
+          replicas: 3
+          # the selector must match the template labels
+          selector:
+            matchLabels: {app: backend}
+          template: {metadata: {labels: {app: backend}}, spec: {containers: [{name: backend,  # the API server
+              image: backend, resources: {}}]}}
+        """).encode()
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert set(result.report.writers.values()) == {"text edits"}
+    first = out.split(b"\n---\n")[0] + b"\n"
+    assert b"# the selector must match the template labels\n" in first and b"# the API server\n" in first
+    assert b"replicas" not in first and b"resources: {requests: {cpu:" in first
+
+
+def test_a_line_break_libyaml_counts_but_the_editor_does_not_takes_the_named_round_trip() -> None:
+    # U+2028 ends a line for libyaml (YAML 1.1, as Helm reads it): the editor, counting lines by LF, would
+    # write at the wrong columns (its edit did not read back). The report names why the round trip wrote it.
+    data = QUERY.replace(b"    spec:\n", b"    spec:\n      # a comment\xe2\x80\xa8\n")
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert list(result.report.writers.values()) == [
+        "round trip (a line break other than LF or CR LF (U+0085, U+2028, U+2029))"
+    ]
+    assert documents(out)[0]["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] == 1

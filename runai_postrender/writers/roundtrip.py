@@ -1,10 +1,11 @@
 """The writer for what text edits cannot keep exact: ruamel.yaml's round trip, merged line by line.
 
-Documents with anchors, aliases, merge keys or tags, and changes the text editor refuses (a block
-scalar replaced, keys sharing a line), are written here: ruamel parses the original text, the change
-between the parsed and the patched data is replayed into its tree (shared nodes unshared first, see
-`sharing`), and the new text is the original merged with ruamel's renderings before and after
-(`linemerge`). The result must read back as the patched data, as the text edits must.
+A change that goes through an anchor, an alias, a merge key or a tag, a document only ruamel reads, and
+the few layouts write.write_back names, are written here: ruamel parses the original text, the change
+between the parsed and the patched data (`diff`, the editor's comparison too) is replayed into its tree
+(shared nodes unshared first, see `sharing`), and the new text is the original merged with ruamel's
+renderings before and after (`linemerge`), or ruamel's whole rendering where the merge does not read
+back. The result must read back as the patched data (`readback.check`, as for the text edits).
 
 ruamel.yaml is imported only when a document needs this path: it costs more start-up time than
 everything else a run imports.
@@ -18,13 +19,14 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
+from ruamel.yaml.scanner import ScannerError
 
 from runai_postrender.documents.document import Document
 from runai_postrender.documents.style import Style
-from runai_postrender.reading import reader, ruamel
+from runai_postrender.reading import readback, ruamel
 from runai_postrender.support.errors import InputError
 from runai_postrender.writers import emit, linemerge, sharing
-from runai_postrender.writers.listdiff import list_opcodes
+from runai_postrender.writers.diff import Diff
 
 
 def _dump(tree: Any, style: Style) -> str:
@@ -38,7 +40,7 @@ def rewrite(doc: Document, old: Any) -> str:
     ruamel's tree and the line merge."""
     text = doc.text.replace("\r\n", "\n")
     where = doc.describe()
-    tree = ruamel.load(text, doc.style, where, doc.first_line)
+    tree = _load(text, doc, where)
     try:
         if doc.shares:
             sharing.keep_anchors(tree)
@@ -53,22 +55,38 @@ def rewrite(doc: Document, old: Any) -> str:
         raise InputError(f"{where}: nested too deeply to process") from exc
     newline = doc.style.newline
     merged = linemerge.merge(doc.text, base, theirs, newline)
-    via_libyaml = doc.libyaml
-    if _means(merged, doc.data, via_libyaml):
+    if _means(merged, doc):
         return merged
-    rendered = linemerge.rendering(doc.text, theirs, newline)
-    if _means(rendered, doc.data, via_libyaml):
+    rendered = linemerge.rendering(doc.text, theirs, newline)  # where the merge's lines do not fit together
+    if _means(rendered, doc):
         return rendered
     raise InputError(f"{where}: cannot write the change without changing other values of the document")
 
 
-def _means(text: str, data: Any, via_libyaml: bool) -> bool:
-    """Whether `text` reads back as `data` (read as the document was): the safety net under the merge."""
+def _load(text: str, doc: Document, where: str) -> Any:
+    """ruamel's tree of the text. ruamel's scanner refuses a tab after a value (`image: x<TAB>`, before a
+    comment too) that libyaml and Helm's reader take as the blank it is: each such tab is read as a space,
+    one character for one (the line merge keeps the original's lines, tab and all, where nothing changed)."""
+    for _ in range(text.count("\t") + 1):
+        try:
+            return ruamel.load(text, doc.style, where, doc.first_line)
+        except InputError as exc:
+            cause, index = exc.__cause__, -1
+            if isinstance(cause, ScannerError) and "'\\t'" in str(cause.problem) and cause.problem_mark:
+                index = cause.problem_mark.index
+            if not doc.libyaml or text[index : index + 1] != "\t" or index < 0:
+                raise
+            text = text[:index] + " " + text[index + 1 :]
+    raise InputError(f"{where}: cannot read the document")  # (not reached: each try takes one tab away)
+
+
+def _means(text: str, doc: Document) -> bool:
+    """Whether `text` reads back as the patched data (read as the document was): the writers' one check."""
     try:
-        found = reader.read(text) if via_libyaml else ruamel.read(text, "", 1)
-        return reader.same(found, data, ordered=False, quoted_numbers=True)
-    except (reader.YAMLError, reader.Shape, InputError, RecursionError):
+        readback.check(text, doc.data, ordered=False, by_ruamel=not doc.libyaml)
+    except readback.Mismatch:
         return False
+    return True
 
 
 _REMOVED = object()
@@ -81,32 +99,39 @@ class _Inserted:
     value: Any
 
 
-def _changes(old: Any, new: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
-    """Where `new` differs from `old`: (path, value) pairs, in the order to apply them; value is _REMOVED
-    for a removed key or list item, an _Inserted for a new list item. A list that grew or shrank has only
-    the items concerned inserted or removed (see listdiff.list_opcodes): the others keep their text."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        found: list[tuple[tuple[Any, ...], Any]] = []
-        for key in old:
-            if key not in new:
-                found.append(((*path, key), _REMOVED))
-            else:
-                found.extend(_changes(old[key], new[key], (*path, key)))
-        found.extend(((*path, key), value) for key, value in new.items() if key not in old)
-        return found
-    if isinstance(old, list) and isinstance(new, list) and old:
-        found = []
-        for _, old_start, old_end, new_start, new_end in list_opcodes(old, new):
-            common = min(old_end - old_start, new_end - new_start)
-            at = old_start + common
-            found += [((*path, index), _REMOVED) for index in reversed(range(at, old_end))]
-            found += [((*path, at), _Inserted(value)) for value in reversed(new[new_start + common : new_end])]
-            for offset in reversed(range(common)):
-                found += _changes(old[old_start + offset], new[new_start + offset], (*path, old_start + offset))
-        return found
-    if reader.same(old, new):
-        return []
-    return [(path, new)]
+class _Changes(Diff[tuple[Any, ...]]):
+    """The comparison of `diff` as (path, value) pairs, in the order to apply them to ruamel's tree; value
+    is _REMOVED for a removed key or list item, an _Inserted for a new list item."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[tuple[Any, ...], Any]] = []
+
+    def child(self, at: tuple[Any, ...], index: int, name: Any) -> tuple[Any, ...]:
+        return (*at, name)
+
+    def item(self, at: tuple[Any, ...], index: int) -> tuple[Any, ...]:
+        return (*at, index)
+
+    def replace(self, at: tuple[Any, ...], new: Any) -> None:
+        self.found.append((at, new))
+
+    def remove_key(self, at: tuple[Any, ...], index: int, name: Any) -> None:
+        self.found.append(((*at, name), _REMOVED))
+
+    def add_keys(self, at: tuple[Any, ...], added: dict[Any, Any]) -> None:
+        self.found += [((*at, name), value) for name, value in added.items()]
+
+    def remove_items(self, at: tuple[Any, ...], start: int, end: int) -> None:
+        self.found += [((*at, index), _REMOVED) for index in reversed(range(start, end))]
+
+    def insert_items(self, at: tuple[Any, ...], before: int, items: list[Any]) -> None:
+        self.found += [((*at, before), _Inserted(value)) for value in reversed(items)]
+
+
+def _changes(old: Any, new: Any) -> list[tuple[tuple[Any, ...], Any]]:
+    changes = _Changes()
+    changes.diff((), old, new)
+    return changes.found
 
 
 def _put(tree: Any, path: tuple[Any, ...], value: Any) -> None:

@@ -16,7 +16,7 @@ from runai_postrender.documents.style import Style
 from runai_postrender.reading import sparse
 from runai_postrender.writers import emit
 from runai_postrender.writers.splice import Edit
-from runai_postrender.writers.textpositions import Positions, Unsupported
+from runai_postrender.writers.textpositions import Positions, Shared, Unsupported
 
 
 class Changes(Positions):
@@ -27,11 +27,12 @@ class Changes(Positions):
         self.style = style
         self.edits: list[Edit] = []
         self.written_out: set[int] = set()  # the aliases written out already
+        self.in_flow = False  # the node being changed stands inside a flow collection: its text is flow
 
     def remove_item(self, item: yaml.Node) -> None:
         self.edits.append(Edit(self.item_start(item), self.after(item), ""))
 
-    def insert_items(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
+    def insert_item_lines(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
         """New items before the old item `before` (below the one before it, so its comments stay with it)."""
         first = self.item_start(node.value[0])  # (the item's own position, not an anchor's elsewhere)
         column = len(self.text[first : node.value[0].start_mark.index].split("-")[0])
@@ -51,7 +52,7 @@ class Changes(Positions):
             lines = emit.block_items([value], column, self.style)
             self.edits.append(Edit(line, self.after(cast(yaml.Node, alias)), "".join(item + newline for item in lines)))
         elif alias.start_mark.line != key.start_mark.line:
-            raise Unsupported("an alias below its key")
+            raise Shared("an alias below its key")
         elif isinstance(value, dict | list) and value:  # `key: *name`: a block below the key
             indent = self.child_indent(key) if isinstance(value, dict) else key.start_mark.column + self.style.offset
             lines = self.block_lines(value, indent)
@@ -61,22 +62,52 @@ class Changes(Positions):
             self.edits.append(Edit(start, alias.end_mark.index, text))
 
     def replace_scalar(self, node: yaml.ScalarNode, value: Any) -> None:
-        if node.style in ("|", ">"):
-            raise Unsupported("a block scalar")
+        """The scalar's own text replaced: in its quotes; a block scalar (`|`, `>`: it ends at the start of
+        the line after its last) and a scalar over several lines by the value on one line."""
         self.unmarked(node)
-        if node.start_mark.line != node.end_mark.line:
-            raise Unsupported("a multi-line scalar")
+        end = node.end_mark.index
+        if node.style in ("|", ">"):
+            ends_line = end > 0 and self.text[end - 1] == "\n"
+            text = emit.scalar(value) + (self.style.newline if ends_line else "")
+            self.edits.append(Edit(node.start_mark.index, end, text))
+            return
         quote = node.style if node.style in ("'", '"') else None
         self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.scalar(value, quote)))
 
     def remove_entry(self, mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> None:
-        if mapping.flow_style or not self.alone_on_line(self.own(key).start_mark.index):
-            raise Unsupported("removing a key that shares its line")
+        if mapping.flow_style:
+            self.remove_flow_entry(mapping, key, value)
+            return
+        if not self.alone_on_line(self.own(key).start_mark.index):
+            # `- replicas: 1` (after its item's dash): the key's text up to the next key's goes
+            keys = [entry[0] for entry in mapping.value]
+            at = next(index for index, entry in enumerate(keys) if entry is key)
+            if at + 1 == len(keys):
+                raise Unsupported("removing the last key of a mapping that shares its first line")
+            self.edits.append(Edit(key.start_mark.index, self.own(keys[at + 1]).start_mark.index, ""))
+            return
         start = self.line_start(key.start_mark.index)
         self.edits.append(Edit(start, self.after(value), ""))
 
+    def remove_flow_entry(self, mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> None:
+        """`{a: 1, b: 2}` loses `a: 1, ` (up to the next key) or `, b: 2` (from the value before it)."""
+        keys = [entry[0] for entry in mapping.value]
+        at = next(index for index, entry in enumerate(keys) if entry is key)
+        self.own(key)
+        if at + 1 < len(keys):
+            self.edits.append(Edit(key.start_mark.index, self.own(keys[at + 1]).start_mark.index, ""))
+        elif at > 0:
+            self.edits.append(Edit(self.own(mapping.value[at - 1][1]).end_mark.index, value.end_mark.index, ""))
+        else:
+            self.edits.append(Edit(key.start_mark.index, self.own(value).end_mark.index, ""))
+
     def add_entries(self, mapping: yaml.MappingNode, added: dict[Any, Any], key: yaml.Node | None) -> None:
         newline = self.style.newline
+        if mapping.flow_style and not mapping.value and self.in_flow:
+            # `{}` inside a flow collection (`[{name: q, resources: {}}]`) stays flow: `{requests: {..}}`
+            self.unmarked(mapping)
+            self.edits.append(Edit(mapping.start_mark.index, mapping.end_mark.index, emit.flow(added)))
+            return
         if mapping.flow_style:
             if mapping.value:  # `{a: 1}` gets `, b: 2` before its brace
                 close = mapping.end_mark.index - 1
@@ -119,6 +150,10 @@ class Changes(Positions):
         newline = self.style.newline
         flow_style = bool(getattr(node, "flow_style", False))
         block = isinstance(value, dict | list) and bool(value)
+        if self.in_flow and (block or not isinstance(node, yaml.ScalarNode)):
+            # inside a flow collection, a value is written as flow where it stands (`resources: ~` too)
+            self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.flow(value)))
+            return
         if not block:
             if isinstance(node, yaml.ScalarNode):
                 self.replace_scalar(node, value)
@@ -126,7 +161,8 @@ class Changes(Positions):
             if flow_style:
                 self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.flow(value)))
                 return
-            raise Unsupported("a block collection becoming a scalar")
+            self.collapse(node, value, key)
+            return
         if isinstance(node, yaml.ScalarNode) or flow_style:
             # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line
             if key is None or node.start_mark.line != self.own(key).start_mark.line:
@@ -148,6 +184,20 @@ class Changes(Positions):
         end = self.after(node)
         lines = self.block_lines(value, int(node.start_mark.column))
         self.edits.append(Edit(start, end, "".join(line + newline for line in lines)))
+
+    def collapse(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:
+        """A block collection below its key becoming a scalar or an empty collection (`spec:` with its
+        only key removed is `spec: {}`, not null): its lines go, the value follows the key's colon."""
+        if key is None or not self.alone_on_line(self.own(key).start_mark.index):
+            raise Unsupported("a block collection that is no mapping's value becoming a scalar")
+        colon = key.end_mark.index
+        while self.text[colon : colon + 1] in (" ", "\t"):
+            colon += 1
+        if self.text[colon : colon + 1] != ":" or node.start_mark.line == key.start_mark.line:
+            raise Unsupported("a block collection that does not start below its key")
+        text = emit.flow(value) if isinstance(value, dict | list) else emit.scalar(value)
+        self.edits.append(Edit(colon + 1, colon + 1, " " + text))
+        self.edits.append(Edit(self.line_start(node.start_mark.index), self.after(node), ""))
 
     def block_lines(self, value: Any, indent: int) -> list[str]:
         if isinstance(value, dict):

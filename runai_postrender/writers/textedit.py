@@ -6,27 +6,28 @@ and the new data are compared here, and each difference becomes one text edit (`
 replaced in its own quoting, a key removed with its lines, keys added below their siblings in the
 document's indentation, list items inserted or removed alone, a collection rewritten where its shape
 changed, an alias written out where its anchor's node changes. Everything else, comments and blank
-lines included, stays as it was (`splice`). Where a change is too unusual for that (through a merged or
-tagged node or an anchored scalar; a block scalar replaced; keys sharing a line), `Unsupported` is
-raised and the writer falls back to the round trip (`roundtrip`). The result is always checked: it must
-read back as exactly the new data (`readback`).
+lines included, stays as it was (`splice`). A change through a merged or tagged node or an anchored
+scalar raises `Shared` (the round trip writes it); a layout the editor does not write raises
+`Unsupported` naming it (see write.write_back). The writer checks the result: it must read back as
+exactly the new data (`readback`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, cast
 
 import yaml
 
 from runai_postrender.documents.style import Style
 from runai_postrender.reading import reader, sparse
-from runai_postrender.reading.readback import check
 from runai_postrender.writers import splice
+from runai_postrender.writers.diff import Diff
 from runai_postrender.writers.listdiff import list_opcodes
 from runai_postrender.writers.textchanges import Changes
-from runai_postrender.writers.textpositions import Partial, Unsupported
+from runai_postrender.writers.textpositions import Partial, Shared, Unsupported
 
-__all__ = ["Anchors", "Partial", "Unsupported", "check", "edit", "edit_encoded", "list_opcodes", "rewrite"]
+__all__ = ["Anchors", "Partial", "Shared", "Unsupported", "edit", "edit_encoded", "list_opcodes"]
 
 # A sparse tree's anchors (see events.Sparse): the anchor's name by the id of the node it marks, where that
 # node changes, and each anchor's aliases by its name.
@@ -34,14 +35,21 @@ Anchors = tuple[dict[int, str], dict[str, list[sparse.AliasStub]]]
 NO_ANCHORS: Anchors = ({}, {})
 
 
-class _Editor(Changes):
+# Where the editor is: the node, the key it is the value of (None for a list item or the document), and
+# whether it stands inside a flow collection (its text is then flow).
+_At = tuple[yaml.Node, yaml.Node | None, bool]
+
+
+class _Editor(Changes, Diff[_At]):
+    """The comparison of `diff` replayed as text edits at the nodes' positions."""
+
     def __init__(self, text: str, style: Style, shared: frozenset[int], anchors: Anchors) -> None:
         super().__init__(text, style, shared)
         self.anchored, self.aliases = anchors
         self.changed_anchors: list[str] = []  # anchors whose node changes: their aliases are written out
 
-    # ---- the comparison
-    def diff(self, node: yaml.Node, old: Any, new: Any, key: yaml.Node | None) -> None:
+    def diff(self, at: _At, old: Any, new: Any) -> None:
+        node = at[0]
         if old is new:  # (the sparse tree's old data is the new data wherever the two are equal)
             return
         if isinstance(node, sparse.AliasStub):
@@ -54,48 +62,50 @@ class _Editor(Changes):
         self.own(node)
         if id(node) in self.anchored:
             self.changed_anchors.append(self.anchored[id(node)])
-        if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
-            self.diff_mapping(node, old, new, key)
+        emptied = isinstance(new, dict | list) and not new
+        if emptied and isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.value and not node.flow_style:
+            self.replace(at, new)  # every key or item removed: `key: {}`, not `key:` (null)
+        elif isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
+            self.diff_mapping(at, old, new)
         elif isinstance(node, yaml.SequenceNode) and isinstance(old, list) and isinstance(new, list):
             if node.value and not node.flow_style:
-                self.diff_sequence(node, old, new)
-            elif len(old) == len(new):
-                for item_node, old_item, new_item in zip(node.value, old, new, strict=True):
-                    self.diff(item_node, old_item, new_item, None)
+                self.diff_sequence(at, old, new)
+            elif len(old) == len(new):  # a flow list: its items compared in place, or the list rewritten
+                for index, (old_item, new_item) in enumerate(zip(old, new, strict=True)):
+                    self.diff(self.item(at, index), old_item, new_item)
             else:
-                self.replace_value(node, new, key)
-        elif reader.same(old, new):
-            return
-        elif isinstance(node, yaml.ScalarNode) and not isinstance(new, dict | list):
+                self.replace(at, new)
+        elif not reader.same(old, new):
+            self.replace(at, new)
+
+    def child(self, at: _At, index: int, name: Any) -> _At:
+        key, value = at[0].value[index]
+        return value, key, at[2] or bool(getattr(at[0], "flow_style", False))
+
+    def item(self, at: _At, index: int) -> _At:
+        return at[0].value[index], None, at[2] or bool(getattr(at[0], "flow_style", False))
+
+    def replace(self, at: _At, new: Any) -> None:
+        node, key, self.in_flow = at
+        if isinstance(node, yaml.ScalarNode) and not isinstance(new, dict | list):
             self.replace_scalar(node, new)
         else:
             self.replace_value(node, new, key)
 
-    def diff_mapping(
-        self, node: yaml.MappingNode, old: dict[Any, Any], new: dict[Any, Any], key: yaml.Node | None
-    ) -> None:
-        for (key_node, value_node), name in zip(node.value, old, strict=True):
-            if name not in new:
-                self.remove_entry(node, key_node, value_node)
-            else:
-                self.diff(value_node, old[name], new[name], key_node)
-        added = {name: value for name, value in new.items() if name not in old}
-        if added:
-            self.add_entries(node, added, key)
+    def remove_key(self, at: _At, index: int, name: Any) -> None:
+        key, value = at[0].value[index]
+        self.remove_entry(cast(yaml.MappingNode, at[0]), key, value)
 
-    def diff_sequence(self, node: yaml.SequenceNode, old: list[Any], new: list[Any]) -> None:
-        """A block list: only the items inserted or removed are written or taken out (a moved item is one
-        removed and one inserted); the others keep their text (comments, quotes, block scalars), or are
-        edited in place."""
-        for opcode, old_start, old_end, new_start, new_end in list_opcodes(old, new):
-            common = min(old_end - old_start, new_end - new_start)
-            for offset in range(common):
-                self.diff(node.value[old_start + offset], old[old_start + offset], new[new_start + offset], None)
-            if opcode in ("delete", "replace") and old_end - old_start > common:
-                for item in node.value[old_start + common : old_end]:
-                    self.remove_item(item)
-            if opcode in ("insert", "replace") and new_end - new_start > common:
-                self.insert_items(node, old_start + common, new[new_start + common : new_end])
+    def add_keys(self, at: _At, added: dict[Any, Any]) -> None:
+        node, key, self.in_flow = at
+        self.add_entries(cast(yaml.MappingNode, node), added, key)
+
+    def remove_items(self, at: _At, start: int, end: int) -> None:
+        for item in at[0].value[start:end]:
+            self.remove_item(item)
+
+    def insert_items(self, at: _At, before: int, items: list[Any]) -> None:
+        self.insert_item_lines(cast(yaml.SequenceNode, at[0]), before, items)
 
     def write_out_aliases(self) -> None:
         """Where an anchored node changes, its aliases, which must not, are written out with what they
@@ -104,14 +114,6 @@ class _Editor(Changes):
             for alias in self.aliases.get(name, []):
                 if id(alias) not in self.written_out and alias.value is not sparse.MISSING:
                     self.write_out(alias, alias.value)
-
-
-def rewrite(text: str, node: yaml.Node, old: Any, new: Any, style: Style, shared: frozenset[int] = frozenset()) -> str:
-    """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`; the nodes
-    in `shared` (ids: see reader.shared_nodes) must not change. Raises Unsupported."""
-    result = edit(text, node, old, new, style, shared)
-    check(result, new)
-    return result
 
 
 def edit(
@@ -123,8 +125,9 @@ def edit(
     shared: frozenset[int] = frozenset(),
     anchors: Anchors = NO_ANCHORS,
 ) -> str:
-    """`rewrite` without its check: the text that `check` must then accept. With a sparse tree (`node`
-    from sparse.sparse), its `anchors`."""
+    """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`; the nodes in
+    `shared` (ids: see reader.shared_nodes) must not change; with a sparse tree (`node` from sparse.sparse),
+    its `anchors`. The caller checks the result (readback.check). Raises Unsupported."""
     editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
     result = splice.apply(editor.text, editor.edits)
     if unterminated and result.endswith(style.newline):
@@ -158,7 +161,34 @@ def _diffed(
     # Without a final line break, lines added at the end would each bring one: edit the text as if it
     # had one, and take it off again.
     unterminated = bool(text) and not text.endswith("\n")
+    if any(mark in text for mark in _OTHER_BREAKS):
+        # libyaml (as Helm's reader, YAML 1.1) also ends a line at these: its columns would not be the
+        # editor's, which counts lines by LF
+        raise Unsupported("a line break other than LF or CR LF (U+0085, U+2028, U+2029)")
     editor = _Editor(text + style.newline if unterminated else text, style, shared, anchors)
-    editor.diff(node, old, new, None)
+    editor.diff((node, None, False), old, new)
     editor.write_out_aliases()
+    if unterminated and any(item.start == len(editor.text) for item in editor.edits):
+        _strip_last_block_scalar(editor)
     return editor, unterminated
+
+
+_OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
+_INDICATOR = re.compile(r"[|>]([1-9]?)([+-]?)([1-9]?)")
+
+
+def _strip_last_block_scalar(editor: _Editor) -> None:
+    """A block scalar that ends a text without a final line break has none in its value (`|` clips to
+    nothing, `|+` keeps nothing): lines added after it would give it one, so its indicator strips it
+    (`|-`), as the round trip writes it."""
+    last: Any = None
+    for event in yaml.parse(editor.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        if isinstance(event, yaml.ScalarEvent):
+            last = event
+    if last is None or last.style not in ("|", ">") or editor.text[last.end_mark.index :].strip():
+        return
+    start = int(last.start_mark.index)
+    found = _INDICATOR.match(editor.text, start)
+    if found is not None and found.group(2) != "-":
+        indicator = editor.text[start] + found.group(1) + found.group(3) + "-"
+        editor.edits.append(splice.Edit(start, found.end(), indicator))

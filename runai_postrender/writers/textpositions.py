@@ -1,7 +1,7 @@
 """Where things stand in a document's text, from libyaml's node positions: what the text editor edits at.
 
 A node used more than once (an anchor seen through its aliases) has the position of its anchor only, so
-the positions of the nodes in `shared` are refused (`Unsupported`): the change goes to the round trip.
+the positions of the nodes in `shared` are refused (`Shared`): such a change goes to the round trip.
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ _ALIAS = re.compile(r"[ \t]*:[ \t]+\*[^ \t\r\n,\[\]{}]+")
 
 
 class Unsupported(Exception):
-    """This document needs the round-trip path."""
+    """A change the text editor cannot write. Its subclasses say what the writer does instead; one raised as
+    itself is a shape the editor does not know, and write.write_back names each one it routes."""
+
+
+class Shared(Unsupported):
+    """The change goes through an anchored, aliased, merged or tagged node: the round trip writes it."""
 
 
 class Partial(Unsupported):
@@ -32,13 +37,13 @@ class Positions:
     def own(self, node: yaml.Node) -> yaml.Node:
         """The node, if a text edit may use its position: an aliased node's position is its anchor's."""
         if id(node) in self.shared:
-            raise Unsupported("a change at an anchored, aliased, merged or tagged node")
+            raise Shared("a change at an anchored, aliased, merged or tagged node")
         return node
 
     def unmarked(self, node: yaml.Node) -> None:
         """Refuse to replace a node written with an anchor or a tag: the edit would drop it."""
         if self.text[node.start_mark.index : node.start_mark.index + 1] in ("&", "!"):
-            raise Unsupported("a node with an anchor or a tag")
+            raise Shared("a node with an anchor or a tag")
 
     # ---- positions
     def line_start(self, index: int) -> int:
@@ -58,7 +63,7 @@ class Positions:
                 if id(node) in self.shared:  # `key: *name`: the alias ends it, not the anchored node elsewhere
                     alias = _ALIAS.match(self.text, self.own(key).end_mark.index)
                     if alias is None:
-                        raise Unsupported("a mapping that ends in an anchored node")
+                        raise Shared("a mapping that ends in an anchored node")
                     return alias.end()
             else:
                 node = node.value[-1]

@@ -1,8 +1,20 @@
 """Write a changed document back: one decision per document, then the writer's result read back.
 
-Text edits at the changed nodes where the editor keeps everything else exact (`textedit`); ruamel's
-round trip with a line merge where it cannot (`roundtrip`). Either way the result must read back as
-the patched data.
+The decision (`_write_with`), made once for each document whose data changed:
+  - only ruamel reads the document (libyaml refuses it: a reused anchor): the round trip (`roundtrip`);
+  - else the text editor (`textedit`) writes every change it can express: all of them, but a change that
+    goes through a node the document shares or marks (an anchor with its aliases, a merge key, a tag),
+    which the editor refuses (`Shared`) and the round trip writes;
+  - and a few rare layouts the editor does not write (each raises `Unsupported` naming it: keys at uneven
+    columns, the last key removed from a mapping that shares its first line, a block collection that
+    starts after other text or changes kind, a value that does not follow its key, a text with a line
+    break other than LF or CR LF (U+0085, U+2028, U+2029, which libyaml counts as line breaks)): the round trip, and
+    the report names the layout (`round trip (keys at uneven columns)`), so that none goes unseen.
+The editor works on the sparse tree of `sparse` (nodes only where the text and the data differ), or on the
+whole node tree where the sparse one cannot serve (merge keys, tags and complex keys, which libyaml's events
+leave to the node tree; a list diff pairing an item the sparse tree left out: `Partial`): one editor,
+two ways to know where the nodes stand. A text edit that does not read back as the patched data
+(`readback.Mismatch`) is a bug in the editor: it is raised, never written by another writer.
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ from runai_postrender.documents.document import EVENTS, RUAMEL, Document
 from runai_postrender.documents.stream import BOM
 from runai_postrender.reading import events, readback, reader, sparse
 from runai_postrender.reading.load import FREEZE_FROM
+from runai_postrender.support.errors import InputError
 from runai_postrender.writers import textedit
 
 _BARE_LF = re.compile(b"(?<!\r)\n")
@@ -27,8 +40,8 @@ ROUND_TRIP = "round trip"
 
 
 def write_back(doc: Document) -> tuple[bytes, str] | None:
-    """The document's bytes with its change, and the writer that wrote them (text edits where they keep
-    everything else exact, else the round trip); None if its data did not change."""
+    """The document's bytes with its change, and the writer that wrote them (TEXT_EDITS or ROUND_TRIP);
+    None if its data did not change."""
     if doc.lone_cr:
         # Written with LF, as `text` holds it; every LF then becomes the CR it was (a CR LF stays).
         as_lf = replace(doc, style=replace(doc.style, newline="\n" if doc.style.newline == "\r" else doc.style.newline))
@@ -40,68 +53,66 @@ def write_back(doc: Document) -> tuple[bytes, str] | None:
 def _write(doc: Document) -> tuple[bytes, str] | None:
     try:
         with reader.paused_gc():
-            written = _write_with(doc)
+            return _write_with(doc)
+    except RecursionError as exc:
+        raise InputError(f"{doc.describe()}: nested too deeply to process") from exc
     finally:
         if len(doc.original) >= FREEZE_FROM:
             gc.unfreeze()
-    if written is None:
-        return None
-    text, writer = written
-    if isinstance(text, bytes):
-        return text, writer
-    return (BOM if doc.bom else b"") + text.encode("utf-8"), writer
 
 
-def _write_with(doc: Document) -> tuple[str | bytes, str] | None:
-    # A document with anchors, aliases, merge keys or tags is written by text edits too where no change
-    # touches a shared or tagged node (textedit refuses those): the round trip costs about a third of a
-    # millisecond a line (issue 11, L2), and text edits keep the rest of the text more exactly.
-    if doc.read_by == EVENTS:
-        try:
-            tree = sparse.sparse(doc.source, doc.data)
-        except events.Slow:  # (not expected: `load` read the same text the same way)
-            tree = None
-        if tree is not None:
-            if tree.equal:
-                return None
-            try:
-                return _edit(doc, tree.node, tree.old, frozenset(), (tree.anchored, tree.aliases))
-            except textedit.Partial:
-                pass  # the edit needs a node the sparse tree left out (a list diff pairing other items)
-            except (textedit.Unsupported, readback.Mismatch, RecursionError):
-                return _round_trip(doc, tree.old)
+def _write_with(doc: Document) -> tuple[bytes, str] | None:
+    """The one decision: see the module's docstring."""
     if doc.read_by == RUAMEL:
         from runai_postrender.reading import ruamel
 
         old = ruamel.read(doc.text, doc.describe(), doc.first_line)
-        return None if reader.same(old, doc.data) else _round_trip(doc, old)
-    node, old, special = reader.load(doc.text)  # the whole node tree: small documents, or what events leave
+        return None if reader.same(old, doc.data) else _round_trip(doc, old, None)
+    tree = _sparse(doc)
+    if tree is not None:
+        if tree.equal:
+            return None
+        try:
+            return _edit(doc, tree.node, tree.old, frozenset(), (tree.anchored, tree.aliases))
+        except textedit.Partial:
+            pass  # the list diff pairs an item the sparse tree left out: the whole tree has it
+        except textedit.Unsupported as exc:
+            return _round_trip(doc, tree.old, exc)
+    node, old, special = reader.load(doc.text)
     if reader.same(old, doc.data):
         return None
+    assert node is not None
     try:
-        assert node is not None
         return _edit(doc, node, old, special or frozenset())
-    except (textedit.Unsupported, readback.Mismatch, RecursionError):
+    except textedit.Unsupported as exc:
         del node
-        return _round_trip(doc, old)
+        return _round_trip(doc, old, exc)
+
+
+def _sparse(doc: Document) -> sparse.Sparse | None:
+    if doc.read_by != EVENTS:
+        return None
+    try:
+        return sparse.sparse(doc.source, doc.data)
+    except events.Slow:  # (not expected: `load` read the same text the same way)
+        return None
 
 
 def _edit(
     doc: Document, node: yaml.Node, old: Any, shared: frozenset[int], anchors: textedit.Anchors = textedit.NO_ANCHORS
 ) -> tuple[bytes, str]:
     # Bytes from the start: the stretches the edits leave alone are views of the input, not a new copy
-    # of the text (issue 11, L2). A lone CR was read as LF: those documents are edited as text.
-    if doc.lone_cr:
-        text = textedit.edit(doc.text, node, old, doc.data, doc.style, shared, anchors).encode("utf-8")
-    else:
-        text = textedit.edit_encoded(
-            doc.text, doc.original[len(BOM) if doc.bom else 0 :], node, old, doc.data, doc.style, shared, anchors
-        )
-    readback.check(text, doc.data)
+    # of the text (issue 11, L2). A lone CR was read as LF: the source is then the text's own UTF-8.
+    source = doc.text.encode("utf-8") if doc.lone_cr else doc.original[len(BOM) if doc.bom else 0 :]
+    text = textedit.edit_encoded(doc.text, source, node, old, doc.data, doc.style, shared, anchors)
+    readback.check(text, doc.data)  # a Mismatch is the editor's bug: raised, not written another way
     return (BOM if doc.bom else b"") + text, TEXT_EDITS
 
 
-def _round_trip(doc: Document, old: Any) -> tuple[str, str]:
+def _round_trip(doc: Document, old: Any, refused: textedit.Unsupported | None) -> tuple[bytes, str]:
+    """The round trip's text, and the writer as the report names it: with the layout the editor refused,
+    unless the change goes through a shared node (or only ruamel reads the document)."""
     from runai_postrender.writers import roundtrip  # imported only for a document that needs it: ruamel is slow to load
 
-    return roundtrip.rewrite(doc, old), ROUND_TRIP
+    writer = ROUND_TRIP if refused is None or isinstance(refused, textedit.Shared) else f"{ROUND_TRIP} ({refused})"
+    return (BOM if doc.bom else b"") + roundtrip.rewrite(doc, old).encode("utf-8"), writer

@@ -73,7 +73,7 @@ def test_kubectl_kustomize_over_the_kustomize_export_gives_the_post_renderers_ob
     assert "export again when the chart" in result.stderr  # what a static export cannot do is said
     expected = by_key(output_of(render(rendered[chart], profile)))
     assert by_key(kustomize(tmp_path / "k")) == expected
-    assert (tmp_path / "k" / "rendered.yaml").read_bytes() == rendered[chart]
+    assert (tmp_path / "k" / "fleet-manifests.yaml").read_bytes() == rendered[chart]
 
 
 def folder_from_patches(folder: Path, stream: bytes, patches: list[dict[str, Any]], added: str) -> Path:

@@ -22,7 +22,7 @@ from runai_postrender.export.values import values_of
 from runai_postrender.profiles.load import load_profile
 from runai_postrender.support.pointer import resolve
 from tests.conftest import output_of, render
-from tests.helm_support import CHARTS, ROOT, helm_binary, quantity
+from tests.helm_support import CHARTS, HELM4_FILENAME, ROOT, helm4_post_renderer_input, helm_binary, quantity
 
 pytestmark = pytest.mark.helm
 RELEASES = {"control-plane": ("runai-backend", "runai-backend"), "runai-cluster": ("runai-cluster", "runai")}
@@ -60,6 +60,40 @@ def kustomize(folder: Path) -> bytes:
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, bytes]:
     return {chart: helm_template(chart) for chart in RELEASES}
+
+
+@pytest.fixture(scope="module")
+def helm4_input(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """What Helm 4 pipes to a post-renderer: charts named by its annotation, not by `# Source:` comments."""
+    found = {}
+    for chart, (release, namespace) in RELEASES.items():
+        found[chart] = helm4_post_renderer_input(chart, release, namespace, tmp_path_factory.mktemp(chart))
+        assert HELM4_FILENAME.encode() in found[chart] and b"# Source:" not in found[chart]
+    return found
+
+
+@pytest.mark.parametrize("chart", RELEASES)
+def test_the_kustomize_export_of_what_helm4_pipes_gives_the_post_renderers_objects(
+    helm4_input: dict[str, bytes], tmp_path: Path, chart: str
+) -> None:
+    stream = tmp_path / "input.yaml"
+    stream.write_bytes(helm4_input[chart])
+    result = invoke(["export", "--format", "kustomize", "-p", "large", "-f", str(stream), "-o", str(tmp_path / "k")])
+    assert result.exit_code == 0, result.stderr
+    sized = output_of(render(helm4_input[chart], "large"))
+    assert sized != helm4_input[chart]
+    assert by_key(kustomize(tmp_path / "k")) == by_key(sized)
+
+
+@pytest.mark.parametrize("chart", RELEASES)
+def test_the_values_export_of_what_helm4_pipes_is_the_one_of_helm3s_stream(
+    rendered: dict[str, bytes], helm4_input: dict[str, bytes], chart: str
+) -> None:
+    from_helm3 = invoke(["export", "--format", "values", "-p", "large"], rendered[chart])
+    from_helm4 = invoke(["export", "--format", "values", "-p", "large"], helm4_input[chart])
+    assert from_helm4.exit_code == 0, from_helm4.stderr
+    assert from_helm4.stdout == from_helm3.stdout and "helm upgrade --install" in from_helm4.stdout
+    assert len(yaml.safe_load(from_helm4.stdout)) >= 1
 
 
 @pytest.mark.parametrize(("chart", "profile"), CASES, ids=IDS)

@@ -187,3 +187,77 @@ def test_the_kustomize_export_needs_a_folder() -> None:
     result = invoke(["export", "--format", "kustomize", "-p", "large"], b"")
     assert result.exit_code == 64
     assert "-o DIR" in result.stderr
+
+
+def test_the_values_export_to_a_folder_writes_each_release_whole(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    printed = invoke(["export", "--format", "values", "-p", "large"], rendered["control-plane"])
+    target = tmp_path / "values-runai-backend.yaml"
+    target.write_text("old: values\n")
+    before = target.stat().st_ino
+    result = invoke(["export", "--format", "values", "-p", "large", "-o", str(tmp_path)], rendered["control-plane"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert target.read_text() == printed.stdout
+    assert target.stat().st_ino != before  # a new file renamed into place, not the old one rewritten
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["values-runai-backend.yaml"]  # no temporary left
+    assert "wrote values-runai-backend.yaml in" in result.stderr
+
+
+def test_the_values_export_never_writes_over_its_input_stream(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    stream = tmp_path / "values-runai-backend.yaml"  # the stream, where -o would put the values
+    stream.write_bytes(rendered["control-plane"])
+    result = invoke(["export", "--format", "values", "-p", "large", "-f", str(stream), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "it is the input stream" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert stream.read_bytes() == rendered["control-plane"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["values-runai-backend.yaml"]
+
+
+def test_the_kustomize_export_over_the_folder_of_its_input_keeps_the_stream(
+    rendered: dict[str, bytes], tmp_path: Path
+) -> None:
+    stream = tmp_path / "fleet-manifests.yaml"  # the copy the export writes: the same bytes, left alone
+    stream.write_bytes(rendered["control-plane"])
+    result = invoke(["export", "--format", "kustomize", "-p", "large", "-f", str(stream), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert stream.read_bytes() == rendered["control-plane"]
+    assert by_key(kustomize(tmp_path)) == by_key(output_of(render(rendered["control-plane"], "large")))
+
+
+# grafana's two sidecars render one value, grafana.sidecar.resources; here the stream gives them apart.
+GRAFANA = textwrap.dedent("""\
+    ---
+    # Source: control-plane/charts/grafana/templates/deployment.yaml
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: runai-backend-grafana
+      namespace: runai-backend
+      labels:
+        app.kubernetes.io/instance: runai-backend
+    spec:
+      replicas: 1
+      template:
+        spec:
+          containers:
+            - name: grafana-sc-dashboard
+              image: sidecar
+              resources:
+                requests:
+                  cpu: 300m
+            - name: grafana-sc-datasources
+              image: sidecar
+            - name: grafana
+              image: grafana
+    """).encode()
+
+
+def test_a_value_shared_by_fields_the_post_renderer_sizes_apart_keeps_the_larger() -> None:
+    sized = by_key(output_of(render(GRAFANA, "large")))
+    containers = sized["Deployment", "runai-backend-grafana"]["spec"]["template"]["spec"]["containers"]
+    assert [c.get("resources", {}).get("requests", {}).get("cpu") for c in containers] == ["300m", "50m", "100m"]
+    result = invoke(["export", "--format", "values", "-p", "large"], GRAFANA)
+    assert result.exit_code == 0, result.stderr
+    sidecar = yaml.safe_load(result.stdout)["grafana"]["sidecar"]["resources"]
+    assert quantity(sidecar["requests"]["cpu"]) == quantity("300m")  # never the 50m: the dashboard keeps 300m
+    assert "grafana.sidecar.resources" in result.stderr and 'kept the larger, "300m"' in result.stderr

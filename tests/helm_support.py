@@ -345,3 +345,14 @@ def quantities(obj: Any) -> Any:
     if isinstance(obj, list):
         return [quantities(value) for value in obj]
     return obj
+
+
+def helm4_post_renderer_input(chart: str, release: str, namespace: str, tmp: Path) -> bytes:
+    """Exactly what the real Helm 4 pipes to a post-renderer for this chart (templates named by the
+    `postrenderer.helm.sh/postrender-filename` annotation, no `# Source:` comments): the capture plugin
+    records it and hands it back unchanged."""
+    helm = HelmRunner(4, tmp / "home-helm4", tmp)
+    into = tmp / f"{chart}-helm4-input.yaml"
+    helm.template(chart, release, namespace, post_renderer=helm.capture_post_renderer,
+                  env={"RUNAI_SIZE_CAPTURE": str(into)})  # fmt: skip
+    return into.read_bytes()

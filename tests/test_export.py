@@ -22,7 +22,7 @@ from runai_postrender.export.values import values_of
 from runai_postrender.profiles.load import load_profile
 from runai_postrender.support.pointer import resolve
 from tests.conftest import output_of, render
-from tests.helm_support import CHARTS, ROOT, helm_binary, quantity
+from tests.helm_support import CHARTS, HELM4_FILENAME, ROOT, helm4_post_renderer_input, helm_binary, quantity
 
 pytestmark = pytest.mark.helm
 RELEASES = {"control-plane": ("runai-backend", "runai-backend"), "runai-cluster": ("runai-cluster", "runai")}
@@ -62,6 +62,40 @@ def rendered() -> dict[str, bytes]:
     return {chart: helm_template(chart) for chart in RELEASES}
 
 
+@pytest.fixture(scope="module")
+def helm4_input(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """What Helm 4 pipes to a post-renderer: charts named by its annotation, not by `# Source:` comments."""
+    found = {}
+    for chart, (release, namespace) in RELEASES.items():
+        found[chart] = helm4_post_renderer_input(chart, release, namespace, tmp_path_factory.mktemp(chart))
+        assert HELM4_FILENAME.encode() in found[chart] and b"# Source:" not in found[chart]
+    return found
+
+
+@pytest.mark.parametrize("chart", RELEASES)
+def test_the_kustomize_export_of_what_helm4_pipes_gives_the_post_renderers_objects(
+    helm4_input: dict[str, bytes], tmp_path: Path, chart: str
+) -> None:
+    stream = tmp_path / "input.yaml"
+    stream.write_bytes(helm4_input[chart])
+    result = invoke(["export", "--format", "kustomize", "-p", "large", "-f", str(stream), "-o", str(tmp_path / "k")])
+    assert result.exit_code == 0, result.stderr
+    sized = output_of(render(helm4_input[chart], "large"))
+    assert sized != helm4_input[chart]
+    assert by_key(kustomize(tmp_path / "k")) == by_key(sized)
+
+
+@pytest.mark.parametrize("chart", RELEASES)
+def test_the_values_export_of_what_helm4_pipes_is_the_one_of_helm3s_stream(
+    rendered: dict[str, bytes], helm4_input: dict[str, bytes], chart: str
+) -> None:
+    from_helm3 = invoke(["export", "--format", "values", "-p", "large"], rendered[chart])
+    from_helm4 = invoke(["export", "--format", "values", "-p", "large"], helm4_input[chart])
+    assert from_helm4.exit_code == 0, from_helm4.stderr
+    assert from_helm4.stdout == from_helm3.stdout and "helm upgrade --install" in from_helm4.stdout
+    assert len(yaml.safe_load(from_helm4.stdout)) >= 1
+
+
 @pytest.mark.parametrize(("chart", "profile"), CASES, ids=IDS)
 def test_kubectl_kustomize_over_the_kustomize_export_gives_the_post_renderers_objects(
     rendered: dict[str, bytes], tmp_path: Path, chart: str, profile: str
@@ -73,7 +107,7 @@ def test_kubectl_kustomize_over_the_kustomize_export_gives_the_post_renderers_ob
     assert "export again when the chart" in result.stderr  # what a static export cannot do is said
     expected = by_key(output_of(render(rendered[chart], profile)))
     assert by_key(kustomize(tmp_path / "k")) == expected
-    assert (tmp_path / "k" / "rendered.yaml").read_bytes() == rendered[chart]
+    assert (tmp_path / "k" / "fleet-manifests.yaml").read_bytes() == rendered[chart]
 
 
 def folder_from_patches(folder: Path, stream: bytes, patches: list[dict[str, Any]], added: str) -> Path:
@@ -153,3 +187,77 @@ def test_the_kustomize_export_needs_a_folder() -> None:
     result = invoke(["export", "--format", "kustomize", "-p", "large"], b"")
     assert result.exit_code == 64
     assert "-o DIR" in result.stderr
+
+
+def test_the_values_export_to_a_folder_writes_each_release_whole(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    printed = invoke(["export", "--format", "values", "-p", "large"], rendered["control-plane"])
+    target = tmp_path / "values-runai-backend.yaml"
+    target.write_text("old: values\n")
+    before = target.stat().st_ino
+    result = invoke(["export", "--format", "values", "-p", "large", "-o", str(tmp_path)], rendered["control-plane"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert target.read_text() == printed.stdout
+    assert target.stat().st_ino != before  # a new file renamed into place, not the old one rewritten
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["values-runai-backend.yaml"]  # no temporary left
+    assert "wrote values-runai-backend.yaml in" in result.stderr
+
+
+def test_the_values_export_never_writes_over_its_input_stream(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    stream = tmp_path / "values-runai-backend.yaml"  # the stream, where -o would put the values
+    stream.write_bytes(rendered["control-plane"])
+    result = invoke(["export", "--format", "values", "-p", "large", "-f", str(stream), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "it is the input stream" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert stream.read_bytes() == rendered["control-plane"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["values-runai-backend.yaml"]
+
+
+def test_the_kustomize_export_over_the_folder_of_its_input_keeps_the_stream(
+    rendered: dict[str, bytes], tmp_path: Path
+) -> None:
+    stream = tmp_path / "fleet-manifests.yaml"  # the copy the export writes: the same bytes, left alone
+    stream.write_bytes(rendered["control-plane"])
+    result = invoke(["export", "--format", "kustomize", "-p", "large", "-f", str(stream), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert stream.read_bytes() == rendered["control-plane"]
+    assert by_key(kustomize(tmp_path)) == by_key(output_of(render(rendered["control-plane"], "large")))
+
+
+# grafana's two sidecars render one value, grafana.sidecar.resources; here the stream gives them apart.
+GRAFANA = textwrap.dedent("""\
+    ---
+    # Source: control-plane/charts/grafana/templates/deployment.yaml
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: runai-backend-grafana
+      namespace: runai-backend
+      labels:
+        app.kubernetes.io/instance: runai-backend
+    spec:
+      replicas: 1
+      template:
+        spec:
+          containers:
+            - name: grafana-sc-dashboard
+              image: sidecar
+              resources:
+                requests:
+                  cpu: 300m
+            - name: grafana-sc-datasources
+              image: sidecar
+            - name: grafana
+              image: grafana
+    """).encode()
+
+
+def test_a_value_shared_by_fields_the_post_renderer_sizes_apart_keeps_the_larger() -> None:
+    sized = by_key(output_of(render(GRAFANA, "large")))
+    containers = sized["Deployment", "runai-backend-grafana"]["spec"]["template"]["spec"]["containers"]
+    assert [c.get("resources", {}).get("requests", {}).get("cpu") for c in containers] == ["300m", "50m", "100m"]
+    result = invoke(["export", "--format", "values", "-p", "large"], GRAFANA)
+    assert result.exit_code == 0, result.stderr
+    sidecar = yaml.safe_load(result.stdout)["grafana"]["sidecar"]["resources"]
+    assert quantity(sidecar["requests"]["cpu"]) == quantity("300m")  # never the 50m: the dashboard keeps 300m
+    assert "grafana.sidecar.resources" in result.stderr and 'kept the larger, "300m"' in result.stderr

@@ -31,9 +31,7 @@ def export_command(ctx: click.Context, /, fmt: str, folder: str | None, **given:
     post-renderer. values: a values file per Run:ai release (what no value can do as comments); kustomize:
     a folder for `kubectl kustomize`; flux: a HelmRelease postRenderers block; helmfile: a release's
     jsonPatches. What a format cannot carry is said on stderr."""
-    from pathlib import Path
-
-    from runai_postrender.export import patches, values
+    from runai_postrender.export import files, patches, values
     from runai_postrender.export.changes import collect
 
     options_of(ctx, **given)
@@ -52,14 +50,15 @@ def export_command(ctx: click.Context, /, fmt: str, folder: str | None, **given:
         notes = [note for note in notes if note.startswith("the values are")] + problems
         texts = {release.release: values.render(release, changes.profile) for release in releases}
         if folder:
-            for name, text in texts.items():
-                path = Path(folder) / f"values-{name}.yaml"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text)
+            named = {values.file_name(name): text.encode() for name, text in texts.items()}
+            if len(named) < len(texts):
+                raise InputError(f"two releases' names give one file name in {folder}: {', '.join(texts)}")
+            written = files.write_files(folder, named, session.options.filename)
+            notes.append(f"wrote {', '.join(written)} in {folder}")
         else:
             session.output(["---\n".join(texts.values()).encode()])
     elif fmt == "kustomize":
-        written = patches.write_kustomization(changes, data, str(folder))
+        written = patches.write_kustomization(changes, data, str(folder), session.options.filename)
         notes.append(f"wrote {', '.join(written)} in {folder}")
     else:
         session.output([(patches.flux(changes) if fmt == "flux" else patches.helmfile(changes)).encode()])

@@ -3,17 +3,19 @@ helmfile's `jsonPatches`. All three are kustomize underneath, so they carry the 
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from runai_postrender.export.changes import Changes, ObjectPatch
-from runai_postrender.support.errors import OutputError
+from runai_postrender.export.files import write_files
 
-RENDERED = "rendered.yaml"
+# The copy of the rendered stream has the name Fleet gives the Helm output it kustomizes (rancher/fleet,
+# internal/helmdeployer/kustomize: `fleet-manifests.yaml`, put first in `resources` unless listed already,
+# and written over a file of that name): the same folder is then a `kustomize.dir` of a fleet.yaml with a
+# Helm chart, where Fleet's fresh render takes the copy's place, and a kustomization of its own.
+RENDERED = "fleet-manifests.yaml"
 ADDED = "added.yaml"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -39,10 +41,10 @@ def patch_file(patch: ObjectPatch) -> str:
     return f"patches/{_UNSAFE.sub('-', target.kind.lower())}-{_UNSAFE.sub('-', target.name)}.yaml"
 
 
-def write_kustomization(changes: Changes, data: bytes, folder: str) -> list[str]:
+def write_kustomization(changes: Changes, data: bytes, folder: str, source: str | None = None) -> list[str]:
     """DIR/kustomization.yaml, the rendered stream (a copy), a JSON6902 patch file per changed object, and the
-    added objects; `kubectl kustomize DIR` then gives the post-renderer's objects. Returns the files written."""
-    root = Path(folder)
+    added objects; `kubectl kustomize DIR` then gives the post-renderer's objects. `source` is the stream's
+    file (-f), never written over. Returns the files written."""
     kustomization: dict[str, Any] = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
@@ -54,18 +56,9 @@ def write_kustomization(changes: Changes, data: bytes, folder: str) -> list[str]
     if changes.added:
         files[ADDED] = "".join(_as_document(added.text) for added in changes.added).encode()
     header = f"# runai-size export --format kustomize, profile {changes.profile}: kubectl kustomize . gives the\n"
-    header += "# objects the post-renderer gives for the rendered stream in rendered.yaml (as data).\n"
+    header += f"# objects the post-renderer gives for the rendered stream in {RENDERED} (as data).\n"
     files["kustomization.yaml"] = (header + dump(kustomization)).encode()
-    try:
-        for name, content in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.tmp")
-            temporary.write_bytes(content)
-            os.replace(temporary, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write the export to {folder}: {exc.strerror or exc}") from exc
-    return sorted(files)
+    return write_files(folder, files, source)
 
 
 def _as_document(text: str) -> str:

@@ -12,9 +12,11 @@ from typing import Any
 from runai_postrender.export.changes import Added, Changes, ObjectPatch, value_at
 from runai_postrender.export.patches import dump
 from runai_postrender.report import format_value
+from runai_postrender.support import quantity
 from runai_postrender.support.pointer import join, split
 
 _CONTAINER = re.compile(r"^/spec/template/spec/containers/(\d+)(/.*)$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def values_of(changes: Changes) -> tuple[list[ReleaseValues], list[str]]:
                 f"release {release.release}: {len(release.only_post_renderer)} change(s) have no chart value; "
                 "they are comments in its values (use the post-renderer, or a kustomize, flux or helmfile export)"
             )
-    return found, problems
+    return found, list(dict.fromkeys(problems))
 
 
 def _matches(pattern: str, name: str, release: str) -> bool:
@@ -123,12 +125,69 @@ def _put(into: ReleaseValues, key: str, value: Any, problems: list[str]) -> None
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     if parts[-1] in node and node[parts[-1]] != value:
-        problems.append(
-            f"release {into.release}: {key} is one value for several fields, which the post-renderer sets to "
-            f"{format_value(node[parts[-1]])} and {format_value(value)}: kept the first"
-        )
+        node[parts[-1]] = _keep_stronger(into, key, node[parts[-1]], value, problems)
         return
     node[parts[-1]] = value
+
+
+def _keep_stronger(into: ReleaseValues, key: str, first: Any, second: Any, problems: list[str]) -> Any:
+    """One chart value renders several fields that the post-renderer sets apart: keep the larger quantity,
+    leaf by leaf, so that no field gets less than the post-renderer gives it; if they cannot be compared,
+    keep the first. Either way stderr says so."""
+    stronger = _larger(first, second)
+    said = f"release {into.release}: {key} is one value for several fields, which the post-renderer sets to "
+    said += f"{format_value(first)} and {format_value(second)}: "
+    if stronger is None:
+        problems.append(said + "kept the first (they cannot be compared)")
+        return first
+    if not _equal(stronger, first) or not _equal(stronger, second):
+        problems.append(said + f"kept the larger, {format_value(stronger)}, for all of them")
+    return stronger
+
+
+def _larger(a: Any, b: Any) -> Any:
+    """The larger of two quantities, or of two mappings leaf by leaf (a missing leaf is the smaller); None
+    where two leaves are not both quantities and differ."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, dict) and isinstance(b, dict):
+        merged = {}
+        for name in [*a, *(n for n in b if n not in a)]:
+            leaf = _larger(a.get(name), b.get(name))
+            if leaf is None:
+                return None
+            merged[name] = leaf
+        return merged
+    if quantity.same(a, b):
+        return a
+    qa, qb = quantity.parse(a), quantity.parse(b)
+    if qa is None or qb is None:
+        return None
+    return a if qa >= qb else b
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[name], b[name]) for name in a)
+    return quantity.same(a, b)
+
+
+def _shared(patch: ObjectPatch, pattern: str, rest: str) -> list[Any]:
+    """The post-renderer's values at `rest` in every container of `patch` whose name matches `pattern`:
+    the fields one chart value renders (grafana's sidecars share `grafana.sidecar.resources`)."""
+    containers = value_at(patch.after, ["spec", "template", "spec", "containers"])
+    return [
+        value_at(container, split(rest))
+        for container in (containers if isinstance(containers, list) else [])
+        if isinstance(container, dict) and fnmatchcase(str(container.get("name")), pattern)
+    ]
+
+
+def file_name(release: str) -> str:
+    """The file `-o DIR` writes a release's values to: its name made safe for a file name."""
+    return f"values-{_UNSAFE.sub('-', release).strip('.') or 'release'}.yaml"
 
 
 def _map_entry(
@@ -154,7 +213,11 @@ def _map_entry(
             if new is None:
                 return False  # a removal has no value
             tail = split(rest[len(key.prefix) :])
-            _put(into, ".".join([key.key, *tail]), new, problems)
+            value = new
+            if key.container is not None and any(mark in key.container for mark in "*?["):
+                for other in _shared(patch, key.container, rest):
+                    value = _keep_stronger(into, ".".join([key.key, *tail]), value, other, problems)
+            _put(into, ".".join([key.key, *tail]), value, problems)
             into.settings.append(Setting(key.key, new, target.kind, target.name, pointer, new))
             return True
     return False

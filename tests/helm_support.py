@@ -94,6 +94,8 @@ class HelmRunner:
         self.binary = helm_binary(major)
         self.home = home
         self.env = clean_environment(home)
+        if major >= 4:  # a folder of its own, as the README says: a Helm 3 on PATH cannot read a Helm 4 plugin
+            self.env["HELM_DATA_HOME"] = str(home / ".local" / "share" / "helm4")
         for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
             Path(self.env[variable]).mkdir(parents=True, exist_ok=True)
         self.version = self.run("version", "--template", "{{.Version}}").stdout.strip()

@@ -19,7 +19,7 @@ from runai_postrender.documents.stream import split_stream
 from runai_postrender.profiles.model import Profile
 from runai_postrender.reading.load import load
 from runai_postrender.report import Report
-from runai_postrender.sizing import prefilter, rules
+from runai_postrender.sizing import editions, prefilter
 from runai_postrender.writers.assemble import assemble
 from runai_postrender.writers.new_documents import render
 from runai_postrender.writers.write import write_back
@@ -43,7 +43,7 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
     spans = split_stream(data)
     report.documents = len(spans)
     check_text(data, spans)
-    finder = prefilter.Finder.of(profile)
+    finder = prefilter.Finder.of(editions.narrowed(profile, editions.needed(profile, data)))
     headers = [(span, header(data, span, finder.wants_kind)) for span in spans]
 
     # read
@@ -51,7 +51,7 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
 
     # decide
     identified = identity.stream_says(data)
-    new_documents = rules.apply_rules(profile, targeted, report, identified)
+    new_documents = editions.apply(profile, targeted, report, identified, data)
     if not identified and any(rule.match.charts for rule in profile.rules):
         report.notes.append("the stream does not say which chart rendered what: rules matched by names alone")
     if spans and any(rule.match.charts for rule in profile.rules) and len(report.unmatched) == len(profile.rules):

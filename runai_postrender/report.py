@@ -31,6 +31,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     writers: dict[str, str] = field(default_factory=dict)  # changed document -> the writer that wrote it
     error: str | None = None
+    runai: str | None = None  # the Run:ai version(s) found and the guidance edition(s) applied, in words
+    runai_versions: list[str] = field(default_factory=list)
+    editions: list[str] = field(default_factory=list)
 
     @property
     def changed_targets(self) -> list[str]:
@@ -39,6 +42,7 @@ class Report:
     def to_text(self) -> str:
         changed = len(self.changed_targets)
         head = f"runai-size: profile {self.profile}" if self.profile else "runai-size: no profile was chosen"
+        head += f" ({self.runai})" if self.runai else ""
         if self.documents or not self.error:
             head += f": {plural(self.documents, 'document')}, {changed} changed, {len(self.added)} added"
         lines = [head]

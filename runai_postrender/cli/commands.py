@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from runai_postrender import __version__
-from runai_postrender.cli.options import input_option, options_of, profile_options, report_option
+from runai_postrender.cli.options import (
+    input_option,
+    options_of,
+    profile_options,
+    report_option,
+    runai_version_option,
+)
 from runai_postrender.cli.session import Session
 from runai_postrender.profiles.load import builtin_names, is_file_reference, load_profile
 from runai_postrender.recommend.nodes import KUBECTL_ENV
@@ -103,13 +109,28 @@ def validate_command(ctx: click.Context, files: tuple[str, ...]) -> None:
 @click.option("--nodes", type=click.IntRange(min=0), help="Nodes in the cluster (without access to it).")
 @click.option("--gpus", type=click.IntRange(min=0), help="GPUs in the cluster (without access to it).")
 @click.option(
+    "--workloads",
+    type=click.IntRange(min=0),
+    help="Running and pending Run:ai workloads (the measure of Run:ai 2.20+).",
+)
+@click.option(
+    "--runai-version", metavar="X.Y[.Z]", help="The Run:ai version whose guide decides (default: the newest)."
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Exit 3 when a large or xlarge cluster has fewer than three Run:ai system nodes (needs a node list).",
 )
 @click.pass_context
 def recommend_command(
-    ctx: click.Context, from_file: str | None, from_cluster: bool, nodes: int | None, gpus: int | None, strict: bool
+    ctx: click.Context,
+    from_file: str | None,
+    from_cluster: bool,
+    nodes: int | None,
+    gpus: int | None,
+    workloads: int | None,
+    runai_version: str | None,
+    strict: bool,
 ) -> None:
     """Suggest the built-in profile that Run:ai's guidance gives for a cluster of this size.
 
@@ -120,10 +141,10 @@ def recommend_command(
     from runai_postrender.recommend.tiers import SystemNodesError, describe_counts, recommend, system_node_warning
 
     session = _session(ctx)
-    given = [from_file is not None, from_cluster, nodes is not None or gpus is not None]
+    given = [from_file is not None, from_cluster, nodes is not None or gpus is not None or workloads is not None]
     if not any(given):
         raise click.UsageError(
-            "give --nodes, --gpus or both, or let it count the real nodes: --from-file FILE (the output of "
+            "give --nodes, --gpus, --workloads, or let it count the real nodes: --from-file FILE (the output of "
             "kubectl get nodes -o json; - for stdin) or --from-cluster",
             ctx=ctx,
         )
@@ -141,7 +162,7 @@ def recommend_command(
         text = kubectl_nodes() if from_cluster else _read_node_file(str(from_file))
         counts = count_nodes(read_node_list(text, source), source)
         nodes, gpus = counts.nodes, counts.gpus
-    chosen = recommend(nodes, gpus)
+    chosen = recommend(nodes, gpus, workloads, runai_version)
     warning = system_node_warning(chosen.profile, counts) if counts else None
     session.output([f"{chosen.profile.name}\n".encode()])
     if counts:
@@ -172,6 +193,7 @@ def version_command(ctx: click.Context) -> None:
 
 @click.command("diff")
 @profile_options
+@runai_version_option
 @input_option
 @report_option()
 @click.option(
@@ -221,6 +243,7 @@ def _colour(line: str) -> str:
 
 @click.command("verify")
 @profile_options
+@runai_version_option
 @input_option
 @report_option()
 @click.pass_context

@@ -6,12 +6,13 @@ has beyond the profile's floor or ceiling stays, and the report says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from runai_postrender.documents.document import Document
 from runai_postrender.profiles.model import Profile, Rule
 from runai_postrender.report import Entry, Report
-from runai_postrender.sizing import autoscale, availability, directions, selection, viability
+from runai_postrender.sizing import autoscale, availability, directions, replicas, selection, viability
 from runai_postrender.sizing.added import NewDocument
 from runai_postrender.sizing.autoscale import HpaIndex
 from runai_postrender.sizing.patch import Change, apply_operation, set_value
@@ -21,16 +22,25 @@ from runai_postrender.support.errors import PatchError, yaml_type
 
 
 def apply_rules(
-    profile: Profile, documents: list[Document], report: Report, identified: bool = True
+    profile: Profile,
+    documents: list[Document],
+    report: Report,
+    identified: bool = True,
+    applies: Callable[[Resource], bool] | None = None,
 ) -> list[NewDocument]:
     """Patch the documents' data in place, rule after rule; return the documents the profile adds.
-    `identified`: the stream says which chart rendered what (else rules that name charts match by name)."""
+    `identified`: the stream says which chart rendered what (else rules that name charts match by name).
+    `applies`: the objects these rules are for (an edition's Run:ai versions); the others are only looked at."""
     resources = [resource for doc in documents for resource in selection.resources_of(doc)]
     hpas = HpaIndex(resources)
     claims = viability.Claims(resources)
     added: list[NewDocument] = []
     matches = {
-        rule.name: [resource for resource in resources if selection.matches(rule.match, resource, identified)]
+        rule.name: [
+            resource
+            for resource in resources
+            if selection.matches(rule.match, resource, identified) and (applies is None or applies(resource))
+        ]
         for rule in profile.rules
     }
     report.unmatched += [rule.name for rule in profile.rules if not matches[rule.name]]
@@ -41,6 +51,8 @@ def apply_rules(
                 scaled = autoscale.apply(rule, resource, hpas, claims, report)
                 changes += scaled.changes
                 added += scaled.added
+            if rule.replicas is not None:
+                changes += replicas.apply(rule, resource, hpas, claims, report)
             _record(report, rule, resource, changes)
     # Budgets and spreading last: they depend on how many pods each workload ends up with.
     budgets = availability.Budgets(resources)

@@ -33,7 +33,7 @@ from runai_postrender.support.errors import ErrorList, RunaiSizeError, VerifyErr
 @click.pass_context
 def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -> None:
     """List the built-in profiles and the cluster size each is for."""
-    from runai_postrender.profiles.load import flatten_values, schema_text
+    from runai_postrender.profiles.load import schema_text
 
     session = _session(ctx)
     if show_schema:
@@ -44,14 +44,34 @@ def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -
         width = max(len(p.name) for p in loaded)
         _print(session, [f"{p.name:<{width}}  {p.cluster_size:<32}  {p.description}" for p in loaded])
         return
-    flat = [flatten_values(p.values) for p in loaded]
-    names = list(dict.fromkeys(name for values in flat for name in values))
-    rows = [["value", *(p.name for p in loaded)]]
-    rows += [[name, *(_cell(values.get(name, "as rendered")) for values in flat)] for name in names]
+    _print(session, _values_table(loaded))
+
+
+def _values_table(loaded: list[Any]) -> list[str]:
+    """Every value side by side; a value a guide gives, once per edition, with the edition and its page."""
+    from runai_postrender.profiles.load import flatten_values
+
+    editions = loaded[-1].editions
+    names = list(dict.fromkeys(name for p in loaded for e in p.editions or [p] for name in flatten_values(e.values)))
+    rows = [["value", "Run:ai", *(p.name for p in loaded), "source"]]
+    for name in names:
+        guides = [e for e in editions if any(name in flatten_values(_edition(p, e.name).own_values) for p in loaded)]
+        for edition in guides or [None]:
+            cells = [
+                flatten_values(_edition(p, edition.name).values if edition else p.values).get(name, "as rendered")
+                for p in loaded
+            ]
+            shown = f"{edition.versions.text} ({edition.name})" if edition else "all"
+            source = edition.source if edition else "runai-size (the comments in profiles/)"
+            rows.append([name, shown, *map(_cell, cells), source])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    _print(session, lines)
+    return lines
+
+
+def _edition(profile: Any, name: str) -> Any:
+    return next(edition for edition in profile.editions if edition.name == name)
 
 
 def _cell(value: Any) -> str:

@@ -61,7 +61,8 @@ def apply(
 
     of = {(r.document.index, r.pointer): _edition(profile, version_of(r)) for r in resources}
     present = {id(edition) for edition in of.values()}
-    used = [edition for edition in profile.editions if id(edition) in present] or [profile.editions[-1]]
+    # No object targeted: the edition the stream's bytes (or --runai-version) name, for the report.
+    used = [edition for edition in profile.editions if id(edition) in present] or [needed(profile, data)[-1]]
     added: list[NewDocument] = []
     unmatched: dict[str, int] = {}
     for edition in used:

@@ -27,8 +27,9 @@ MAY_IMPORT: dict[str, set[str]] = {
     "sizing": {"support", "report", "documents", "profiles"},
     "writers": {"support", "documents", "reading", "sizing"},
     "pipeline": {"support", "report", "documents", "profiles", "reading", "sizing", "writers"},
+    "export": {"support", "report", "documents", "profiles", "pipeline"},
     "recommend": {"support", "report", "profiles"},
-    "cli": {"support", "report", "documents", "profiles", "pipeline", "recommend", NAME},
+    "cli": {"support", "report", "documents", "profiles", "pipeline", "recommend", "export", NAME},
     "__main__": {"cli"},
     "__init__": set(),
 }

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from runai_postrender import __version__
+from runai_postrender.cli.exporting import export_command
 from runai_postrender.cli.options import (
     input_option,
     options_of,
@@ -17,6 +18,7 @@ from runai_postrender.cli.options import (
     runai_version_option,
 )
 from runai_postrender.cli.session import Session
+from runai_postrender.cli.valuestable import values_table
 from runai_postrender.profiles.load import builtin_names, is_file_reference, load_profile
 from runai_postrender.recommend.nodes import KUBECTL_ENV
 from runai_postrender.report import format_value, plural
@@ -44,43 +46,7 @@ def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -
         width = max(len(p.name) for p in loaded)
         _print(session, [f"{p.name:<{width}}  {p.cluster_size:<32}  {p.description}" for p in loaded])
         return
-    _print(session, _values_table(loaded))
-
-
-def _values_table(loaded: list[Any]) -> list[str]:
-    """Every value side by side; a value a guide gives, once per edition, with the edition and its page."""
-    from runai_postrender.profiles.load import flatten_values
-
-    editions = loaded[-1].editions
-    names = list(dict.fromkeys(name for p in loaded for e in p.editions or [p] for name in flatten_values(e.values)))
-    rows = [["value", "Run:ai", *(p.name for p in loaded), "source"]]
-    for name in names:
-        guides = [e for e in editions if any(name in flatten_values(_edition(p, e.name).own_values) for p in loaded)]
-        for edition in guides or [None]:
-            cells = [
-                flatten_values(_edition(p, edition.name).values if edition else p.values).get(name, "as rendered")
-                for p in loaded
-            ]
-            shown = f"{edition.versions.text} ({edition.name})" if edition else "all"
-            source = edition.source if edition else "runai-size (the comments in profiles/)"
-            rows.append([name, shown, *map(_cell, cells), source])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return lines
-
-
-def _edition(profile: Any, name: str) -> Any:
-    return next(edition for edition in profile.editions if edition.name == name)
-
-
-def _cell(value: Any) -> str:
-    """A value as a profile file spells it (`true`, not Python's `True`)."""
-    if isinstance(value, list):
-        return ",".join(map(_cell, value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    _print(session, values_table(loaded))
 
 
 @click.command("show")
@@ -320,6 +286,7 @@ COMMANDS: dict[str, click.Command] = {
         recommend_command,
         diff_command,
         verify_command,
+        export_command,
         version_command,
     )
 }

@@ -52,6 +52,9 @@ _SIMPLE_VALUE = re.compile(
 # A plain scalar that YAML (1.1 or 1.2) may read as a number, boolean or null rather than a string.
 _NOT_A_STRING = re.compile(rb"[-+.0-9]|(?:true|false|null|yes|no|on|off|y|n|~)\Z", re.I)
 _LONE_CR = re.compile(rb"\r(?!\n)")
+# U+0085 (NEL), U+2028 (LS) and U+2029 (PS) in UTF-8: line breaks to libyaml and to go-yaml v2 (Helm's
+# reader) alike, outside quoted scalars, which the patterns here (LF and CR only) cannot see.
+_OTHER_BREAKS = re.compile(rb"\xc2\x85|\xe2\x80[\xa8\xa9]")
 # The first line with content: not blank, a comment, a directive or a bare `---` / `...` line.
 _FIRST_CONTENT = re.compile(rb"^(?!(?:---|\.\.\.)[ \t]*(?:#[^\r\n]*)?\r?$)(?!%)[ \t]*[^ \t\r\n#]", re.M)
 # The first line after a value that is neither blank nor a comment: its indentation and first character.
@@ -95,9 +98,11 @@ def _view(data: bytes | bytearray, start: int, end: int) -> memoryview:
 
 def is_regular(data: bytes | bytearray, start: int, end: int) -> bool:
     """Whether the document's unindented lines are all of the shapes the sniffer can trust (and its lines
-    end in LF: a lone CR, which YAML also reads as a line break, hides lines from the patterns)."""
+    end in LF: a lone CR, NEL, LS or PS, which YAML also reads as line breaks, hide lines from the patterns)."""
     view = _view(data, start, end)
     if _IRREGULAR.search(view) is not None or _LONE_CR.search(view) is not None:
+        return False
+    if _OTHER_BREAKS.search(view) is not None:
         return False
     # A document whose content starts indented (a whole mapping indented, valid YAML) or on its `---`
     # line (`--- {kind: ...}`) has no unindented `kind:` line even when it has a kind.

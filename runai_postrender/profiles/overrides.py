@@ -107,8 +107,10 @@ def _convert(where: str, name: str, text: str, current: Any) -> Any:
     if isinstance(current, int):
         if _WHOLE.match(text) and abs(int(text)) <= LARGEST_INTEGER:
             return int(text)
-        if name.rsplit(".", 1)[-1] in QUANTITY_NAMES and quantity.parse(text) is not None:
-            return text  # a CPU count may become a quantity such as 1500m
+        if name.rsplit(".", 1)[-1] in QUANTITY_NAMES:
+            if quantity.parse(text) is not None:
+                return text  # a CPU count may become a quantity such as 1500m
+            raise ProfileError(f"{where}: value {name} = {text!r} is not a Kubernetes quantity")
         raise ProfileError(f"{where}: {name} is a whole number")
     if isinstance(current, float):
         if _DECIMAL.match(text):

@@ -1,7 +1,8 @@
-"""Plain data from libyaml's node tree, as PyYAML's safe constructor builds it with the reader's changes.
+"""Plain data from libyaml's node tree, as go-yaml v2 (Helm's reader) builds it, with PyYAML's constructor.
 
-The changes (see `reader`): a tag it does not know gives the plain value of the node, a complex key is a
-tuple, `y`/`on` are booleans and `0o17` an int (as the Helm-style resolver tags them), and duplicate keys,
+As Helm reads it (see `reader`): scalars by `helmscalars` (`y` a boolean, `0o17` an int, `!!int x`
+refused), collections by their kind whatever their tag, merge keys applied in go-yaml's order; a complex
+key is a tuple, and duplicate keys,
 or keys that YAML tells apart but Python does not (`1` and `true`), are refused. Also here: which nodes a
 document shares (anchors and aliases, merge keys, tags), which only the round trip changes.
 """
@@ -12,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from runai_postrender.reading.helmscalars import TRUE, go_int
+from runai_postrender.reading.helmscalars import SCALAR_TAGS, TagError, tagged
 from runai_postrender.reading.plaindata import Shape, unshare
 from runai_postrender.support import limits
 
@@ -27,31 +28,79 @@ STANDARD_TAGS = frozenset(
 
 
 class Constructor(yaml.constructor.SafeConstructor):
-    """The safe constructor, taking a node with an unknown tag for the plain value of its kind, and a
-    complex key (a list or mapping, which YAML allows) as a tuple rather than refusing it."""
+    """Plain data as go-yaml v2 (Helm's reader) builds it: a collection by its kind whatever its tag
+    (`!!set {a}` is the mapping {a: null}), a scalar by its tag (`helmscalars.tagged`; an unknown tag gives
+    the text), merge keys applied where they stand (`_pairs`), and a complex key (a list or mapping,
+    which YAML allows) as a tuple rather than refused. A scalar Helm refuses raises Shape with its line."""
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        pass  # merge keys are applied in `construct_mapping`, in go-yaml's order, the node tree unchanged
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            self.flatten_mapping(node)
+        if not isinstance(node, yaml.MappingNode):
+            raise yaml.constructor.ConstructorError(None, None, f"expected a mapping, found {node.id}", node.start_mark)
         mapping: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        for key_node, value_node in self._pairs(node):
             key = self.construct_object(key_node, deep=True)
             mapping[_hashable(key)] = self.construct_object(value_node, deep=deep)
         return mapping
 
+    def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The mapping's pairs with its `<<` merges spelled out, as go-yaml v2 applies them: each pair in
+        the order written, a later one setting a key again (so a merge overrides the keys written before
+        it, and the keys after it override the merge), and in `<<: [*a, *b]` the first mapping winning.
+        One pair a key, the last one set, at the place the key was first set."""
+        cache: dict[int, list[tuple[yaml.Node, yaml.Node]]] = self.__dict__.setdefault("_merged", {})
+        if id(node) in cache:
+            return cache[id(node)]
+        pairs: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
+        for key, value in node.value:
+            if key.tag != MERGE_TAG:
+                pairs[(key.tag, key.value) if isinstance(key, yaml.ScalarNode) else id(key)] = (key, value)
+                continue
+            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for source in reversed(sources):
+                if not isinstance(source, yaml.MappingNode):
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"a merge key takes a mapping or a list of mappings, not a {source.id}",
+                        source.start_mark,
+                    )
+                for merged in self._pairs(source):
+                    pairs[
+                        (merged[0].tag, merged[0].value) if isinstance(merged[0], yaml.ScalarNode) else id(merged[0])
+                    ] = merged
+        cache[id(node)] = list(pairs.values())
+        return cache[id(node)]
 
-def _bool(constructor: yaml.constructor.SafeConstructor, node: yaml.Node) -> bool:
-    assert isinstance(node, yaml.ScalarNode)
-    return constructor.construct_scalar(node) in TRUE  # `y`, `on` ...: PyYAML's own table lacks `y`
+
+def _by_kind(constructor: Constructor, node: yaml.Node) -> Any:
+    """Whatever its tag, a mapping is a dict and a list a list (go-yaml v2 reads collections by their
+    kind); a scalar is what `helmscalars.tagged` makes of its tag, its text for a tag it does not know."""
+    if isinstance(node, yaml.MappingNode):
+        mapping: dict[Any, Any] = {}
+        yield mapping
+        mapping.update(constructor.construct_mapping(node))
+    elif isinstance(node, yaml.SequenceNode):
+        sequence: list[Any] = []
+        yield sequence
+        sequence.extend(constructor.construct_sequence(node))
+    else:
+        assert isinstance(node, yaml.ScalarNode)
+        kind = node.tag[len(TAG_PREFIX) :] if node.tag.startswith(TAG_PREFIX) else ""
+        if kind not in SCALAR_TAGS:
+            yield node.value
+            return
+        try:
+            yield tagged(kind, node.value)
+        except TagError as exc:
+            raise Shape(str(exc), node.start_mark.line if node.start_mark is not None else None) from exc
 
 
-def _int(constructor: yaml.constructor.SafeConstructor, node: yaml.Node) -> int:
-    assert isinstance(node, yaml.ScalarNode)
-    return go_int(constructor.construct_scalar(node))  # `0o17`, `0X1F`: PyYAML's own reading fails on them
-
-
-Constructor.add_constructor(TAG_PREFIX + "bool", _bool)  # type: ignore[type-var]
-Constructor.add_constructor(TAG_PREFIX + "int", _int)  # type: ignore[type-var]
+for _tag in ("map", "seq", "set", "omap", "pairs", *SCALAR_TAGS):
+    Constructor.add_constructor(TAG_PREFIX + _tag, _by_kind)  # type: ignore[type-var]
+Constructor.add_multi_constructor("", lambda constructor, _suffix, node: _by_kind(constructor, node))
 
 
 def _hashable(key: Any) -> Any:
@@ -60,18 +109,6 @@ def _hashable(key: Any) -> Any:
     if isinstance(key, list):
         return tuple(_hashable(item) for item in key)
     return key
-
-
-def _untagged(constructor: Constructor, _suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return constructor.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return constructor.construct_sequence(node, deep=True)
-    assert isinstance(node, yaml.ScalarNode)
-    return constructor.construct_scalar(node)
-
-
-Constructor.add_multi_constructor("", _untagged)
 
 
 def construct(node: yaml.Node, shared: bool = True) -> Any:

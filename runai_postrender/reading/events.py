@@ -21,9 +21,10 @@ import yaml
 
 from runai_postrender.documents.document import Source
 from runai_postrender.reading.constructor import STANDARD_TAGS, TAG_PREFIX, Constructor
-from runai_postrender.reading.helmscalars import TRUE, go_int, helm_type
+from runai_postrender.reading.helmscalars import SCALAR_TAGS, TagError, helm_type, plain, tagged
+from runai_postrender.reading.plaindata import Shape
 
-_STR, _INT, _BOOL, _NULL, _FLOAT = (TAG_PREFIX + name for name in ("str", "int", "bool", "null", "float"))
+_STR = TAG_PREFIX + "str"
 _MAP, _SEQ = TAG_PREFIX + "map", TAG_PREFIX + "seq"
 _PLAIN_TAGS = (None, "!")
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -91,28 +92,26 @@ def read(text: Source, reader: Callable[[Events], T], whole: Callable[[T], bool]
 
 
 def scalar(event: Any, constructor: list[Constructor]) -> Any:
-    """The value of a scalar event, as the reader's constructor builds it; Slow for what it does not."""
+    """The value of a scalar event, as Helm's reader builds it (`helmscalars`); Slow for a merge key or a
+    tag it does not know, Shape (with the line) for a value Helm refuses (`!!int x`, `.nan`)."""
     tag, value = event.tag, event.value
-    if tag in _PLAIN_TAGS:
-        if not event.implicit[0]:
+    try:
+        if tag in _PLAIN_TAGS:
+            if not event.implicit[0]:
+                return value
+            kind = helm_type(value)
+            if kind == "str":
+                return value
+            if kind == "merge":
+                raise Slow("a merge key")
+            return plain(kind, value)
+        if tag == _STR:
             return value
-        kind = helm_type(value)
-        if kind == "str":
-            return value
-        tag = TAG_PREFIX + kind
-    if tag == _STR:
-        return value
-    if tag == _NULL:
-        return None
-    if tag == _BOOL:
-        return value in TRUE
-    if tag == _INT:
-        return go_int(value)
-    if tag not in STANDARD_TAGS:
-        raise Slow(f"the tag {tag}")
-    if not constructor:
-        constructor.append(Constructor())
-    return constructor[0].construct_object(yaml.ScalarNode(tag, value, style=event.style or None))
+        if tag not in STANDARD_TAGS or tag[len(TAG_PREFIX) :] not in SCALAR_TAGS:
+            raise Slow(f"the tag {tag}")  # (the node tree keeps what a text edit cannot: !!binary, !foo)
+        return tagged(tag[len(TAG_PREFIX) :], value)
+    except TagError as exc:
+        raise Shape(str(exc), event.start_mark.line) from exc
 
 
 def check_tag(event: Any, mapping: bool) -> None:

@@ -24,12 +24,11 @@ from runai_postrender.reading.constructor import (
     MERGE_TAG,
     STANDARD_TAGS,
     TAG_PREFIX,
-    Constructor,
     construct,
     shared_nodes,
     shares,
 )
-from runai_postrender.reading.helmscalars import TRUE, go_int, helm_type
+from runai_postrender.reading.helmscalars import SCALAR_TAGS, TagError, helm_type, tagged
 from runai_postrender.reading.plaindata import Shape, copy_apart, same, unshare
 from runai_postrender.support import limits
 
@@ -129,7 +128,7 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-_STR, _INT, _BOOL, _NULL, _FLOAT = (TAG_PREFIX + name for name in ("str", "int", "bool", "null", "float"))
+_STR, _FLOAT = TAG_PREFIX + "str", TAG_PREFIX + "float"
 _MAP, _SEQ = TAG_PREFIX + "map", TAG_PREFIX + "seq"
 
 
@@ -144,7 +143,6 @@ class _Builder:
         self.active: set[int] = set()
         self.aliased = False
         self.again: set[int] = set()  # the nodes met more than once
-        self.constructor = Constructor()
 
     def build(self, node: yaml.Node) -> Any:
         if self.built is not None:
@@ -160,14 +158,11 @@ class _Builder:
         if cls is yaml.ScalarNode:
             if tag == _STR:
                 data = node.value
-            elif tag == _NULL:
-                data = None
-            elif tag == _BOOL:
-                data = node.value in TRUE
-            elif tag == _INT and getattr(node, "style", None) is None:
-                data = go_int(node.value)
-            elif tag in STANDARD_TAGS:
-                data = self.constructor.construct_object(node)
+            elif tag in STANDARD_TAGS and tag[len(TAG_PREFIX) :] in SCALAR_TAGS:
+                try:
+                    data = tagged(tag[len(TAG_PREFIX) :], node.value)
+                except TagError as exc:  # the constructor refuses it, naming the line
+                    raise _Slow(str(exc)) from exc
             else:
                 raise _Slow(tag)
         elif cls is yaml.MappingNode and tag == _MAP:

@@ -11,10 +11,13 @@ from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, merge_attrib
+from ruamel.yaml.compat import ordereddict
 from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 from runai_postrender.documents.style import Style
+from runai_postrender.reading.helmscalars import TagError, number
 from runai_postrender.support.errors import InputError
 from runai_postrender.support.limits import MAX_FLOW_DEPTH
 
@@ -60,6 +63,8 @@ def load(text: str, style: Style, where: str, first_line: int) -> Any:
         raise InputError(f"{where}: nested too deeply to process") from exc
     except TypeError as exc:  # ruamel cannot hold a mapping or a list as a key (`? ` with a block below it)
         raise InputError(f"{where}: a mapping key that is itself a mapping or a list: cannot write it") from exc
+    except (ValueError, AttributeError, KeyError) as exc:  # ruamel's constructor of a tag (`!!omap env: ...`)
+        raise InputError(f"{where}: a tagged value that ruamel.yaml cannot build ({exc}): cannot write it") from exc
 
 
 def read(text: str, where: str, first_line: int) -> Any:
@@ -70,17 +75,38 @@ def read(text: str, where: str, first_line: int) -> Any:
         return _plain(tree)
     except RecursionError as exc:
         raise InputError(f"{where}: nested too deeply to process") from exc
+    except TagError as exc:
+        raise InputError(f"{where}: {exc}") from exc
 
 
 def _plain(value: Any) -> Any:
-    """ruamel's round-trip types as plain data (a tagged value as the value; merged keys spelled out)."""
+    """ruamel's round-trip types as plain data (a tagged value as the value; merged keys spelled out as
+    go-yaml v2 merges them, see `_merged`); NaN and infinities refused, as Helm refuses them."""
+    if isinstance(value, CommentedMap) and getattr(value, merge_attrib, None):
+        return _merged(value)
     if isinstance(value, dict):
         return {_plain(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain(item) for item in value]
     if hasattr(value, "value") and not isinstance(value, str | int | float):  # TaggedScalar
         return _plain(value.value)
-    for kind in (bool, int, float, str):
+    if isinstance(value, float):
+        return number(float(value), str(value))
+    for kind in (bool, int, str):
         if isinstance(value, kind):
             return kind(value)
     return value
+
+
+def _merged(mapping: CommentedMap) -> dict[Any, Any]:
+    """A mapping with a `<<` merge as Helm's reader (go-yaml v2) reads it: the keys written before `<<`,
+    then the merged mappings (in `<<: [*a, *b]` the first one winning), then the keys written after it,
+    each setting a key again. ruamel lets a key written before `<<` win, as the YAML merge spec says."""
+    merge = getattr(mapping, merge_attrib)
+    own = [(key, ordereddict.__getitem__(mapping, key)) for key in ordereddict.__iter__(mapping) if key in mapping._ok]
+    at = merge.merge_pos or 0
+    data: dict[Any, Any] = {_plain(key): _plain(value) for key, value in own[:at]}
+    for source in reversed(list(merge.value)):
+        data.update(_plain(source))
+    data.update((_plain(key), _plain(value)) for key, value in own[at:])
+    return data

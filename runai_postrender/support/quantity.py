@@ -1,12 +1,25 @@
-"""Kubernetes resource quantities (`500m`, `1`, `6G`, `7Gi`): parse them to compare and to check profile values."""
+"""Kubernetes resource quantities (`500m`, `1`, `6G`, `7Gi`): parse them to compare and to check profile values.
+
+A quantity is what Kubernetes' resource.ParseQuantity reads: ASCII digits only, a decimal or binary SI
+suffix (`E` is exa, `Ei` exbi) or a decimal exponent (`e3`, `E-2`) that fits in 32 bits (ParseQuantity
+casts it to int32: a larger one wraps around into another value); the value capped at 2^63-1 and a
+non-zero value rounded up to a whole nano, as Kubernetes stores it.
+"""
 
 from __future__ import annotations
 
+import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$")
+_QUANTITY = re.compile(
+    r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE]([+-]?[0-9]+))?", re.ASCII
+)
+_INT32 = 1 << 31
+_LARGEST = Decimal((1 << 63) - 1)
+_NANO = Decimal("1e-9")
+_EXACT = Context(prec=80, Emax=MAX_EMAX, Emin=MIN_EMIN)
 _SUFFIX = {
     "": Decimal(1),
     "n": Decimal("1e-9"),
@@ -31,20 +44,28 @@ def parse(value: Any) -> Decimal | None:
     """The quantity's value in base units, or None if it is not a Kubernetes quantity."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # (the reader refuses NaN and infinities, as Helm does: never compared)
     if isinstance(value, int | float):
-        return Decimal(str(value))
+        value = str(value)  # as Helm hands it on: a JSON number, which Kubernetes parses as a quantity
     if not isinstance(value, str):
         return None
-    match = _QUANTITY.match(value)  # Kubernetes allows no spaces: `4G ` is not a quantity
+    match = _QUANTITY.fullmatch(value)  # ParseQuantity allows no spaces: `4G ` is not a quantity
     if match is None:
         return None
-    number, suffix = match.group(1), match.group(2) or ""
+    number, suffix, exponent = match.group(1), match.group(2) or "", match.group(3)
     try:
-        if suffix[:1] in ("e", "E"):
-            return Decimal(number + suffix)
-        return Decimal(number) * _SUFFIX[suffix]
+        if exponent is not None:
+            if not -_INT32 <= int(exponent) < _INT32:
+                return None
+            amount = Decimal(number).scaleb(int(exponent), _EXACT)
+        else:
+            amount = _EXACT.multiply(Decimal(number), _SUFFIX[suffix])
     except InvalidOperation:
         return None
+    if amount.copy_abs() > _LARGEST:
+        return _LARGEST.copy_sign(amount)
+    return amount if amount == amount.to_integral_value() else amount.quantize(_NANO, ROUND_UP, _EXACT)
 
 
 def same(a: Any, b: Any) -> bool:

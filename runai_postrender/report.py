@@ -42,9 +42,9 @@ class Report:
     def to_text(self) -> str:
         changed = len(self.changed_targets)
         head = f"runai-size: profile {self.profile}" if self.profile else "runai-size: no profile was chosen"
-        head += f" ({self.runai})" if self.runai else ""
         if self.documents or not self.error:
             head += f": {plural(self.documents, 'document')}, {changed} changed, {len(self.added)} added"
+        head += f"; {self.runai}" if self.runai else ""  # after the counts: the line's start stays as it was
         lines = [head]
         if self.error:
             lines.append(f"  error: {self.error}")

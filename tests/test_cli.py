@@ -296,8 +296,8 @@ def test_profile_completion_offers_the_builtins_and_profile_files(
 def test_the_report_counts_in_words() -> None:
     result = invoke(["--profile", "large"], THANOS_QUERY)
     assert result.stderr.startswith(
-        "runai-size: profile large (no Run:ai version in the stream; edition at-scale (the newest)): "
-        "1 document, 1 changed, 0 added\n"
+        "runai-size: profile large: 1 document, 1 changed, 0 added; "
+        "no Run:ai version in the stream, edition at-scale, the newest\n"
     )
 
 

@@ -137,7 +137,7 @@ def recommend_command(
     if from_file == "":
         raise click.UsageError("--from-file needs a file name (- for stdin)", ctx=ctx)
     if sum(given) > 1:
-        raise click.UsageError("give one of --from-file, --from-cluster or --nodes/--gpus", ctx=ctx)
+        raise click.UsageError("give one of --from-file, --from-cluster or --nodes/--gpus/--workloads", ctx=ctx)
     if strict and not (from_file or from_cluster):
         raise click.UsageError(
             "--strict checks the system nodes of a node list: give --from-file or --from-cluster", ctx=ctx

@@ -98,13 +98,14 @@ def _describe(profile: Profile, report: Report, found: list[str], used: list[Edi
     report.runai_versions = [profile.runai_version] if profile.runai_version is not None else found
     report.editions = [f"{e.name} ({e.guide}, Run:ai {e.versions.text})" for e in used]
     if profile.runai_version is not None:
-        said = f"Run:ai {profile.runai_version} (as given)"
+        said = f"Run:ai {profile.runai_version} as given"
     elif found:
         said = f"Run:ai {', '.join(found)}"
     else:
         said = "no Run:ai version in the stream"
-    report.runai = f"{said}; edition {', '.join(e.name for e in used)}" + (
-        " (the newest)" if unnamed and profile.runai_version is None else ""
+    names = ", ".join(e.name for e in used)
+    report.runai = f"{said}, edition{'s' if len(used) > 1 else ''} {names}" + (
+        ", the newest" if unnamed and profile.runai_version is None else ""
     )
     if unnamed and profile.runai_version is None:
         report.notes.append(

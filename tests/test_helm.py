@@ -66,9 +66,14 @@ BUDGETS = Variant(  # the chart's own budgets: grafana's allows one eviction, th
     "control-plane-pdb", CONTROL_PLANE, "runai-backend", "runai-backend", values=("control-plane-pdb.yaml",)
 )
 CLUSTER = Variant("runai-cluster", "runai-cluster", "runai-cluster", "runai")
+# A 2.2x control plane (chart control-plane 2.25.0): the "NVIDIA Run:ai at Scale" edition, with its
+# control-plane replicas and the services it leaves at one (redoc, temp-backend-settings, keycloak).
+CONTROL_PLANE_225 = Variant("control-plane-2.25", "control-plane-2.25", "runai-backend", "runai-backend")
 BACKENDS = [BACKEND, ACME, HIGHER, REQUESTS, BUDGETS]
 VARIANTS = [*BACKENDS, CLUSTER]
-GOLDEN_VARIANTS = {variant.id: variant for variant in [BACKEND, HIGHER, PERSISTENCE, BUDGETS, CLUSTER]}
+GOLDEN_VARIANTS = {
+    variant.id: variant for variant in [BACKEND, HIGHER, PERSISTENCE, BUDGETS, CLUSTER, CONTROL_PLANE_225]
+}
 # Charts that are not Run:ai's, some installed under Run:ai's own release name (then their objects carry
 # exactly the names of Run:ai's: only the chart they come from tells them apart).
 NOT_RUNAI = [
@@ -89,8 +94,14 @@ SERVICE_GROUPS = ("scheduling", "sync", "workload")
 def golden_cases() -> Iterator[Any]:
     for major in MAJORS:
         for chart, variant in sorted(GOLDEN_VARIANTS.items()):
-            for profile in PROFILES if variant in (BACKEND, CLUSTER) else ["large"]:
+            for profile in golden_profiles(variant):
                 yield pytest.param(major, chart, profile, id=f"{chart}-{profile}-helm{major}")
+
+
+def golden_profiles(variant: Variant) -> list[str]:
+    if variant in (BACKEND, CLUSTER):
+        return PROFILES
+    return SCALING if variant is CONTROL_PLANE_225 else ["large"]
 
 
 def ids(variant: Variant) -> str:

@@ -322,7 +322,7 @@ def test_recommend_for_120_nodes_and_2000_workloads_follows_the_editions_tiers(a
     assert result.stdout == f"{expected}\n"
 
 
-def test_the_profiles_own_runai_version_is_what_the_session_passes() -> None:
+def test_a_runai_version_on_the_profile_overrides_the_labels_in_the_pipeline() -> None:
     profile = replace(load_profile("xlarge"), runai_version="2.19")
     out = output_of(run(one_release("2.25.0"), profile))
     assert scheduling_requests(out) == EDITIONS[("xlarge", "scaling")][0]

@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 
 from runai_postrender.profiles.load import builtin_names, load_profile
 from runai_postrender.support import quantity
+from runai_postrender.support.versions import Version, parse_version
 from tests import k8s_schema
 from tests.helm_support import (
     GOLDEN,
@@ -142,14 +143,32 @@ def renders(helms: Helms, tmp_path_factory: pytest.TempPathFactory) -> Renders:
 
 
 @cache
+def stand_in_version() -> Version:
+    """The Run:ai version the stand-in charts control-plane and runai-cluster render (helm.sh/chart)."""
+    found = {
+        chart: YAML(typ="safe", pure=True).load((ROOT / "tests" / "charts" / chart / "Chart.yaml").read_text())[
+            "version"
+        ]
+        for chart in (CONTROL_PLANE, "runai-cluster")
+    }
+    assert len(set(found.values())) == 1, f"the stand-in charts name different Run:ai versions: {found}"
+    version = parse_version(str(found[CONTROL_PLANE]))
+    assert version is not None
+    return version
+
+
+@cache
 def _values(profile: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = dict(load_profile(profile).values)
+    # The values of the guide's edition for the stand-in charts' version (not the newest edition's).
+    resolved = load_profile(profile)
+    edition = resolved.edition_for(stand_in_version())
+    loaded: dict[str, Any] = dict(edition.values if edition else resolved.values)
     assert ("controlPlane" in loaded) == (profile in SCALING), f"profile {profile!r} changed shape; update SCALING"
     return loaded
 
 
 def values(profile: str) -> dict[str, Any]:
-    """The profile's values, as `runai-size show` prints them (a copy: tests may not change the profile)."""
+    """The profile's values for the stand-in charts' Run:ai version (a copy: tests may not change the profile)."""
     return copy.deepcopy(_values(profile))
 
 

@@ -107,6 +107,7 @@ PLAIN: dict[str, tuple[list[str], dict[str, object] | None]] = {
         {"profile": "a", "overrides": ("x=1", "y=2"), "filename": "-"},
     ),
     "flags": (["--report=r.txt", "--debug", "--quiet"], {"report_path": "r.txt", "debug": True, "quiet": True}),
+    "runai version": (["--runai-version", "2.18"], {"runai_version": "2.18"}),
     "combined": (["-qp", "large"], None),
     "no value": (["-p"], None),
     "option as value": (["-p", "--debug"], None),
@@ -120,5 +121,8 @@ PLAIN: dict[str, tuple[list[str], dict[str, object] | None]] = {
 
 @pytest.mark.parametrize(("args", "given"), PLAIN.values(), ids=PLAIN.keys())
 def test_plain_options_reads_only_the_plain_spellings(args: list[str], given: dict[str, object] | None) -> None:
-    nothing = {"profile": None, "overrides": (), "filename": None, "report_path": None, "quiet": None, "debug": None}
+    nothing = {
+        "profile": None, "overrides": (), "filename": None, "report_path": None, "quiet": None, "debug": None,
+        "runai_version": None,
+    }  # fmt: skip
     assert plain_options(args) == (None if given is None else {**nothing, **given})

@@ -20,7 +20,7 @@ from runai_postrender.profiles.model import Profile
 from runai_postrender.reading.load import load
 from runai_postrender.report import Report
 from runai_postrender.reporting import record
-from runai_postrender.sizing import prefilter, rules
+from runai_postrender.sizing import editions, prefilter
 from runai_postrender.writers.assemble import assemble
 from runai_postrender.writers.new_documents import render
 from runai_postrender.writers.write import write_back
@@ -44,7 +44,7 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
     spans = split_stream(data)
     report.documents = len(spans)
     check_text(data, spans)
-    finder = prefilter.Finder.of(profile)
+    finder = prefilter.Finder.of(editions.narrowed(profile, editions.needed(profile, data)))
     headers = [(span, header(data, span, finder.wants_kind)) for span in spans]
 
     # read
@@ -57,7 +57,7 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
 
     # decide
     identified = identity.stream_says(data)
-    outcome = rules.apply_rules(profile, targeted, identified)
+    outcome = editions.apply(profile, targeted, identified, data)
     record(outcome, report)
     new_documents = outcome.added
     if not identified and any(rule.match.charts for rule in profile.rules):

@@ -31,6 +31,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     writers: dict[str, str] = field(default_factory=dict)  # changed document -> the writer that wrote it
     error: str | None = None
+    runai: str | None = None  # the Run:ai version(s) found and the guidance edition(s) applied, in words
+    runai_versions: list[str] = field(default_factory=list)
+    editions: list[str] = field(default_factory=list)
 
     @property
     def changed_targets(self) -> list[str]:
@@ -41,6 +44,7 @@ class Report:
         head = f"runai-size: profile {self.profile}" if self.profile else "runai-size: no profile was chosen"
         if self.documents or not self.error:
             head += f": {plural(self.documents, 'document')}, {changed} changed, {len(self.added)} added"
+        head += f"; {self.runai}" if self.runai else ""  # after the counts: the line's start stays as it was
         lines = [head]
         if self.error:
             lines.append(f"  error: {self.error}")

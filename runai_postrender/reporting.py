@@ -19,3 +19,6 @@ def record(outcome: Outcome, report: Report) -> None:
         report.warnings += decision.warnings
         report.notes += decision.notes
     report.unmatched += outcome.unmatched
+    report.notes += outcome.notes
+    if outcome.runai is not None:
+        report.runai, report.runai_versions, report.editions = outcome.runai, outcome.runai_versions, outcome.editions

@@ -24,7 +24,9 @@ def test_post_renders_with_the_profile_from_the_environment() -> None:
 
 
 def test_the_option_wins_over_the_environment() -> None:
-    result = invoke(["--profile", "xlarge"], THANOS_QUERY, env={"RUNAI_SIZE_PROFILE": "large"})
+    result = invoke(
+        ["--profile", "xlarge", "--runai-version", "2.18"], THANOS_QUERY, env={"RUNAI_SIZE_PROFILE": "large"}
+    )
     assert b"memory: 6G" in result.stdout_bytes
 
 
@@ -149,8 +151,26 @@ def test_validate_accepts_a_good_file_and_lists_the_problems_of_a_bad_one(tmp_pa
     ],
 )
 def test_recommend_follows_the_guidance(args: list[str], expected: str) -> None:
-    result = invoke(["recommend", *args])
+    # The tiers of "Scaling the Run:ai system" (Run:ai <2.20): nodes or GPUs.
+    result = invoke(["recommend", "--runai-version", "2.19", *args])
     assert result.exit_code == 0
+    assert result.stdout == f"{expected}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--nodes", "120", "--workloads", "2000"], "xlarge"),
+        (["--nodes", "120", "--workloads", "2000", "--runai-version", "2.18"], "large"),
+        (["--nodes", "40"], "large"),
+        (["--nodes", "10", "--workloads", "500"], "large"),
+        (["--nodes", "10", "--workloads", "100"], "small"),
+        (["--gpus", "4000", "--runai-version", "2.18.3"], "large"),
+    ],
+)
+def test_recommend_uses_the_tiers_of_the_editions_guide(args: list[str], expected: str) -> None:
+    result = invoke(["recommend", *args])
+    assert result.exit_code == 0, result.stderr
     assert result.stdout == f"{expected}\n"
 
 
@@ -158,7 +178,11 @@ def test_profiles_lists_and_tabulates_the_builtins() -> None:
     listed = invoke(["profiles"]).stdout
     assert [line.split()[0] for line in listed.splitlines()] == ["small", "large", "xlarge"]
     table = invoke(["profiles", "--values"]).stdout
-    assert any(line.split() == ["thanos.receive.memory", "as", "rendered", "6G", "15G"] for line in table.splitlines())
+    rows = [line.split() for line in table.splitlines()]
+    assert ["thanos.receive.memory", "<2.20", "(scaling)", "as", "rendered", "6G", "15G"] in [r[:7] for r in rows]
+    assert ["thanos.receive.memory", ">=2.20", "(at-scale)", "as", "rendered", "15G", "15G"] in [r[:7] for r in rows]
+    assert all(r[-1].startswith("https://") for r in rows if r[:1] == ["thanos.receive.memory"])
+    assert ["controlPlane.maxReplicas", "all", "as", "rendered", "4", "8", "runai-size"] in [r[:7] for r in rows]
 
 
 def test_version() -> None:
@@ -252,7 +276,10 @@ def test_profile_completion_offers_the_builtins_and_profile_files(
 
 def test_the_report_counts_in_words() -> None:
     result = invoke(["--profile", "large"], THANOS_QUERY)
-    assert result.stderr.startswith("runai-size: profile large: 1 document, 1 changed, 0 added\n")
+    assert result.stderr.startswith(
+        "runai-size: profile large: 1 document, 1 changed, 0 added; "
+        "no Run:ai version in the stream, edition at-scale, the newest\n"
+    )
 
 
 def test_verify_counts_in_words(tmp_path: Path) -> None:
@@ -319,7 +346,7 @@ def test_a_command_that_reads_no_stream_writes_the_report_only_when_it_fails(tmp
 
 
 def test_recommend_explains_its_choice_and_needs_a_count() -> None:
-    result = invoke(["recommend", "--nodes", "50", "--gpus", "400"])
+    result = invoke(["recommend", "--runai-version", "2.19", "--nodes", "50", "--gpus", "400"])
     assert result.stdout == "small\n"
     assert "here 50 nodes < 100 and 400 GPUs < 1,500" in result.stderr
     assert invoke(["recommend"]).exit_code == 64
@@ -336,4 +363,5 @@ def test_profiles_values_spells_values_as_a_profile_file_does() -> None:
     result = invoke(["profiles", "--values"])
     assert result.exit_code == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if line.startswith("ha.enabled"))
-    assert row.split() == ["ha.enabled", "as", "rendered", "true", "true"]
+    # (the table now has the Run:ai versions and the source of each value beside the profiles' columns)
+    assert row.split()[:6] == ["ha.enabled", "all", "as", "rendered", "true", "true"]

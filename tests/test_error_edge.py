@@ -65,7 +65,7 @@ FAILURES = {
     "show, bad override": (["show", "large", "--set", "nope=1"], b"", 2, "override nope=1"),
     "validate, bad file": (["validate", "{bad}"], b"", 2, r".*bad\.yaml, line 2"),
     "validate, no file": (["validate"], b"", 64, "Missing argument"),
-    "recommend, no counts": (["recommend"], b"", 64, "give --nodes, --gpus or both"),
+    "recommend, no counts": (["recommend"], b"", 64, "give --nodes, --gpus, --workloads"),
     "recommend, negative": (["recommend", "--nodes", "-1"], b"", 64, "Invalid value for '--nodes'"),
     "profiles, unknown option": (["profiles", "--bogus"], b"", 64, "No such option '--bogus'"),
     "version, extra argument": (["version", "now"], b"", 64, "Got unexpected extra argument"),
@@ -203,7 +203,7 @@ def test_a_dash_report_path_means_stderr(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     result = invoke(["-p", "large", "--report", "-"], THANOS_QUERY)
     assert result.exit_code == 0
-    assert result.stderr.startswith("runai-size: profile large: 1 document, 1 changed, 0 added\n")
+    assert result.stderr.startswith("runai-size: profile large: 1 document, 1 changed, 0 added; ")
     assert result.stderr.count("runai-size: profile large") == 1  # not the report twice
     assert list(tmp_path.iterdir()) == []  # no file named "-"
 

@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 
 from runai_postrender.profiles.load import builtin_names, load_profile
 from runai_postrender.support import quantity
+from runai_postrender.support.versions import Version, parse_version
 from tests import k8s_schema
 from tests.helm_support import (
     GOLDEN,
@@ -66,9 +67,14 @@ BUDGETS = Variant(  # the chart's own budgets: grafana's allows one eviction, th
     "control-plane-pdb", CONTROL_PLANE, "runai-backend", "runai-backend", values=("control-plane-pdb.yaml",)
 )
 CLUSTER = Variant("runai-cluster", "runai-cluster", "runai-cluster", "runai")
+# A 2.2x control plane (chart control-plane 2.25.0): the "NVIDIA Run:ai at Scale" edition, with its
+# control-plane replicas and the services it leaves at one (redoc, temp-backend-settings, keycloak).
+CONTROL_PLANE_225 = Variant("control-plane-2.25", "control-plane-2.25", "runai-backend", "runai-backend")
 BACKENDS = [BACKEND, ACME, HIGHER, REQUESTS, BUDGETS]
 VARIANTS = [*BACKENDS, CLUSTER]
-GOLDEN_VARIANTS = {variant.id: variant for variant in [BACKEND, HIGHER, PERSISTENCE, BUDGETS, CLUSTER]}
+GOLDEN_VARIANTS = {
+    variant.id: variant for variant in [BACKEND, HIGHER, PERSISTENCE, BUDGETS, CLUSTER, CONTROL_PLANE_225]
+}
 # Charts that are not Run:ai's, some installed under Run:ai's own release name (then their objects carry
 # exactly the names of Run:ai's: only the chart they come from tells them apart).
 NOT_RUNAI = [
@@ -89,8 +95,14 @@ SERVICE_GROUPS = ("scheduling", "sync", "workload")
 def golden_cases() -> Iterator[Any]:
     for major in MAJORS:
         for chart, variant in sorted(GOLDEN_VARIANTS.items()):
-            for profile in PROFILES if variant in (BACKEND, CLUSTER) else ["large"]:
+            for profile in golden_profiles(variant):
                 yield pytest.param(major, chart, profile, id=f"{chart}-{profile}-helm{major}")
+
+
+def golden_profiles(variant: Variant) -> list[str]:
+    if variant in (BACKEND, CLUSTER):
+        return PROFILES
+    return SCALING if variant is CONTROL_PLANE_225 else ["large"]
 
 
 def ids(variant: Variant) -> str:
@@ -131,14 +143,32 @@ def renders(helms: Helms, tmp_path_factory: pytest.TempPathFactory) -> Renders:
 
 
 @cache
+def stand_in_version() -> Version:
+    """The Run:ai version the stand-in charts control-plane and runai-cluster render (helm.sh/chart)."""
+    found = {
+        chart: YAML(typ="safe", pure=True).load((ROOT / "tests" / "charts" / chart / "Chart.yaml").read_text())[
+            "version"
+        ]
+        for chart in (CONTROL_PLANE, "runai-cluster")
+    }
+    assert len(set(found.values())) == 1, f"the stand-in charts name different Run:ai versions: {found}"
+    version = parse_version(str(found[CONTROL_PLANE]))
+    assert version is not None
+    return version
+
+
+@cache
 def _values(profile: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = dict(load_profile(profile).values)
+    # The values of the guide's edition for the stand-in charts' version (not the newest edition's).
+    resolved = load_profile(profile)
+    edition = resolved.edition_for(stand_in_version())
+    loaded: dict[str, Any] = dict(edition.values if edition else resolved.values)
     assert ("controlPlane" in loaded) == (profile in SCALING), f"profile {profile!r} changed shape; update SCALING"
     return loaded
 
 
 def values(profile: str) -> dict[str, Any]:
-    """The profile's values, as `runai-size show` prints them (a copy: tests may not change the profile)."""
+    """The profile's values for the stand-in charts' Run:ai version (a copy: tests may not change the profile)."""
     return copy.deepcopy(_values(profile))
 
 

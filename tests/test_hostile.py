@@ -971,6 +971,6 @@ def test_the_tool_reads_only_its_profiles_writes_only_stdout_and_the_report_and_
     assert sorted(tmp_path.iterdir()) == sorted([Path(profile), report, probe])
     assert seen["network"] == []
     ours = {name for name in seen["variables"] if name.startswith("RUNAI_SIZE")}
-    assert ours <= {"RUNAI_SIZE_PROFILE", "RUNAI_SIZE_SET", "RUNAI_SIZE_REPORT"}
+    assert ours <= {"RUNAI_SIZE_PROFILE", "RUNAI_SIZE_SET", "RUNAI_SIZE_REPORT", "RUNAI_SIZE_RUNAI_VERSION"}
     libraries = {"LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "RUAMEL_DEBUG", "YAMLDEBUG", "_RUNAI_SIZE_COMPLETE"}
     assert set(seen["variables"]) - ours <= libraries

@@ -31,8 +31,10 @@ RUNAICONFIG = textwrap.dedent("""\
 
 
 def test_a_default_equal_to_the_profiles_value_is_called_the_same() -> None:
-    profile = load_profile("xlarge")  # maxSamplesPerSend 2000, a modern Prometheus's default
-    report = run(RUNAICONFIG, profile, Report(profile="xlarge")).report
+    # Run:ai 2.18 (the older guide's edition): xlarge's maxSamplesPerSend 2000, a modern Prometheus's default
+    profile = load_profile("xlarge")
+    stream = RUNAICONFIG.replace(b"{name: runai,", b"{labels: {helm.sh/chart: runai-cluster-2.18.0}, name: runai,")
+    report = run(stream, profile, Report(profile="xlarge")).report
     kept = [line for line in report.kept if "maxSamplesPerSend" in line]
     assert len(kept) == 1 and "its default 2000 is the same as the profile's 2000" in kept[0], report.kept
     assert all("is above the profile's 2000" not in line for line in report.kept)

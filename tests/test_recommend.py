@@ -120,7 +120,7 @@ def test_a_node_without_status_or_labels_counts_as_a_plain_node() -> None:
 
 
 def test_from_file_prints_the_profile_alone_and_the_counts_and_reason_on_stderr() -> None:
-    result = invoke(["recommend", "--from-file", str(SAMPLE)])
+    result = invoke(["recommend", "--runai-version", "2.19", "--from-file", str(SAMPLE)])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "small\n"
     assert f"  counted {SAMPLE}: 6 nodes, 16 GPUs on 2 GPU nodes, 1 system node (labelled {SYSTEM})\n" in result.stderr
@@ -138,7 +138,9 @@ def test_from_file_prints_the_profile_alone_and_the_counts_and_reason_on_stderr(
     ],
 )
 def test_from_file_follows_the_guidance(tmp_path: Path, shape: dict[str, int], expected: str) -> None:
-    result = invoke(["recommend", "--from-file", write(tmp_path, cluster(**shape)), "--strict"])
+    result = invoke(
+        ["recommend", "--runai-version", "2.19", "--from-file", write(tmp_path, cluster(**shape)), "--strict"]
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"{expected}\n"
     assert "WARNING" not in result.stderr
@@ -170,7 +172,7 @@ def test_a_large_cluster_with_fewer_than_three_system_nodes_is_warned_and_fails_
 ) -> None:
     file = write(tmp_path, cluster(**shape))
     label = f"kubectl label node NAME {SYSTEM}=true"
-    warned = invoke(["recommend", "--from-file", file])
+    warned = invoke(["recommend", "--runai-version", "2.19", "--from-file", file])
     assert warned.exit_code == 0, warned.stderr
     assert warned.stdout == f"{profile}\n"
     warning = [line for line in warned.stderr.splitlines() if "WARNING" in line]
@@ -178,7 +180,7 @@ def test_a_large_cluster_with_fewer_than_three_system_nodes_is_warned_and_fails_
         f"  WARNING: profile {profile} on {have}: Run:ai's services prefer nodes labelled {SYSTEM} "
         f"(a node affinity) and high availability needs at least 3; {named} with: {label}"
     ]
-    strict = invoke(["recommend", "--from-file", file, "--strict"])
+    strict = invoke(["recommend", "--runai-version", "2.19", "--from-file", file, "--strict"])
     assert strict.stdout == f"{profile}\n"  # still there for a script that reads it
     assert_one_error_line(strict, 3, f"profile {profile} on {have}", label)
     assert "WARNING" not in strict.stderr
@@ -308,7 +310,7 @@ def test_from_cluster_runs_kubectl_found_on_path(tmp_path: Path) -> None:
 def test_from_cluster_runs_the_kubectl_the_variable_names(tmp_path: Path) -> None:
     kubectl = fake_kubectl(tmp_path / "elsewhere", printing(as_json(cluster(cpu=2, gpu=188, system=1))), "kc")
     env = {"PATH": str(tmp_path / "empty"), "RUNAI_SIZE_KUBECTL": str(kubectl)}
-    result = invoke(["recommend", "--from-cluster", "--strict"], env=env)
+    result = invoke(["recommend", "--runai-version", "2.19", "--from-cluster", "--strict"], env=env)
     assert result.stdout == "large\n"
     assert_one_error_line(result, 3, "profile large on 1 system node (sys-0)")
 

@@ -121,7 +121,7 @@ def test_a_limit_below_the_profiles_request_still_gets_the_profiles_request() ->
     stream = textwrap.dedent("""\
         apiVersion: run.ai/v1
         kind: RunaiConfig
-        metadata: {name: runai}
+        metadata: {name: runai, labels: {helm.sh/chart: runai-cluster-2.18.0}}  # the older guide: limits 2x
         spec:
           global: {schedulingServices: {resources: {limits: {cpu: 500m}}}}
         """).encode()

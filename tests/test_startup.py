@@ -105,6 +105,7 @@ PLAIN: dict[str, tuple[list[str], bool]] = {
     "short, repeated, equals": (["-p", "large", "--set", "thanos.query.cpu=2", "--set=thanos.query.memory=5G"], True),
     "input from stdin as -": (["-p", "large", "-f", "-"], True),
     "flags": (["-p", "large", "--report=r.txt", "--debug", "--quiet"], True),
+    "runai version": (["-p", "large", "--runai-version", "2.18"], True),
     "combined": (["-qp", "large"], False),
     "no value": (["-p"], False),
     "option as value": (["-p", "--debug"], False),

@@ -10,8 +10,16 @@ import click
 
 from runai_postrender import __version__
 from runai_postrender.cli.exporting import export_command
-from runai_postrender.cli.options import input_option, print_lines, profile_options, report_option, session_of
+from runai_postrender.cli.options import (
+    input_option,
+    print_lines,
+    profile_options,
+    report_option,
+    runai_version_option,
+    session_of,
+)
 from runai_postrender.cli.session import Session
+from runai_postrender.cli.valuestable import values_table
 from runai_postrender.profiles.load import PROFILE_ENV, builtin_names, is_file_reference, load_profile
 from runai_postrender.recommend.nodes import KUBECTL_ENV
 from runai_postrender.report import format_value, plural
@@ -28,7 +36,7 @@ from runai_postrender.support.errors import ErrorList, ProfileError, RunaiSizeEr
 @click.pass_context
 def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -> None:
     """List the built-in profiles and the cluster size each is for."""
-    from runai_postrender.profiles.load import flatten_values, schema_text
+    from runai_postrender.profiles.load import schema_text
 
     session = session_of(ctx)
     if show_schema:
@@ -39,23 +47,7 @@ def profiles_command(ctx: click.Context, show_values: bool, show_schema: bool) -
         width = max(len(p.name) for p in loaded)
         print_lines(session, [f"{p.name:<{width}}  {p.cluster_size:<32}  {p.description}" for p in loaded])
         return
-    flat = [flatten_values(p.values) for p in loaded]
-    names = list(dict.fromkeys(name for values in flat for name in values))
-    rows = [["value", *(p.name for p in loaded)]]
-    rows += [[name, *(_cell(values.get(name, "as rendered")) for values in flat)] for name in names]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    print_lines(session, lines)
-
-
-def _cell(value: Any) -> str:
-    """A value as a profile file spells it (`true`, not Python's `True`)."""
-    if isinstance(value, list):
-        return ",".join(map(_cell, value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    print_lines(session, values_table(loaded))
 
 
 @click.command("show")
@@ -117,13 +109,28 @@ def validate_command(ctx: click.Context, files: tuple[str, ...]) -> None:
 @click.option("--nodes", type=click.IntRange(min=0), help="Nodes in the cluster (without access to it).")
 @click.option("--gpus", type=click.IntRange(min=0), help="GPUs in the cluster (without access to it).")
 @click.option(
+    "--workloads",
+    type=click.IntRange(min=0),
+    help="Running and pending Run:ai workloads (the measure of Run:ai 2.20+).",
+)
+@click.option(
+    "--runai-version", metavar="X.Y[.Z]", help="The Run:ai version whose guide decides (default: the newest)."
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Exit 3 when a large or xlarge cluster has fewer than three Run:ai system nodes (needs a node list).",
 )
 @click.pass_context
 def recommend_command(
-    ctx: click.Context, from_file: str | None, from_cluster: bool, nodes: int | None, gpus: int | None, strict: bool
+    ctx: click.Context,
+    from_file: str | None,
+    from_cluster: bool,
+    nodes: int | None,
+    gpus: int | None,
+    workloads: int | None,
+    runai_version: str | None,
+    strict: bool,
 ) -> None:
     """Suggest the built-in profile that Run:ai's guidance gives for a cluster of this size.
 
@@ -134,17 +141,17 @@ def recommend_command(
     from runai_postrender.recommend.tiers import SystemNodesError, describe_counts, recommend, system_node_warning
 
     session = session_of(ctx)
-    given = [from_file is not None, from_cluster, nodes is not None or gpus is not None]
+    given = [from_file is not None, from_cluster, nodes is not None or gpus is not None or workloads is not None]
     if not any(given):
         raise click.UsageError(
-            "give --nodes, --gpus or both, or let it count the real nodes: --from-file FILE (the output of "
+            "give --nodes, --gpus, --workloads, or let it count the real nodes: --from-file FILE (the output of "
             "kubectl get nodes -o json; - for stdin) or --from-cluster",
             ctx=ctx,
         )
     if from_file == "":
         raise click.UsageError("--from-file needs a file name (- for stdin)", ctx=ctx)
     if sum(given) > 1:
-        raise click.UsageError("give one of --from-file, --from-cluster or --nodes/--gpus", ctx=ctx)
+        raise click.UsageError("give one of --from-file, --from-cluster or --nodes/--gpus/--workloads", ctx=ctx)
     if strict and not (from_file or from_cluster):
         raise click.UsageError(
             "--strict checks the system nodes of a node list: give --from-file or --from-cluster", ctx=ctx
@@ -155,7 +162,7 @@ def recommend_command(
         text = kubectl_nodes() if from_cluster else _read_node_file(session, str(from_file))
         counts = count_nodes(read_node_list(text, source), source)
         nodes, gpus = counts.nodes, counts.gpus
-    chosen = recommend(nodes, gpus)
+    chosen = recommend(nodes, gpus, workloads, runai_version)
     warning = system_node_warning(chosen.profile, counts) if counts else None
     session.output([f"{chosen.profile.name}\n".encode()])
     if counts:
@@ -187,6 +194,7 @@ def version_command(ctx: click.Context, verbose: bool) -> None:
 
 @click.command("diff")
 @profile_options
+@runai_version_option
 @input_option
 @report_option()
 @click.option(
@@ -236,6 +244,7 @@ def _colour(line: str) -> str:
 
 @click.command("verify")
 @profile_options
+@runai_version_option
 @input_option
 @report_option()
 @click.pass_context

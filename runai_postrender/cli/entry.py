@@ -21,7 +21,7 @@ from runai_postrender.cli.session import Session, with_given
 
 COMPLETE_VAR = "_RUNAI_SIZE_COMPLETE"  # click's shell completion asks through it (the group leaves it to click)
 _VALUES = {"--profile": "profile", "-p": "profile", "--set": "overrides", "--filename": "filename",
-           "-f": "filename", "--report": "report_path"}  # fmt: skip
+           "-f": "filename", "--report": "report_path", "--runai-version": "runai_version"}  # fmt: skip
 _FLAGS = {"--quiet": "quiet", "-q": "quiet", "--debug": "debug"}
 
 
@@ -32,7 +32,7 @@ def plain_options(args: Sequence[str]) -> dict[str, Any] | None:
     `--debug`. A value that is empty or starts with `-` (other than `-` itself) is left to click.
     """
     given: dict[str, Any] = {"profile": None, "overrides": (), "filename": None, "report_path": None,
-                             "quiet": None, "debug": None}  # fmt: skip
+                             "quiet": None, "debug": None, "runai_version": None}  # fmt: skip
     index = 0
     while index < len(args):
         arg = args[index]

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from runai_postrender.cli.options import input_option, options_of, profile_options
+from runai_postrender.cli.options import input_option, options_of, profile_options, runai_version_option
 from runai_postrender.cli.session import Session
 from runai_postrender.support.errors import InputError
 
@@ -16,6 +16,7 @@ FORMATS = ("values", "kustomize", "flux", "helmfile")
 
 @click.command("export")
 @profile_options
+@runai_version_option
 @input_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="What to write (see below).")
 @click.option(

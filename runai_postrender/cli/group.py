@@ -16,7 +16,13 @@ import click
 
 from runai_postrender import __version__
 from runai_postrender.cli.edge import fail
-from runai_postrender.cli.options import input_option, options_of, profile_options, report_option
+from runai_postrender.cli.options import (
+    input_option,
+    options_of,
+    profile_options,
+    report_option,
+    runai_version_option,
+)
 from runai_postrender.cli.postrender import finish, post_render
 from runai_postrender.cli.session import REPORT_ENV, Session
 from runai_postrender.profiles.load import PROFILE_ENV, SET_ENV
@@ -93,6 +99,7 @@ class RunaiSize(click.Group):
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @profile_options
+@runai_version_option
 @input_option
 @report_option(envvar=REPORT_ENV)
 @click.option("--quiet", "-q", is_flag=True, default=None, help="No report on stderr (errors are still printed).")

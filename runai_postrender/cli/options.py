@@ -69,6 +69,14 @@ def profile_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def runai_version_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--runai-version",
+        metavar="X.Y[.Z]",
+        help="Size for this Run:ai version, whatever the stream's labels say [env RUNAI_SIZE_RUNAI_VERSION].",
+    )(func)
+
+
 def input_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--filename", "-f", metavar="FILE", help="Read the manifest stream from FILE (- or none: stdin)."

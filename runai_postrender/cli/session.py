@@ -22,6 +22,7 @@ from runai_postrender.report import Report
 from runai_postrender.support.errors import InputError, OutputError, ProfileError
 
 REPORT_ENV = "RUNAI_SIZE_REPORT"
+RUNAI_VERSION_ENV = "RUNAI_SIZE_RUNAI_VERSION"
 STDERR_PATH = "-"
 
 
@@ -35,6 +36,7 @@ class Options:
     quiet: bool = False
     debug: bool = False
     filename: str | None = None
+    runai_version: str | None = None
 
 
 def with_given(current: Options, given: Mapping[str, Any]) -> Options:
@@ -77,6 +79,15 @@ class Session:
                 raise
             # Under Helm the variable is all that chose the profile: say where the name came from.
             raise ProfileError(f"{PROFILE_ENV}={ref}: {exc}") from exc
+        version = self.options.runai_version or os.environ.get(RUNAI_VERSION_ENV, "").strip() or None
+        if version is not None:
+            from runai_postrender.support.versions import parse_version
+
+            if parse_version(version) is None:
+                raise ProfileError(
+                    f"Run:ai version {version!r} (--runai-version, {RUNAI_VERSION_ENV}) is not X.Y or X.Y.Z"
+                )
+            self.profile = replace(self.profile, runai_version=version)
         return self.profile
 
     def load_profile(self, ref: str, overrides: Iterable[tuple[str, str]] = ()) -> Profile:

@@ -27,6 +27,32 @@ _STREAM_CHARTS = re.compile(
 )
 
 
+# The charts whose own objects name the Run:ai version (`helm.sh/chart: control-plane-2.18.4`); a sub-chart's
+# objects (thanos, grafana) name their own chart's version and say nothing of Run:ai's.
+RUNAI_CHARTS = ("control-plane", "runai-cluster")
+CHART_LABEL = "helm.sh/chart"
+_RUNAI_CHART = re.compile(r"^(" + "|".join(map(re.escape, RUNAI_CHARTS)) + r")-(v?\d+\.\d+(?:\.\d+)?(?:[-+]\S*)?)$")
+_STREAM_VERSIONS = re.compile(
+    rb"""helm\.sh/chart['"]?[ \t]*:[ \t]*['"]?("""
+    + rb"|".join(c.encode() for c in RUNAI_CHARTS)
+    + rb""")-v?(\d+\.\d+(?:\.\d+)?)"""
+)
+
+
+def runai_version(metadata: dict[str, Any]) -> str | None:
+    """The Run:ai version an object of Run:ai's own charts names in its `helm.sh/chart` label, or None."""
+    labels = metadata.get("labels")
+    chart = labels.get(CHART_LABEL) if isinstance(labels, dict) else None
+    found = _RUNAI_CHART.match(chart) if isinstance(chart, str) else None
+    return found.group(2) if found else None
+
+
+def versions_in(data: bytes | bytearray) -> list[str]:
+    """The Run:ai versions the stream's `helm.sh/chart` labels name, from its bytes, in order."""
+    found = (match.group(2).decode() for match in _STREAM_VERSIONS.finditer(data))
+    return list(dict.fromkeys(found))
+
+
 @dataclass(frozen=True)
 class Origin:
     """The chart that rendered an object (None: the stream does not say)."""

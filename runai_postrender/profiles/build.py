@@ -23,6 +23,7 @@ MATCH_GLOBS = {
     "namespace": "namespaces",
     "chart": "charts",
     "release": "releases",
+    "notName": "not_names",
 }
 _OBJECT = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
@@ -61,8 +62,15 @@ def build_rule(raw: Mapping[str, Any], profile: str) -> Rule:
     patch = tuple(raw.get("patch") or ())
     autoscale = _autoscale(raw["autoscale"], globs["kinds"], where) if raw.get("autoscale") is not None else None
     availability = _availability(raw.get("availability"), where)
-    if not (set_ or patch or autoscale or "availability" in raw):
-        raise ProfileError(f"{where}: a rule needs `set`, `patch`, `autoscale` or `availability`")
+    replicas = raw.get("replicas")
+    if replicas is not None and (
+        isinstance(replicas, bool) or not isinstance(replicas, int) or not 1 <= replicas <= _INT32
+    ):
+        raise ProfileError(f"{where}: replicas must be a whole number from 1 to {_INT32}, not {replicas!r}")
+    if replicas is not None and set(globs["kinds"]) != {"Deployment"}:
+        raise ProfileError(f"{where}: replicas works on Deployments; match.kind must be Deployment")
+    if not (set_ or patch or autoscale or "availability" in raw or replicas is not None):
+        raise ProfileError(f"{where}: a rule needs `set`, `patch`, `autoscale`, `replicas` or `availability`")
     for pointer, value in set_.items():
         _check_target(pointer, globs["kinds"], containers, f"{where}, set {pointer}")
         check_resources(pointer, value, f"{where}, set {pointer}")
@@ -84,6 +92,7 @@ def build_rule(raw: Mapping[str, Any], profile: str) -> Rule:
         autoscale=autoscale,
         exact=_flag(raw.get("exact", False), f"{where}: exact"),
         availability=availability,
+        replicas=replicas,
     )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from runai_postrender.profiles import editions
 from runai_postrender.profiles.files import PATH_ENV, Source, parse_file, read_file
 from runai_postrender.profiles.model import Autoscale, Availability, Match, Profile, Rule
 from runai_postrender.profiles.overrides import (
@@ -152,10 +153,14 @@ def _load_chain(
             raise _InChain([link], exc) from exc
         chain += parent_chain
     merged = {key: value for key, value in parent.items() if key not in _OWN_KEYS}
-    merged.update({key: value for key, value in data.items() if key not in ("values", "rules", "extends")})
+    merged.update({key: value for key, value in data.items() if key not in ("values", "rules", "extends", "editions")})
     merged["values"] = _merge_values(parent.get("values") or {}, data.get("values") or {})
     merged["rules"] = _merge_rules(parent.get("rules") or [], rules)
-    checks.check_new_values(source, data.get("values") or {}, parent.get("values") or {}, merged["rules"], chain[1:])
+    merged["editions"], merged["effective"] = editions.merge(parent, data, _merge_values)
+    inherited = parent.get("values") or {}
+    for values in (parent.get("effective") or {}).values():  # what the parent's editions set counts as its own
+        inherited = _merge_values(inherited, values)
+    checks.check_new_values(source, data.get("values") or {}, inherited, merged["rules"], chain[1:])
     return merged, chain
 
 
@@ -185,16 +190,26 @@ def load_profile(
     """
     data, chain = _load_chain(ref, None, (), _reach(extends_path), read)
     values = data.get("values") or {}
-    apply_overrides(values, overrides, ref)
     from runai_postrender.profiles import checks  # see _load_chain
 
-    flat = flatten_values(values)
-    for name, text in overrides:  # an override's problem, named by the override
-        checks.check_values({name: flat[name]}, f"override {name}={text}")
-    checks.check_values(values, f"profile {ref!r}")
     enabled = [{k: v for k, v in raw.items() if k != "disabled"} for raw in data["rules"] if not raw.get("disabled")]
-    resolved = [substitute(raw, values, f"profile {ref!r}, rule {raw['name']!r}") for raw in enabled]
+    built = editions.build(ref, data, enabled, overrides) if data["editions"] else ()
+    if built:
+        apply_overrides(values, [(name, text) for name, text in overrides if name in flatten_values(values)], ref)
+        values = dict(built[-1].values)
+        _check_overrides(values, overrides)
+        rules = built[-1].rules
+    else:
+        editions.refuse_ranges(ref, enabled)
+        apply_overrides(values, overrides, ref)
+        _check_overrides(values, overrides)
+        checks.check_values(values, f"profile {ref!r}")
+        resolved = [substitute(raw, values, f"profile {ref!r}, rule {raw['name']!r}") for raw in enabled]
+        rules = tuple(checks.build_rule(raw, ref) for raw in resolved)
     head: dict[str, Any] = {key: data[key] for key in _OWN_KEYS if key in data}
+    written = {**head, "values": data.get("values") or {}}
+    if built:
+        written["editions"] = editions.written(data["editions"], built)
     return Profile(
         name=ref,
         chain=chain,
@@ -202,10 +217,21 @@ def load_profile(
         cluster_size=data.get("clusterSize", ""),
         recommended_from=dict(data.get("recommendedFrom") or {}),
         values=values,
-        rules=tuple(checks.build_rule(raw, ref) for raw in resolved),
-        written={**head, "values": values, "rules": data["rules"]},
+        rules=rules,
+        written={**written, "rules": data["rules"]},
         overrides=tuple(overrides),
+        editions=built,
     )
+
+
+def _check_overrides(values: dict[str, Any], overrides: Sequence[tuple[str, str]]) -> None:
+    """An override's problem, named by the override (`override thanos.receive.memory=8: ...`)."""
+    from runai_postrender.profiles import checks  # see _load_chain
+
+    flat = flatten_values(values)
+    for name, text in overrides:
+        if name in flat:
+            checks.check_values({name: flat[name]}, f"override {name}={text}")
 
 
 def resolved_text(profile: Profile) -> str:

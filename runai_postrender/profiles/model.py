@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from runai_postrender.support.versions import VersionRange
+
 
 @dataclass(frozen=True)
 class Match:
@@ -18,6 +20,7 @@ class Match:
     labels: Mapping[str, str] = field(default_factory=dict)
     charts: tuple[str, ...] = ()  # the release's chart, as Helm's output says (`# Source:`, Helm 4's annotation)
     releases: tuple[str, ...] = ()  # the release, from the objects' labels
+    not_names: tuple[str, ...] = ()  # object names the rule never matches (`{release}` filled in as in names)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,22 @@ class Rule:
     autoscale: Autoscale | None = None
     exact: bool = False  # write `set` values as they are, not as floors and ceilings
     availability: Availability | None = None  # budgets and spreading, after every other rule
+    replicas: int | None = None  # a floor on a Deployment's replicas (none with an HPA or a ReadWriteOnce claim)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition of Run:ai's sizing guidance: the Run:ai versions it is for, where it is published, and the
+    profile's values and rules for those versions (every `${value}` substituted)."""
+
+    name: str
+    versions: VersionRange
+    guide: str
+    source: str
+    values: Mapping[str, Any]
+    rules: tuple[Rule, ...]
+    recommended_from: Mapping[str, int] = field(default_factory=dict)
+    own_values: Mapping[str, Any] = field(default_factory=dict)  # the values the edition's block sets
 
 
 @dataclass(frozen=True)
@@ -67,3 +86,16 @@ class Profile:
     rules: tuple[Rule, ...]
     written: Mapping[str, Any] = field(default_factory=dict)  # the same as a profile file says it: rules keep ${...}
     overrides: tuple[tuple[str, str], ...] = ()
+    editions: tuple[Edition, ...] = ()  # oldest first; `rules` and `values` are the newest one's
+    runai_version: str | None = None  # --runai-version: the Run:ai version to size for, whatever the stream says
+
+    def edition_for(self, version: tuple[int, int, int] | None) -> Edition | None:
+        """The edition for a Run:ai version: the one whose range holds it; the newest where none does or
+        where the version is not known. None for a profile without editions."""
+        if not self.editions:
+            return None
+        if version is not None:
+            for edition in self.editions:
+                if edition.versions.holds(version):
+                    return edition
+        return self.editions[-1]

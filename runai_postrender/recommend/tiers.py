@@ -7,14 +7,15 @@ needs Run:ai system nodes for high availability: `system_node_warning` says when
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from runai_postrender.profiles.load import Profile, builtin_names, load_profile
 from runai_postrender.recommend.nodes import SYSTEM_LABEL, NodeCounts
 from runai_postrender.report import plural
-from runai_postrender.support.errors import VerifyError
+from runai_postrender.support.errors import InputError, VerifyError
+from runai_postrender.support.versions import Version, parse_version
 
-_UNITS = {"nodes": "nodes", "gpus": "GPUs"}
+_UNITS = {"nodes": "nodes", "gpus": "GPUs", "workloads": "running or pending workloads"}
 # Profiles that run several replicas of Run:ai's services: replicas on one node survive no node failure.
 HA_PROFILES = ("large", "xlarge")
 HA_SYSTEM_NODES = 3  # Run:ai's high-availability guide: at least three system nodes
@@ -30,12 +31,22 @@ class Recommendation:
     reason: str  # "here 120 nodes >= 100; 120 nodes < 500"
 
 
-def recommend(nodes: int | None, gpus: int | None) -> Recommendation:
-    """The profile for a cluster of `nodes` nodes and `gpus` GPUs (None: not known). At least one is known."""
-    counts = {name: count for name, count in (("nodes", nodes), ("gpus", gpus)) if count is not None}
+def recommend(
+    nodes: int | None, gpus: int | None, workloads: int | None = None, runai_version: str | None = None
+) -> Recommendation:
+    """The profile for a cluster of `nodes` nodes, `gpus` GPUs and `workloads` running or pending workloads
+    (None: not known), by the tiers of the guide of `runai_version` (None: the newest). One count is known.
+
+    Each edition of the guide has its own measures: up to 2.19 nodes or GPUs, from 2.20 nodes or
+    workloads; a count the edition does not measure by is not used."""
+    given = (("nodes", nodes), ("gpus", gpus), ("workloads", workloads))
+    counts = {name: count for name, count in given if count is not None}
     if not counts:
-        raise ValueError("recommend needs the number of nodes or of GPUs")
-    profiles = [load_profile(name) for name in builtin_names()]
+        raise ValueError("recommend needs the number of nodes, GPUs or workloads")
+    version = parse_version(runai_version) if runai_version is not None else None
+    if runai_version is not None and version is None:
+        raise InputError(f"--runai-version {runai_version!r} is not a version such as 2.22 or 2.18.4")
+    profiles = [_for_version(load_profile(name), version) for name in builtin_names()]
     chosen = 0
     for index, profile in enumerate(profiles):
         if any(counts[name] >= threshold for name, threshold in _thresholds(profile, counts)):
@@ -52,6 +63,14 @@ def recommend(nodes: int | None, gpus: int | None) -> Recommendation:
         below = [f"{_count(counts[name], name)} < {threshold:,}" for name, threshold in following]
     parts = [" and ".join(part) for part in (reached, below) if part]
     return Recommendation(profile, "here " + "; ".join(parts) if parts else "")
+
+
+def _for_version(profile: Profile, version: Version | None) -> Profile:
+    """The profile with the thresholds of the edition for this version (the newest when None)."""
+    edition = profile.edition_for(version)
+    if edition is None or not edition.recommended_from:
+        return profile
+    return replace(profile, recommended_from=edition.recommended_from)
 
 
 def _thresholds(profile: Profile, counts: dict[str, int]) -> list[tuple[str, int]]:

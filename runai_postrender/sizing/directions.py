@@ -70,6 +70,9 @@ def compare(a: Any, b: Any) -> int | None:
     return None
 
 
+SCALED_TO_ZERO = "a workload scaled to zero on purpose stays off"
+
+
 def count(value: Any) -> int | None:
     """A whole number as Kubernetes reads it into a count (replicas, HPA bounds): an int, or a float with
     no fraction (`6.0`, `6e0`); None for anything else (Kubernetes would refuse the object)."""

@@ -37,6 +37,10 @@ class Outcome:
 
     decisions: list[Decision]
     unmatched: list[str]
+    runai: str | None = None  # the Run:ai version found and the edition applied, as the report's first line says
+    runai_versions: list[str] = field(default_factory=list)
+    editions: list[str] = field(default_factory=list)  # each edition applied, with its guide and versions
+    notes: list[str] = field(default_factory=list)  # about the run as a whole
 
     @property
     def added(self) -> list[NewDocument]:

@@ -6,11 +6,12 @@ has beyond the profile's floor or ceiling stays, and the decision says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from runai_postrender.documents.document import Document
 from runai_postrender.profiles.model import Profile, Rule
-from runai_postrender.sizing import autoscale, availability, directions, selection, viability
+from runai_postrender.sizing import autoscale, availability, directions, replicas, selection, viability
 from runai_postrender.sizing.autoscale import HpaIndex
 from runai_postrender.sizing.outcome import Decision, Outcome, located
 from runai_postrender.sizing.patch import Change, apply_operation, check_settable, set_value
@@ -18,18 +19,26 @@ from runai_postrender.sizing.selection import Resource
 from runai_postrender.support import pointer, quantity
 from runai_postrender.support.errors import PatchError, yaml_type
 
-SCALED_TO_ZERO = "a workload scaled to zero on purpose stays off"
 
-
-def apply_rules(profile: Profile, documents: list[Document], identified: bool = True) -> Outcome:
+def apply_rules(
+    profile: Profile,
+    documents: list[Document],
+    identified: bool = True,
+    applies: Callable[[Resource], bool] | None = None,
+) -> Outcome:
     """Patch the documents' data in place, rule after rule; return what each rule decided for each object
     (the documents the profile adds among it). `identified`: the stream says which chart rendered what (else
-    rules that name charts match by name)."""
+    rules that name charts match by name). `applies`: the objects these rules are for (an edition's Run:ai
+    versions); the others are only looked at."""
     resources = [resource for doc in documents for resource in selection.resources_of(doc)]
     hpas = HpaIndex(resources)
     claims = viability.Claims(resources)
     matches = {
-        rule.name: [resource for resource in resources if selection.matches(rule.match, resource, identified)]
+        rule.name: [
+            resource
+            for resource in resources
+            if selection.matches(rule.match, resource, identified) and (applies is None or applies(resource))
+        ]
         for rule in profile.rules
     }
     outcome = Outcome([], [rule.name for rule in profile.rules if not matches[rule.name]])
@@ -41,6 +50,8 @@ def apply_rules(profile: Profile, documents: list[Document], identified: bool = 
                 if scaled.hpa is not None:
                     outcome.decisions.append(scaled.hpa)  # (the report has always listed the HPA first)
                 decision.extend(scaled.workload)
+            if rule.replicas is not None:
+                decision.extend(replicas.apply(rule, resource, hpas, claims))
             outcome.decisions.append(decision)
     # Budgets and spreading last: they depend on how many pods each workload ends up with.
     budgets = availability.Budgets(resources)
@@ -123,7 +134,7 @@ def _set(
             f"{_beyond(where, current, wanted)} the profile's {wanted} (rule {rule.name})"
         ]
     elif where != directions.EXACT and full == "/spec/replicas" and directions.count(current) == 0:
-        return [], [f"{resource.describe()}: spec/replicas kept at 0: {SCALED_TO_ZERO} (rule {rule.name})"]
+        return [], [f"{resource.describe()}: spec/replicas kept at 0: {directions.SCALED_TO_ZERO} (rule {rule.name})"]
     return set_value(obj, path, wanted, _where(rule, resource)), []
 
 

@@ -104,6 +104,7 @@ def matches(match: Match, resource: Resource, identified: bool = True) -> bool:
     origin = identity.origin(resource.metadata, resource.document.head)
     if not (
         _any(_names(match.names, origin.release), resource.name)
+        and not (match.not_names and _any(_names(match.not_names, origin.release), resource.name))
         and (not identified or _any(match.charts, origin.chart))
         and _any(match.releases, origin.release)
     ):

@@ -1,0 +1,328 @@
+"""Which edition of Run:ai's sizing guide a stream gets: the version its Run:ai charts' `helm.sh/chart`
+labels name (per release), `--runai-version` over it, the newest where nothing names one; the 2.20+
+control-plane replicas and what stays out of them; `recommend` by each edition's tiers.
+
+The streams are Helm 3's output: a `# Source:` comment and the labels the charts put on their objects.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from ruamel.yaml import YAML
+
+from runai_postrender.cli.group import main
+from runai_postrender.pipeline import run
+from runai_postrender.profiles.load import load_profile
+from tests.conftest import output_of
+
+
+def deployment(
+    name: str,
+    version: str | None = "2.25.0",
+    source: str = "control-plane/templates/service.yaml",
+    chart: str = "control-plane",
+    release: str = "runai-backend",
+    volumes: str = "[]",
+) -> str:
+    label = f"{chart}-{version}" if version else None
+    labels = f"{{app.kubernetes.io/instance: {release}" + (f", helm.sh/chart: {label}}}" if label else "}")
+    return textwrap.dedent(
+        f"""\
+        ---
+        # Source: {source}
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {name}
+          namespace: runai-backend
+          labels: {labels}
+        spec:
+          replicas: 1
+          template:
+            spec:
+              containers:
+                - name: app
+                  image: a
+                  resources: {{requests: {{cpu: 250m}}}}
+              volumes: {volumes}
+        """
+    )
+
+
+def thanos_receive(release: str = "runai-backend") -> str:
+    """The Thanos receive StatefulSet of the control-plane's thanos sub-chart (its label names thanos' version)."""
+    return textwrap.dedent(
+        f"""\
+        ---
+        # Source: control-plane/charts/thanos/templates/receive/statefulset.yaml
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata:
+          name: {release}-thanos-receive
+          namespace: runai-backend
+          labels: {{app.kubernetes.io/instance: {release}, helm.sh/chart: thanos-12.5.1}}
+        spec:
+          replicas: 1
+          template:
+            spec:
+              containers:
+                - name: receive
+                  image: thanos
+                  resources: {{requests: {{cpu: 100m, memory: 1G}}, limits: {{cpu: 100m, memory: 1G}}}}
+        """
+    )
+
+
+def runaiconfig(version: str | None) -> str:
+    labels = "{app.kubernetes.io/instance: runai-cluster" + (
+        f", helm.sh/chart: runai-cluster-{version}}}" if version else "}"
+    )
+    return textwrap.dedent(
+        f"""\
+        ---
+        # Source: runai-cluster/templates/runaiconfig.yaml
+        apiVersion: run.ai/v1
+        kind: RunaiConfig
+        metadata:
+          name: runai
+          namespace: runai
+          labels: {labels}
+        spec:
+          global:
+            schedulingServices:
+              resources: {{requests: {{cpu: 100m, memory: 512Mi}}, limits: {{cpu: 1000m, memory: 1Gi}}}}
+        """
+    )
+
+
+def docs(data: bytes) -> list[dict[str, Any]]:
+    return [doc for doc in YAML(typ="safe", pure=True).load_all(data.decode()) if doc is not None]
+
+
+def named(data: bytes, kind: str, name: str) -> dict[str, Any]:
+    return next(doc for doc in docs(data) if doc["kind"] == kind and doc["metadata"]["name"] == name)
+
+
+def scheduling_requests(data: bytes) -> dict[str, str]:
+    config = named(data, "RunaiConfig", "runai")
+    requests = config["spec"]["global"]["schedulingServices"]["resources"]["requests"]
+    return {key: str(value) for key, value in requests.items()}
+
+
+def receive_requests(data: bytes) -> dict[str, str]:
+    container = named(data, "StatefulSet", "runai-backend-thanos-receive")["spec"]["template"]["spec"]["containers"][0]
+    return {key: str(value) for key, value in container["resources"]["requests"].items()}
+
+
+def replicas(data: bytes, name: str) -> Any:
+    return named(data, "Deployment", name)["spec"]["replicas"]
+
+
+def invoke(args: list[str], stdin: bytes = b"") -> Result:
+    env = {"RUNAI_SIZE_PROFILE": "", "RUNAI_SIZE_SET": "", "RUNAI_SIZE_REPORT": "", "RUNAI_SIZE_RUNAI_VERSION": ""}
+    return CliRunner().invoke(main, args, input=stdin, env=env)
+
+
+def one_release(version: str | None) -> bytes:
+    """A control-plane release and a runai-cluster release, both of `version` (None: no chart versions)."""
+    return (deployment("runai-backend-assets-service", version) + thanos_receive() + runaiconfig(version)).encode()
+
+
+# The numbers of each edition, as profiles/large.yaml and xlarge.yaml give them.
+EDITIONS = {
+    ("large", "scaling"): ({"cpu": "1", "memory": "1Gi"}, {"cpu": "1", "memory": "6G"}, 1),
+    ("large", "at-scale"): ({"cpu": "2", "memory": "2G"}, {"cpu": "2", "memory": "15G"}, 2),
+    ("xlarge", "scaling"): ({"cpu": "2", "memory": "7Gi"}, {"cpu": "2", "memory": "15G"}, 1),
+    ("xlarge", "at-scale"): ({"cpu": "2", "memory": "7G"}, {"cpu": "2", "memory": "15G"}, 2),
+}
+
+
+# ---------------------------------------------------------------- the version the stream names
+
+
+@pytest.mark.parametrize("profile", ["large", "xlarge"])
+@pytest.mark.parametrize(("version", "edition"), [("2.18.4", "scaling"), ("2.25.0", "at-scale")])
+def test_the_charts_version_label_chooses_the_edition(profile: str, version: str, edition: str) -> None:
+    result = run(one_release(version), load_profile(profile))
+    out = output_of(result)
+    scheduling, receive, floor = EDITIONS[(profile, edition)]
+    assert scheduling_requests(out) == scheduling
+    assert receive_requests(out) == receive
+    assert replicas(out, "runai-backend-assets-service") == floor
+    assert result.report.runai == f"Run:ai {version}, edition {edition}"
+    assert result.report.runai_versions == [version]
+    head = result.report.to_text().splitlines()[0]
+    assert head.startswith(f"runai-size: profile {profile}: 3 documents, ")
+    assert head.endswith(f" added; Run:ai {version}, edition {edition}")
+
+
+@pytest.mark.parametrize(("given", "edition"), [("2.18", "scaling"), ("2.25.1", "at-scale")])
+def test_runai_version_overrides_what_the_stream_says(given: str, edition: str) -> None:
+    labelled = "2.25.0" if edition == "scaling" else "2.18.4"  # the other edition's version in the labels
+    result = invoke(["-p", "large", "--runai-version", given], one_release(labelled))
+    assert result.exit_code == 0, result.stderr
+    scheduling, receive, floor = EDITIONS[("large", edition)]
+    assert scheduling_requests(result.stdout_bytes) == scheduling
+    assert receive_requests(result.stdout_bytes) == receive
+    assert replicas(result.stdout_bytes, "runai-backend-assets-service") == floor
+    assert result.stderr.splitlines()[0].endswith(f"; Run:ai {given} as given, edition {edition}")
+
+
+def test_runai_version_that_is_no_version_is_one_error_line() -> None:
+    result = invoke(["-p", "large", "--runai-version", "latest"], one_release("2.25.0"))
+    assert result.exit_code != 0 and result.stdout_bytes == b""
+    assert result.stderr.count("\n") == 1 and "'latest'" in result.stderr
+
+
+def test_an_unversioned_stream_gets_the_newest_edition_and_the_report_says_so() -> None:
+    result = run(one_release(None), load_profile("large"))
+    out = output_of(result)
+    scheduling, receive, floor = EDITIONS[("large", "at-scale")]
+    assert scheduling_requests(out) == scheduling and receive_requests(out) == receive
+    assert replicas(out, "runai-backend-assets-service") == floor
+    head = result.report.to_text().splitlines()[0]
+    assert head.startswith("runai-size: profile large: 3 documents, 3 changed, 0 added; ")
+    assert head.endswith("no Run:ai version in the stream, edition at-scale, the newest")
+    assert any("names no Run:ai version" in note for note in result.report.notes)
+
+
+def test_two_releases_of_different_versions_each_get_their_own_edition() -> None:
+    data = (deployment("runai-backend-assets-service", "2.25.0") + thanos_receive() + runaiconfig("2.18.4")).encode()
+    result = run(data, load_profile("large"))
+    out = output_of(result)
+    assert scheduling_requests(out) == EDITIONS[("large", "scaling")][0]  # runai-cluster 2.18.4
+    assert receive_requests(out) == EDITIONS[("large", "at-scale")][1]  # control-plane 2.25.0
+    assert replicas(out, "runai-backend-assets-service") == 2
+    assert result.report.runai_versions == ["2.25.0", "2.18.4"]
+    assert result.report.runai == "Run:ai 2.25.0, 2.18.4, editions scaling, at-scale"
+    assert result.report.to_text().splitlines()[0].endswith(" added; " + result.report.runai)
+
+
+# ---------------------------------------------------------------- control-plane replicas from 2.20
+
+
+DO_NOT_SCALE = [
+    "runai-backend-redoc",
+    "runai-backend-thanos-query",
+    "runai-backend-keycloakx",
+    "runai-backend-postgresql-proxy",
+    "runai-backend-nats-box",
+    "runai-backend-cluster-migrator",
+    "runai-backend-settings-migrator",
+    "runai-backend-identity-provider-reconciler",
+]
+
+CLAIMED = textwrap.dedent(
+    """\
+    ---
+    # Source: control-plane/templates/datavolumes/pvc.yaml
+    apiVersion: v1
+    kind: PersistentVolumeClaim
+    metadata:
+      name: datavolumes-cache
+      namespace: runai-backend
+      labels: {app.kubernetes.io/instance: runai-backend, helm.sh/chart: control-plane-2.25.0}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+    """
+)
+
+HPA = textwrap.dedent(
+    """\
+    ---
+    # Source: control-plane/templates/cli-exposer/hpa.yaml
+    apiVersion: autoscaling/v2
+    kind: HorizontalPodAutoscaler
+    metadata:
+      name: runai-backend-cli-exposer
+      namespace: runai-backend
+      labels: {app.kubernetes.io/instance: runai-backend, helm.sh/chart: control-plane-2.25.0}
+    spec:
+      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: runai-backend-cli-exposer}
+      minReplicas: 1
+      maxReplicas: 3
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}
+    """
+)
+
+
+def control_plane(version: str) -> bytes:
+    services = ["assets-service", "workloads", "backend", "frontend", *[name.split("-", 2)[2] for name in DO_NOT_SCALE]]
+    text = "".join(deployment(f"runai-backend-{service}", version) for service in services)
+    text += deployment("runai-backend-grafana", version, source="control-plane/charts/grafana/templates/d.yaml")
+    # another chart's Deployment with a control-plane name, in a release of its own
+    text += deployment("other-assets-service", "1.0.0", source="other/templates/d.yaml", chart="other", release="other")
+    claim = "[{name: cache, persistentVolumeClaim: {claimName: datavolumes-cache}}]"
+    text += deployment("runai-backend-datavolumes", version, volumes=claim) + CLAIMED.replace("2.25.0", version)
+    text += deployment("runai-backend-cli-exposer", version) + HPA.replace("2.25.0", version)
+    return text.encode()
+
+
+def test_control_plane_services_get_two_replicas_from_2_20_and_only_those_that_can_run_them() -> None:
+    result = run(control_plane("2.25.0"), load_profile("large"))
+    out = output_of(result)
+    assert replicas(out, "runai-backend-assets-service") == 2
+    assert replicas(out, "runai-backend-workloads") == 2
+    for name in DO_NOT_SCALE:
+        assert replicas(out, name) == 1, name
+    assert replicas(out, "other-assets-service") == 1  # not the control-plane chart
+    assert replicas(out, "runai-backend-datavolumes") == 1  # a ReadWriteOnce claim
+    assert any("runai-backend-datavolumes" in warning for warning in result.report.warnings)
+    assert replicas(out, "runai-backend-cli-exposer") == 1  # its HPA decides
+    hpas = {doc["metadata"]["name"]: doc for doc in docs(out) if doc["kind"] == "HorizontalPodAutoscaler"}
+    assert hpas["runai-backend-cli-exposer"]["spec"]["minReplicas"] == 1
+    assert hpas["runai-backend-cli-exposer"]["spec"]["maxReplicas"] == 3
+    # backend, frontend and grafana: the HPAs the profile adds decide their pods (no replicas of their own)
+    for name in ("runai-backend-backend", "runai-backend-frontend", "runai-backend-grafana"):
+        assert "replicas" not in named(out, "Deployment", name)["spec"] and name in hpas, name
+    replica_targets = {entry.target for entry in result.report.changes if entry.rule == "control-plane-replicas"}
+    assert sorted(target.split("/")[-1].rstrip(")") for target in replica_targets) == [
+        "runai-backend-assets-service",
+        "runai-backend-workloads",
+    ]
+
+
+def test_no_control_plane_replicas_before_2_20() -> None:
+    result = run(control_plane("2.18.4"), load_profile("large"))
+    out = output_of(result)
+    assert replicas(out, "runai-backend-assets-service") == 1
+    assert replicas(out, "runai-backend-workloads") == 1
+    assert not [entry for entry in result.report.changes if entry.rule == "control-plane-replicas"]
+
+
+def test_more_replicas_than_the_floor_stay() -> None:
+    data = deployment("runai-backend-assets-service").replace("replicas: 1", "replicas: 3").encode()
+    result = run(data, load_profile("large"))
+    assert output_of(result) == data
+    assert any("kept at 3" in kept for kept in result.report.kept)
+
+
+# ---------------------------------------------------------------- recommend by the edition's tiers
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], "xlarge"),  # the newest edition: 2,000 workloads >= 1,600 (the Medium point)
+        (["--runai-version", "2.25"], "xlarge"),
+        (["--runai-version", "2.18"], "large"),  # the older guide: nodes or GPUs; 120 >= 100, workloads unused
+    ],
+)
+def test_recommend_for_120_nodes_and_2000_workloads_follows_the_editions_tiers(args: list[str], expected: str) -> None:
+    result = invoke(["recommend", "--nodes", "120", "--workloads", "2000", *args])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{expected}\n"
+
+
+def test_a_runai_version_on_the_profile_overrides_the_labels_in_the_pipeline() -> None:
+    profile = replace(load_profile("xlarge"), runai_version="2.19")
+    out = output_of(run(one_release("2.25.0"), profile))
+    assert scheduling_requests(out) == EDITIONS[("xlarge", "scaling")][0]

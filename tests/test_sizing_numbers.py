@@ -145,7 +145,8 @@ def test_a_deployment_scaled_to_zero_stays_at_zero_with_no_hpa_and_no_budget() -
     result = render(stream)
     assert output_of(result) == stream
     assert result.report.added == [] and result.report.changes == []
-    assert sum("a workload scaled to zero on purpose stays off" in kept for kept in result.report.kept) == 2
+    # One line from each rule that would bring it back: the HPA, the budget, and (the newest edition's) replicas floor
+    assert sum("a workload scaled to zero on purpose stays off" in kept for kept in result.report.kept) == 3
 
 
 def test_a_replica_floor_leaves_a_workload_scaled_to_zero_at_zero(tmp_path: Path) -> None:

@@ -116,7 +116,7 @@ def _load_chain(
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     # profile_checks builds Rules from the model above, so it imports this module: it is imported here, at
     # call time, and the two can be imported in either order.
-    from runai_postrender.profiles import checks
+    from runai_postrender.profiles import checks, rulechecks
 
     files = sum(1 for key, _ in seen if not key.startswith("builtin:"))
     if extending is not None and is_file_reference(ref) and files >= MAX_EXTENDS_DEPTH:
@@ -132,6 +132,7 @@ def _load_chain(
     if source.path is not None:
         checks.check_schema(source, data)
         checks.check_file_values(source, data.get("values") or {})
+        rulechecks.check_file_rules(source, data)
     rules = data.get("rules") or []
     names = [rule.get("name") for rule in rules]
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -156,6 +157,8 @@ def _load_chain(
     merged["values"] = _merge_values(parent.get("values") or {}, data.get("values") or {})
     merged["rules"] = _merge_rules(parent.get("rules") or [], rules)
     checks.check_new_values(source, data.get("values") or {}, parent.get("values") or {}, merged["rules"], chain[1:])
+    if source.path is not None:
+        rulechecks.check_file_replica_values(source, data.get("values") or {}, merged["rules"])
     return merged, chain
 
 
@@ -186,11 +189,14 @@ def load_profile(
     data, chain = _load_chain(ref, None, (), _reach(extends_path), read)
     values = data.get("values") or {}
     apply_overrides(values, overrides, ref)
-    from runai_postrender.profiles import checks  # see _load_chain
+    from runai_postrender.profiles import checks, rulechecks  # see _load_chain
 
     flat = flatten_values(values)
+    counts = rulechecks.replica_count_names(data["rules"])
     for name, text in overrides:  # an override's problem, named by the override
         checks.check_values({name: flat[name]}, f"override {name}={text}")
+        if name in counts and rulechecks.below_one(flat[name]):
+            raise ProfileError(f"override {name}={text}: {name} is used as a replica count, which must be 1 or more")
     checks.check_values(values, f"profile {ref!r}")
     enabled = [{k: v for k, v in raw.items() if k != "disabled"} for raw in data["rules"] if not raw.get("disabled")]
     resolved = [substitute(raw, values, f"profile {ref!r}, rule {raw['name']!r}") for raw in enabled]

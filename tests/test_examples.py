@@ -1,8 +1,11 @@
 """The CI examples and the release workflow: valid for their CI, and their shell steps do what they say.
 
-The examples' shell steps run as written against the test charts with the real Helm 3. Only what needs a
-cluster or the network is stood in for: `helm get manifest RELEASE` renders the test chart of that name
-(through runai-size or not, as the test deploys it), and `pip` records what it was asked to install.
+The examples' shell steps run as written against the test charts with the real Helm 3, with the one setting a
+user makes (RUNAI_SIZE_REPOSITORY) and the values files shipped beside them. Only what needs a cluster or the
+network is stood in for: `helm repo add` records the repository, a chart from a recorded repository
+(`runai-backend/control-plane`, `runai/runai-cluster`) is the test chart of that name, `helm get manifest
+RELEASE` renders the test chart of that name (through runai-size or not, as the test deploys it), and `pip`
+records what it was asked to install.
 """
 
 from __future__ import annotations
@@ -20,12 +23,20 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+import runai_postrender
 from tests.conftest import ROOT
 from tests.helm_support import helm_binary, scripts_dir
 
 EXAMPLES = ROOT / "examples" / "ci"
 GITHUB_FILES = ["examples/ci/github-actions.yaml", ".github/workflows/release.yaml"]
 RELEASES = {"runai-backend": "runai-backend", "runai-cluster": "runai"}  # release -> namespace
+# The one setting a user makes: the repository that publishes runai-size's releases.
+SETTING = {"RUNAI_SIZE_REPOSITORY": "example-org/runai-size"}
+# Run:ai's chart repositories, as its self-hosted installation pages name them.
+RUNAI_REPOSITORIES = {
+    "runai-backend": "https://runai.jfrog.io/artifactory/cp-charts-prod",
+    "runai": "https://runai.jfrog.io/artifactory/api/helm/run-ai-charts",
+}
 CHART_OF = {"runai-backend": "control-plane", "runai-cluster": "runai-cluster"}  # release -> its chart
 
 
@@ -100,8 +111,25 @@ def test_the_release_workflow_builds_with_scripts_release_and_publishes_with_tru
 
 
 HELM_SHIM = """#!/bin/sh
-# `helm get manifest RELEASE -n NS`: the release "as deployed", i.e. the test chart of that name rendered
-# through runai-size when DEPLOYED_SIZED is set; anything else goes to the real Helm 3.
+# `helm repo add NAME URL`: recorded (no network); a chart NAME/CHART of a recorded repository is the test
+# chart CHART, its `--version` recorded. `helm get manifest RELEASE -n NS`: the release "as deployed", i.e.
+# the test chart of that name rendered through runai-size when DEPLOYED_SIZED is set. Anything else goes to
+# the real Helm 3.
+if [ "$1 $2" = "repo add" ]; then
+  echo "repo add $3 $4" >> "$HELM_LOG"
+  exit 0
+fi
+if [ "$1" = "template" ]; then
+  release=$2 ref=$3; shift 3
+  case $ref in
+    */*)
+      grep -q "^repo add ${ref%%/*} " "$HELM_LOG" 2>/dev/null \\
+        || { echo "Error: repo ${ref%%/*} not found" >&2; exit 1; }
+      ref=$CHARTS/${ref#*/} ;;
+  esac
+  if [ "$1" = "--version" ]; then echo "template $release version $2" >> "$HELM_LOG"; shift 2; fi
+  exec "$HELM3" template "$release" "$ref" "$@"
+fi
 if [ "$1 $2" = "get manifest" ]; then
   release=$3; shift 3
   case $release in runai-backend) chart=control-plane ;; *) chart=$release ;; esac
@@ -140,6 +168,7 @@ class Workspace:
             "HELM3": str(helm_binary(3)),
             "CHARTS": str(self.dir / "charts"),
             "PIP_LOG": str(self.dir.parent / "pip.log"),
+            "HELM_LOG": str(self.dir.parent / "helm.log"),
             "RUNNER_TEMP": str(self.dir.parent / "runner"),
             "GITHUB_ENV": str(self.dir.parent / "runner" / "github_env"),
             "CI_PROJECT_DIR": str(self.dir),
@@ -149,6 +178,8 @@ class Workspace:
             self.env["DEPLOYED_SIZED"] = "1"
         committed = self.dir / "deploy" / "rendered"
         committed.mkdir(parents=True)
+        for values in EXAMPLES.glob("values-*.yaml"):  # copied beside the pipeline, as the examples say
+            shutil.copy(values, self.dir / "deploy" / values.name)
         for release, namespace in RELEASES.items():
             command = [str(helm_binary(3)), "template", release, f"charts/{CHART_OF[release]}", "-n", namespace]
             if self.sized:
@@ -176,18 +207,25 @@ class Workspace:
         log = Path(self.env["PIP_LOG"])
         return log.read_text().splitlines() if log.exists() else []
 
+    def helm_calls(self) -> list[str]:
+        log = Path(self.env["HELM_LOG"])
+        return log.read_text().splitlines() if log.exists() else []
+
 
 _EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}")
 
 
-def _github_jobs(workspace: Workspace) -> dict[str, int]:
-    """Run every job's `run` steps in order, as GitHub would (shell bash: -e, pipefail); each job's exit status."""
+def _github_jobs(workspace: Workspace, setting: Mapping[str, str] = SETTING) -> dict[str, int]:
+    """Run every job's `run` steps in order, as GitHub would (shell bash: -e, pipefail); each job's exit status.
+
+    `setting` holds what the user wrote into the workflow's `env` (the one setting).
+    """
     workflow = _load(EXAMPLES / "github-actions.yaml")
     statuses = {}
     for name, job in workflow["jobs"].items():
         env = {
             key: _EXPRESSION.sub("", str(value))
-            for key, value in {**workflow.get("env", {}), **job.get("env", {})}.items()
+            for key, value in {**workflow.get("env", {}), **setting, **job.get("env", {})}.items()
         }
         statuses[name] = 0
         for step in job["steps"]:
@@ -204,10 +242,14 @@ def _github_jobs(workspace: Workspace) -> dict[str, int]:
     return statuses
 
 
-def _gitlab_jobs(workspace: Workspace) -> dict[str, int]:
-    """Run every job's `script` as GitLab's runner would (one shell, stopping at the first failing line).
+_TOOL_INSTALL = re.compile(r"^(apt-get|ARCH=|curl) ")
 
-    `before_script` installs curl, Helm and runai-size into the image: the test has them already.
+
+def _gitlab_jobs(workspace: Workspace, setting: Mapping[str, str] = SETTING) -> dict[str, int]:
+    """Run every job's `before_script` and `script` as GitLab's runner would (one shell, stopping at the first
+    failing line), with `setting` as the project's CI/CD variables.
+
+    The lines of `before_script` that install curl and Helm into the image are skipped: the test has them.
     """
     pipeline = _load(EXAMPLES / "gitlab-ci.yaml")
     statuses = {}
@@ -218,7 +260,9 @@ def _gitlab_jobs(workspace: Workspace) -> dict[str, int]:
         variables = {
             key: str(value) for key, value in {**parent.get("variables", {}), **job.get("variables", {})}.items()
         }
-        statuses[name] = workspace.run("\n".join(job["script"]), variables).returncode
+        before = [line for line in parent.get("before_script", []) if not _TOOL_INSTALL.match(line)]
+        script = "\n".join([*before, *job["script"]])
+        statuses[name] = workspace.run(script, {**variables, **setting}).returncode
     return statuses
 
 
@@ -264,9 +308,59 @@ def test_the_gates_fail_when_what_is_deployed_or_committed_drifted(drifted_works
     assert "large" in drifted_workspace.report("verify-committed.txt")
 
 
+LOCK_URL = "https://github.com/example-org/runai-size/releases/download/v{0}/runai-size-{0}-requirements.txt"
+
+
 @pytest.mark.helm
-def test_the_github_example_installs_runai_size_from_where_it_is_published(sized_workspace: Workspace) -> None:
-    _github_jobs(sized_workspace)
-    install = _load(EXAMPLES / "github-actions.yaml")["env"]["RUNAI_SIZE_INSTALL"]
-    assert sized_workspace.installed() == [f"install {install}"] * 3
-    assert install.startswith("git+https://") and "@v" in install
+@pytest.mark.parametrize("run_jobs", RUNNERS)
+def test_each_job_installs_runai_size_by_name_checked_against_the_published_lock(
+    sized_workspace: Workspace, run_jobs: Any
+) -> None:
+    run_jobs(sized_workspace)
+    lock = LOCK_URL.format(runai_postrender.__version__)  # the release the examples pin is this version's
+    assert sized_workspace.installed() == [f"install --require-hashes -r {lock}"] * 3
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("run_jobs", RUNNERS)
+def test_the_render_takes_runai_charts_from_runai_repositories_at_the_pinned_version(
+    sized_workspace: Workspace, run_jobs: Any
+) -> None:
+    run_jobs(sized_workspace)
+    calls = sized_workspace.helm_calls()
+    assert [call for call in calls if call.startswith("repo add")] == [
+        f"repo add {name} {url}" for name, url in RUNAI_REPOSITORIES.items()
+    ]
+    versions = {call.split()[-1] for call in calls if call.startswith("template")}
+    assert len(versions) == 1 and re.fullmatch(r"\d+\.\d+\.\d+", versions.pop()), calls
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("run_jobs", RUNNERS)
+def test_the_render_uses_the_values_files_shipped_beside_the_examples(
+    sized_workspace: Workspace, run_jobs: Any
+) -> None:
+    deploy = sized_workspace.dir / "deploy"
+    with (deploy / "values-control-plane.yaml").open("a") as values:
+        values.write("backend:\n  image: registry.acme.test/backend:2.20.0\n")
+    with (deploy / "values-runai-cluster.yaml").open("a") as values:
+        values.write("global:\n  registry: registry.acme.test\n")
+    assert run_jobs(sized_workspace)["runai-size:render" if run_jobs is _gitlab_jobs else "render"] == 0
+    for release in RELEASES:
+        assert "registry.acme.test" in (sized_workspace.dir / "out" / f"{release}.yaml").read_text(), release
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("run_jobs", RUNNERS)
+def test_without_the_one_setting_every_job_fails_naming_it(sized_workspace: Workspace, run_jobs: Any) -> None:
+    statuses = run_jobs(sized_workspace, {})
+    assert 0 not in statuses.values(), statuses
+    assert sized_workspace.installed() == []
+
+
+@pytest.mark.parametrize("name", ["github-actions.yaml", "gitlab-ci.yaml"])
+def test_each_example_names_its_one_setting_at_the_top_and_has_no_placeholder(name: str) -> None:
+    text = (EXAMPLES / name).read_text()
+    head = "\n".join(text.splitlines()[:8])
+    assert "THE ONE SETTING: " in head and "RUNAI_SIZE_REPOSITORY" in head
+    assert "YOUR-ORG" not in text and "<" not in text.replace("<<", "")

@@ -3,15 +3,18 @@ request, a count whose absence means 1; a workload scaled to zero stays off; sha
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
 from runai_postrender.pipeline import run
 from runai_postrender.profiles.load import load_profile
-from runai_postrender.support.errors import PatchError
+from runai_postrender.profiles.model import Rule
+from runai_postrender.support.errors import PatchError, ProfileError
 from tests.conftest import output_of, render
 
 BACKEND = textwrap.dedent("""\
@@ -132,8 +135,23 @@ def test_a_limit_below_the_profiles_request_still_gets_the_profiles_request() ->
 
 @pytest.mark.parametrize("value", ["0", "-3"])
 def test_a_replica_count_below_one_never_switches_the_cluster_services_off(value: str) -> None:
+    # Loading refuses such a count (test_profile_rule_checks.py); the run's own guard is pinned here on a
+    # profile whose rule holds it anyway.
     stream = b"apiVersion: run.ai/v1\nkind: RunaiConfig\nmetadata: {name: runai}\nspec: {global: {}}\n"
-    result = render(stream, "large", [("ha.clusterReplicas", value)])
+    with pytest.raises(ProfileError, match="replica count"):
+        load_profile("large", [("ha.clusterReplicas", value)])
+    profile = load_profile("large")
+
+    def holding_it(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+        return tuple(
+            dataclasses.replace(rule, set={**rule.set, "/spec/global/replicaCount": int(value)})
+            if "/spec/global/replicaCount" in rule.set
+            else rule
+            for rule in rules
+        )
+
+    editions = tuple(dataclasses.replace(edition, rules=holding_it(edition.rules)) for edition in profile.editions)
+    result = run(stream, dataclasses.replace(profile, rules=holding_it(profile.rules), editions=editions))
     assert b"replicaCount" not in output_of(result)
     assert any(
         f"replicaCount left unset: its default 1 is above the profile's {value}" in k for k in result.report.kept
@@ -171,12 +189,24 @@ def test_a_list_where_the_rule_expects_a_mapping_is_an_error_not_an_unset_defaul
 
 
 @pytest.mark.parametrize(
-    "rule",
-    ['patch: [{op: replace, path: "", value: {}}]', 'set: {"": 1}'],
+    ("rule", "written"),
+    [
+        ('patch: [{op: replace, path: "", value: {}}]', {"patch": ({"op": "replace", "path": "", "value": {}},)}),
+        ('set: {"": 1}', {"set": {"": 1}}),
+    ],
     ids=["patch", "set"],
 )
-def test_a_rule_on_the_root_pointer_is_refused_not_reported_as_a_change(tmp_path: Path, rule: str) -> None:
+def test_a_rule_on_the_root_pointer_is_refused_not_reported_as_a_change(
+    tmp_path: Path, rule: str, written: dict[str, Any]
+) -> None:
+    # Loading refuses it with the line (test_profile_rule_checks.py); the run's own guard is pinned on a rule
+    # that holds it anyway.
     path = tmp_path / "p.yaml"
     path.write_text(f"rules:\n- name: r\n  match: {{kind: Deployment}}\n  {rule}\n")
+    with pytest.raises(ProfileError, match=r"line 4: rule 'r': .*writes the root"):
+        load_profile(str(path))
+    path.write_text("rules:\n- name: r\n  match: {kind: Deployment}\n  set: {/spec/replicas: 1}\n")
+    profile = load_profile(str(path))
+    root_rule = dataclasses.replace(profile.rules[0], **{"set": {}, "patch": (), **written})
     with pytest.raises(PatchError, match=r"rule 'r': document 1 \(Deployment/runai-backend-backend\): .*whole object"):
-        run(BACKEND.replace("REPLICAS", "2").encode(), load_profile(str(path)))
+        run(BACKEND.replace("REPLICAS", "2").encode(), dataclasses.replace(profile, rules=(root_rule,)))

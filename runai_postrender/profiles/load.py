@@ -117,7 +117,7 @@ def _load_chain(
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     # profile_checks builds Rules from the model above, so it imports this module: it is imported here, at
     # call time, and the two can be imported in either order.
-    from runai_postrender.profiles import checks
+    from runai_postrender.profiles import checks, rulechecks
 
     files = sum(1 for key, _ in seen if not key.startswith("builtin:"))
     if extending is not None and is_file_reference(ref) and files >= MAX_EXTENDS_DEPTH:
@@ -133,6 +133,7 @@ def _load_chain(
     if source.path is not None:
         checks.check_schema(source, data)
         checks.check_file_values(source, data.get("values") or {})
+        rulechecks.check_file_rules(source, data)
     rules = data.get("rules") or []
     names = [rule.get("name") for rule in rules]
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -161,6 +162,8 @@ def _load_chain(
     for values in (parent.get("effective") or {}).values():  # what the parent's editions set counts as its own
         inherited = _merge_values(inherited, values)
     checks.check_new_values(source, data.get("values") or {}, inherited, merged["rules"], chain[1:])
+    if source.path is not None:
+        rulechecks.check_file_replica_values(source, data.get("values") or {}, merged["rules"])
     return merged, chain
 
 
@@ -197,12 +200,12 @@ def load_profile(
     if built:
         apply_overrides(values, [(name, text) for name, text in overrides if name in flatten_values(values)], ref)
         values = dict(built[-1].values)
-        _check_overrides(values, overrides)
+        _check_overrides(values, overrides, data["rules"])
         rules = built[-1].rules
     else:
         editions.refuse_ranges(ref, enabled)
         apply_overrides(values, overrides, ref)
-        _check_overrides(values, overrides)
+        _check_overrides(values, overrides, data["rules"])
         checks.check_values(values, f"profile {ref!r}")
         resolved = [substitute(raw, values, f"profile {ref!r}, rule {raw['name']!r}") for raw in enabled]
         rules = tuple(checks.build_rule(raw, ref) for raw in resolved)
@@ -224,14 +227,19 @@ def load_profile(
     )
 
 
-def _check_overrides(values: dict[str, Any], overrides: Sequence[tuple[str, str]]) -> None:
+def _check_overrides(values: dict[str, Any], overrides: Sequence[tuple[str, str]], rules: list[Any]) -> None:
     """An override's problem, named by the override (`override thanos.receive.memory=8: ...`)."""
-    from runai_postrender.profiles import checks  # see _load_chain
+    from runai_postrender.profiles import checks, rulechecks  # see _load_chain
 
     flat = flatten_values(values)
+    counts = rulechecks.replica_count_names(rules)
     for name, text in overrides:
         if name in flat:
             checks.check_values({name: flat[name]}, f"override {name}={text}")
+            if name in counts and rulechecks.below_one(flat[name]):
+                raise ProfileError(
+                    f"override {name}={text}: {name} is used as a replica count, which must be 1 or more"
+                )
 
 
 def resolved_text(profile: Profile) -> str:

@@ -15,6 +15,7 @@ import yaml
 from click.testing import Result
 
 from runai_postrender.recommend import nodes
+from runai_postrender.recommend import workloads as workloads_module
 from runai_postrender.recommend.nodes import count_nodes
 from tests.conftest import invoke
 
@@ -284,10 +285,10 @@ def test_a_missing_file_is_one_line() -> None:
 
 
 def fake_kubectl(folder: Path, body: str, name: str = "kubectl") -> Path:
-    """A kubectl that records its arguments next to itself and then runs `body` (Python)."""
+    """A kubectl that records its arguments next to itself (a line per call) and then runs `body` (Python)."""
     folder.mkdir(exist_ok=True)
     path = folder / name
-    record = f"open({str(folder / 'args')!r}, 'w').write(' '.join(sys.argv[1:]))"
+    record = f"open({str(folder / 'args')!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')"
     path.write_text(f"#!{sys.executable}\nimport sys, time\n{record}\n{body}\n")
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return path
@@ -304,7 +305,10 @@ def test_from_cluster_runs_kubectl_found_on_path(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "small\n"
     assert "  counted kubectl get nodes -o json: 6 nodes, 16 GPUs on 2 GPU nodes, 1 system node" in result.stderr
-    assert (bin_dir / "args").read_text() == "get nodes -o json"
+    assert (bin_dir / "args").read_text().splitlines() == [
+        "get nodes -o json",
+        "get podgroups.scheduling.run.ai -A -o json",
+    ]
 
 
 def test_from_cluster_runs_the_kubectl_the_variable_names(tmp_path: Path) -> None:
@@ -363,3 +367,185 @@ def test_a_kubectl_that_hangs_is_ended_after_the_timeout(tmp_path: Path, monkeyp
     assert_one_error_line(result, 1, "kubectl get nodes -o json did not answer within 0.5 s")
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)  # ended, not left running
+
+
+# ---------------------------------------------------------------- running and pending workloads (PodGroups)
+
+PODGROUPS = "get podgroups.scheduling.run.ai -A -o json"
+
+
+def podgroup(name: str, status: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A PodGroup of Run:ai's scheduler as kubectl prints it; `status` None: none yet."""
+    item: dict[str, Any] = {
+        "apiVersion": "scheduling.run.ai/v2alpha2",
+        "kind": "PodGroup",
+        "metadata": {"name": name, "namespace": "runai-team-a"},
+        "spec": {"minMember": 1, "queue": "team-a"},
+    }
+    if status is not None:
+        item["status"] = status
+    return item
+
+
+def podgroups(*, running: int = 0, pending: int = 0, finished: int = 0) -> list[dict[str, Any]]:
+    """`running` and `pending` PodGroups in each spelling of their state, `finished` ones in each of theirs."""
+    active: list[dict[str, Any] | None] = [{"phase": "Running", "running": 2}, {"running": 1}] * running
+    waiting: list[dict[str, Any] | None] = [{"phase": "Pending", "pending": 4}, {"pending": 1}, None] * pending
+    done: list[dict[str, Any] | None] = [
+        {"phase": "Succeeded", "succeeded": 1},
+        {"phase": "Failed", "failed": 1},
+        {"succeeded": 3},
+        {"failed": 1},
+    ]
+    statuses = active[:running] + waiting[:pending] + (done * finished)[:finished]
+    return [podgroup(f"pg-{index}", status) for index, status in enumerate(statuses)]
+
+
+def pod_group_list(items: list[dict[str, Any]]) -> bytes:
+    return as_json({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
+
+
+def answering(node_list: bytes, workloads: bytes | None = None, failing: str = "") -> str:
+    """A kubectl body: the node list for `get nodes`, `workloads` (or `failing` on stderr, exit 1) for PodGroups."""
+    answer = printing(workloads) if workloads is not None else f"sys.stderr.write({failing!r})\n    sys.exit(1)"
+    return f"if 'nodes' in sys.argv:\n    {printing(node_list)}\nelse:\n    {answer}"
+
+
+def from_cluster(tmp_path: Path, body: str, *args: str) -> Result:
+    fake_kubectl(tmp_path / "bin", body)
+    env = {"PATH": str(tmp_path / "bin"), "RUNAI_SIZE_KUBECTL": ""}
+    return invoke(["recommend", *args, "--from-cluster"], env=env)
+
+
+@pytest.mark.parametrize(
+    ("shape", "reached"),
+    [
+        pytest.param(dict(cpu=117, system=3), "120 nodes >= 100 and 2,000 running or pending", id="120 nodes"),
+        pytest.param(dict(cpu=17, system=3), "2,000 running or pending workloads >= 1,600", id="20 nodes"),
+    ],
+)
+def test_from_cluster_counts_running_and_pending_podgroups_for_the_newest_editions_tier(
+    tmp_path: Path, shape: dict[str, int], reached: str
+) -> None:
+    workloads = pod_group_list(podgroups(running=1200, pending=800, finished=300))
+    result = from_cluster(tmp_path, answering(as_json(cluster(**shape)), workloads))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "xlarge\n"
+    assert (
+        "; kubectl get podgroups.scheduling.run.ai -A -o json: 2,000 running or pending workloads "
+        "(Run:ai scheduler PodGroups, podgroups.scheduling.run.ai; 300 finished not counted)\n"
+    ) in result.stderr
+    assert f"here {reached}" in result.stderr
+    assert (tmp_path / "bin" / "args").read_text().splitlines() == ["get nodes -o json", PODGROUPS]
+
+
+@pytest.mark.parametrize(
+    ("status", "active"),
+    [
+        pytest.param({"phase": "Running", "running": 1}, True, id="phase Running"),
+        pytest.param({"phase": "Pending"}, True, id="phase Pending"),
+        pytest.param({"phase": "Succeeded", "running": 1}, False, id="a finished phase decides over the pods"),
+        pytest.param({"phase": "Failed"}, False, id="phase Failed"),
+        pytest.param({"phase": "Completed"}, False, id="phase Completed"),
+        pytest.param({"running": 1, "succeeded": 3}, True, id="no phase, a pod still running"),
+        pytest.param({"pending": 2}, True, id="no phase, pods pending"),
+        pytest.param({"succeeded": 4}, False, id="no phase, every pod succeeded"),
+        pytest.param({"failed": 1, "succeeded": 1}, False, id="no phase, pods failed"),
+        pytest.param({}, True, id="an empty status: submitted, not yet scheduled"),
+        pytest.param(None, True, id="no status yet"),
+    ],
+)
+def test_only_running_and_pending_podgroups_count(status: dict[str, Any] | None, active: bool) -> None:
+    counts = workloads_module.count_workloads([podgroup("pg", status)], "cluster.json")
+    assert (counts.active, counts.finished) == ((1, 0) if active else (0, 1))
+
+
+def test_completed_and_failed_workloads_do_not_count(tmp_path: Path) -> None:
+    workloads = pod_group_list(podgroups(running=300, pending=100, finished=4000))
+    result = from_cluster(tmp_path, answering(as_json(cluster(cpu=20)), workloads))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "small\n"  # 4,400 PodGroups, but only 400 running or pending
+    assert "400 running or pending workloads (Run:ai scheduler PodGroups" in result.stderr
+    assert "4,000 finished not counted" in result.stderr
+    assert "400 running or pending workloads < 480" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        pytest.param('error: the server doesn\'t have a resource type "podgroups"\n', id="no such resource type"),
+        pytest.param(
+            'Error from server (Forbidden): podgroups.scheduling.run.ai is forbidden: User "dev" cannot list '
+            'resource "podgroups" in API group "scheduling.run.ai" at the cluster scope\n',
+            id="no permission",
+        ),
+    ],
+)
+def test_a_cluster_without_podgroups_is_recommended_from_nodes_with_a_line(tmp_path: Path, said: str) -> None:
+    result = from_cluster(tmp_path, answering(as_json(cluster(cpu=117, system=3)), failing=said))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "xlarge\n"  # 120 nodes: the newest edition's tier by nodes alone
+    lines = [line for line in result.stderr.splitlines() if "workloads not counted" in line]
+    assert lines == [
+        f"  workloads not counted: kubectl {PODGROUPS} failed (exit 1): {said.strip()}; "
+        "recommending from the nodes and GPUs"
+    ]
+    assert "running or pending workloads" not in result.stderr
+    assert "here 120 nodes >= 100" in result.stderr
+
+
+def test_a_kubectl_that_answers_no_podgroup_list_falls_back_too(tmp_path: Path) -> None:
+    result = from_cluster(tmp_path, answering(SAMPLE.read_bytes(), SAMPLE.read_bytes()))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "small\n"
+    assert (
+        f"  workloads not counted: kubectl {PODGROUPS}: item 1 is not a Run:ai PodGroup; recommending from the "
+        "nodes and GPUs\n"
+    ) in result.stderr
+
+
+def test_runai_2_18_counts_gpus_as_its_guide_does_and_not_workloads(tmp_path: Path) -> None:
+    # 97 nodes, 1,504 GPUs and 2,000 running or pending workloads: the older guide measures nodes or GPUs
+    # (large from 1,500 GPUs), the newer one nodes or workloads (xlarge from 1,600 workloads).
+    body = answering(as_json(cluster(gpu=94, gpus_each=16, system=3)), pod_group_list(podgroups(running=2000)))
+    older = from_cluster(tmp_path, body, "--runai-version", "2.18")
+    assert older.exit_code == 0, older.stderr
+    assert older.stdout == "large\n"
+    assert "; here 1,504 GPUs >= 1,500; 97 nodes < 500)\n" in older.stderr
+    assert "2,000 running or pending workloads (Run:ai scheduler PodGroups" in older.stderr  # counted, not measured
+    newest = from_cluster(tmp_path, body)
+    assert newest.stdout == "xlarge\n"
+    assert "2,000 running or pending workloads >= 1,600" in newest.stderr
+
+
+def test_from_file_reads_nodes_and_podgroups_from_one_list(tmp_path: Path) -> None:
+    both = cluster(cpu=17, system=3)
+    both["items"] += podgroups(running=1000, pending=700, finished=50)
+    file = write(tmp_path, both, "cluster.json")
+    result = invoke(["recommend", "--from-file", file, "--strict"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "xlarge\n"
+    assert (
+        f"  counted {file}: 20 nodes, 0 GPUs on 0 GPU nodes, 3 system nodes (labelled {SYSTEM}); 1,700 running or "
+        "pending workloads (Run:ai scheduler PodGroups, podgroups.scheduling.run.ai; 50 finished not counted)\n"
+    ) in result.stderr
+    assert "workloads not counted" not in result.stderr
+
+
+def test_from_file_with_nodes_alone_says_the_workloads_were_not_counted(tmp_path: Path) -> None:
+    file = write(tmp_path, cluster(cpu=20))
+    result = invoke(["recommend", "--from-file", file])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "small\n"
+    assert (
+        f"  workloads not counted: {file} holds no Run:ai PodGroups (kubectl get nodes,podgroups.scheduling.run.ai "
+        "-A -o json gives the nodes and the workloads); recommending from the nodes and GPUs\n"
+    ) in result.stderr
+
+
+def test_a_podgroup_with_a_bad_pod_count_in_a_file_is_one_line(tmp_path: Path) -> None:
+    both = cluster(cpu=3)
+    both["items"].append(podgroup("broken", {"running": "two"}))
+    result = invoke(["recommend", "--from-file", write(tmp_path, both)])
+    assert_one_error_line(result, 1, 'PodGroup runai-team-a/broken: status.running is "two", not a count of pods')
+    assert result.stdout == ""

@@ -18,10 +18,9 @@ from runai_postrender.cli.options import (
     runai_version_option,
     session_of,
 )
-from runai_postrender.cli.session import Session
+from runai_postrender.cli.recommending import recommend_command
 from runai_postrender.cli.valuestable import values_table
 from runai_postrender.profiles.load import PROFILE_ENV, builtin_names, is_file_reference, load_profile
-from runai_postrender.recommend.nodes import KUBECTL_ENV
 from runai_postrender.report import format_value, plural
 from runai_postrender.support.errors import ErrorList, ProfileError, RunaiSizeError, VerifyError
 
@@ -92,91 +91,6 @@ def validate_command(ctx: click.Context, files: tuple[str, ...]) -> None:
     print_lines(session, valid)
     if problems:
         raise ErrorList(problems)
-
-
-@click.command("recommend")
-@click.option(
-    "--from-file",
-    "from_file",
-    metavar="FILE",
-    help="Count the nodes in FILE, the output of `kubectl get nodes -o json` (or -o yaml); - for stdin.",
-)
-@click.option(
-    "--from-cluster",
-    is_flag=True,
-    help=f"Run `kubectl get nodes -o json` with the current context (kubectl on PATH, or {KUBECTL_ENV}).",
-)
-@click.option("--nodes", type=click.IntRange(min=0), help="Nodes in the cluster (without access to it).")
-@click.option("--gpus", type=click.IntRange(min=0), help="GPUs in the cluster (without access to it).")
-@click.option(
-    "--workloads",
-    type=click.IntRange(min=0),
-    help="Running and pending Run:ai workloads (the measure of Run:ai 2.20+).",
-)
-@click.option(
-    "--runai-version", metavar="X.Y[.Z]", help="The Run:ai version whose guide decides (default: the newest)."
-)
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="Exit 3 when a large or xlarge cluster has fewer than three Run:ai system nodes (needs a node list).",
-)
-@click.pass_context
-def recommend_command(
-    ctx: click.Context,
-    from_file: str | None,
-    from_cluster: bool,
-    nodes: int | None,
-    gpus: int | None,
-    workloads: int | None,
-    runai_version: str | None,
-    strict: bool,
-) -> None:
-    """Suggest the built-in profile that Run:ai's guidance gives for a cluster of this size.
-
-    Best from the real nodes: --from-cluster, or --from-file with the output of `kubectl get nodes -o json`.
-    The name goes to stdout (for `$(runai-size recommend ...)`), the counts and the reason to stderr.
-    """
-    from runai_postrender.recommend.nodes import count_nodes, kubectl_nodes, read_node_list
-    from runai_postrender.recommend.tiers import SystemNodesError, describe_counts, recommend, system_node_warning
-
-    session = session_of(ctx)
-    given = [from_file is not None, from_cluster, nodes is not None or gpus is not None or workloads is not None]
-    if not any(given):
-        raise click.UsageError(
-            "give --nodes, --gpus, --workloads, or let it count the real nodes: --from-file FILE (the output of "
-            "kubectl get nodes -o json; - for stdin) or --from-cluster",
-            ctx=ctx,
-        )
-    if from_file == "":
-        raise click.UsageError("--from-file needs a file name (- for stdin)", ctx=ctx)
-    if sum(given) > 1:
-        raise click.UsageError("give one of --from-file, --from-cluster or --nodes/--gpus/--workloads", ctx=ctx)
-    if strict and not (from_file or from_cluster):
-        raise click.UsageError(
-            "--strict checks the system nodes of a node list: give --from-file or --from-cluster", ctx=ctx
-        )
-    counts = None
-    if from_file is not None or from_cluster:
-        source = "kubectl get nodes -o json" if from_cluster else "stdin" if from_file == "-" else str(from_file)
-        text = kubectl_nodes() if from_cluster else _read_node_file(session, str(from_file))
-        counts = count_nodes(read_node_list(text, source), source)
-        nodes, gpus = counts.nodes, counts.gpus
-    chosen = recommend(nodes, gpus, workloads, runai_version)
-    warning = system_node_warning(chosen.profile, counts) if counts else None
-    session.output([f"{chosen.profile.name}\n".encode()])
-    if counts:
-        session.say(f"  counted {describe_counts(counts)}\n")
-    session.say(f"  {chosen.profile.description} ({chosen.profile.cluster_size}; {chosen.reason})\n")
-    if warning and strict:
-        raise SystemNodesError(warning)
-    if warning:
-        session.say(f"  WARNING: {warning}\n")
-
-
-def _read_node_file(session: Session, name: str) -> bytes:
-    hint = "--from-file - reads the node list on stdin: kubectl get nodes -o json | runai-size recommend --from-file -"
-    return session.read_file(name, "the node list", hint)
 
 
 @click.command("version")

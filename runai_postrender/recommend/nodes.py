@@ -129,6 +129,12 @@ def _gpu_count(value: Any, name: str, source: str) -> int:
 
 def kubectl_nodes() -> bytes:
     """Run `kubectl get nodes -o json` with the current context; what it printed, or a one-line error."""
+    return run_kubectl(KUBECTL_ARGS)
+
+
+def run_kubectl(args: tuple[str, ...]) -> bytes:
+    """Run kubectl (on PATH, or RUNAI_SIZE_KUBECTL) with `args` and the current context; what it printed,
+    or a one-line error (InputError) naming the command and kubectl's own last line."""
     named = os.environ.get(KUBECTL_ENV, "").strip()
     command = shutil.which(named or "kubectl")
     if command is None:
@@ -138,11 +144,11 @@ def kubectl_nodes() -> bytes:
             f"kubectl not found on PATH: install it, set {KUBECTL_ENV} to its path, or give --from-file FILE "
             "with the output of kubectl get nodes -o json"
         )
-    shown = "kubectl " + " ".join(KUBECTL_ARGS)
+    shown = "kubectl " + " ".join(args)
     try:
         # Its own process group, so that a timeout ends the credential helpers it started too (they hold the pipes).
         process = subprocess.Popen(
-            [command, *KUBECTL_ARGS],
+            [command, *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from runai_postrender.profiles.load import Profile, builtin_names, load_profile
 from runai_postrender.recommend.nodes import SYSTEM_LABEL, NodeCounts
+from runai_postrender.recommend.workloads import RESOURCE, WorkloadCounts
 from runai_postrender.report import plural
 from runai_postrender.support.errors import InputError, VerifyError
 from runai_postrender.support.versions import Version, parse_version
@@ -81,16 +82,25 @@ def _count(count: int, name: str) -> str:
     return f"{count:,} {_UNITS[name]}"
 
 
-def describe_counts(counts: NodeCounts) -> str:
-    """The counts `recommend` used, for people: `nodes.json: 120 nodes, 64 GPUs on 8 GPU nodes, 3 system nodes`."""
+def describe_counts(counts: NodeCounts, workloads: WorkloadCounts | None = None) -> str:
+    """The counts `recommend` used, for people: `nodes.json: 120 nodes, 64 GPUs on 8 GPU nodes, 3 system nodes`,
+    and the running or pending workloads where they were counted."""
 
     def many(count: int, noun: str) -> str:  # 1,504 GPUs, as the reason writes them
         return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
-    return (
+    text = (
         f"{counts.source}: {many(counts.nodes, 'node')}, {many(counts.gpus, 'GPU')} on "
         f"{many(counts.gpu_nodes, 'GPU node')}, {many(len(counts.system_nodes), 'system node')} "
         f"(labelled {SYSTEM_LABEL})"
+    )
+    if workloads is None:
+        return text
+    where = f"{workloads.source}: " if workloads.source != counts.source else ""
+    noun = "running or pending workload" if workloads.active == 1 else "running or pending workloads"
+    return (
+        f"{text}; {where}{workloads.active:,} {noun} (Run:ai scheduler PodGroups, {RESOURCE}; "
+        f"{workloads.finished:,} finished not counted)"
     )
 
 

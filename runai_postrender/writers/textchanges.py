@@ -16,7 +16,7 @@ from runai_postrender.documents.style import Style
 from runai_postrender.reading import sparse
 from runai_postrender.writers import emit
 from runai_postrender.writers.splice import Edit
-from runai_postrender.writers.textpositions import Positions, Shared, Unsupported
+from runai_postrender.writers.textpositions import Positions, Shared, Unsupported, ends_line
 
 
 class Changes(Positions):
@@ -67,8 +67,7 @@ class Changes(Positions):
         self.unmarked(node)
         end = node.end_mark.index
         if node.style in ("|", ">"):
-            ends_line = end > 0 and self.text[end - 1] == "\n"
-            text = emit.scalar(value) + (self.style.newline if ends_line else "")
+            text = emit.scalar(value) + (self.style.newline if ends_line(self.text, end) else "")
             self.edits.append(Edit(node.start_mark.index, end, text))
             return
         quote = node.style if node.style in ("'", '"') else None
@@ -135,7 +134,7 @@ class Changes(Positions):
         ):
             raise Unsupported("keys at uneven columns")
         at = self.after(mapping)
-        prefix = "" if at == 0 or self.text[at - 1] == "\n" else newline
+        prefix = "" if at == 0 or ends_line(self.text, at) else newline
         lines = emit.block_entries(added, indent, self.style)
         self.edits.append(Edit(at, at, prefix + "".join(line + newline for line in lines)))
 

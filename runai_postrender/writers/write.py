@@ -7,8 +7,7 @@ The decision (`_write_with`), made once for each document whose data changed:
     which the editor refuses (`Shared`) and the round trip writes;
   - and a few rare layouts the editor does not write (each raises `Unsupported` naming it: keys at uneven
     columns, the last key removed from a mapping that shares its first line, a block collection that
-    starts after other text or changes kind, a value that does not follow its key, a text with a line
-    break other than LF or CR LF (U+0085, U+2028, U+2029, which libyaml counts as line breaks)): the round trip, and
+    starts after other text or changes kind, a value that does not follow its key): the round trip, and
     the report names the layout (`round trip (keys at uneven columns)`), so that none goes unseen.
 The editor works on the sparse tree of `sparse` (nodes only where the text and the data differ), or on the
 whole node tree where the sparse one cannot serve (merge keys, tags and complex keys, which libyaml's events

@@ -99,6 +99,19 @@ class Positions:
             index -= 1
         return index
 
+    def before_line_break(self, index: int) -> int:
+        """Where the line break that ends just before `index` starts (`index` itself if none does)."""
+        if self.text[max(index - 2, 0) : index] == "\r\n":
+            return index - 2
+        return index - 1 if ends_line(self.text, index) else index
+
+    def explicit(self, key: yaml.Node) -> bool:
+        """Whether the key is written after `?` (an explicit key), on its line or the lines before it."""
+        index = key.start_mark.index
+        while index > 0 and self.text[index - 1] in " \t" + BREAKS:
+            index -= 1
+        return self.text[index - 1 : index] == "?"
+
     def alone_on_line(self, index: int) -> bool:
         return self.text[self.line_start(index) : index].strip(" ") == ""
 

@@ -146,12 +146,12 @@ def edit_encoded(
     anchors: Anchors = NO_ANCHORS,
 ) -> bytes:
     """`edit` as UTF-8, what it leaves alone taken from `source` (the text's own UTF-8 bytes): a large
-    document is not copied as text once more before it is written (issue 11, L2)."""
+    document is not copied as text once more before it is written (its memory stays near its own size)."""
     editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
     added = style.newline if unterminated else ""
     encoded = splice.encode(editor.text, editor.edits, len(editor.text) - len(added))
     del text
-    editor.text = ""  # the text goes before the result is joined: the two are not held at once (L2)
+    editor.text = ""  # the text goes before the result is joined: the two are never in memory at once
     return splice.join(source, encoded, unterminated, style.newline.encode())
 
 

@@ -102,7 +102,8 @@ def _edit(
     doc: Document, node: yaml.Node, old: Any, shared: frozenset[int], anchors: textedit.Anchors = textedit.NO_ANCHORS
 ) -> tuple[bytes, str]:
     # Bytes from the start: the stretches the edits leave alone are views of the input, not a new copy
-    # of the text (issue 11, L2). A lone CR was read as LF: the source is then the text's own UTF-8.
+    # of the text, which a large document could not afford twice. A lone CR was read as LF: the source is
+    # then the text's own UTF-8.
     source = doc.text.encode("utf-8") if doc.lone_cr else doc.original[len(BOM) if doc.bom else 0 :]
     text = textedit.edit_encoded(doc.text, source, node, old, doc.data, doc.style, shared, anchors)
     readback.check(text, doc.data)  # a Mismatch is the editor's bug: raised, not written another way

@@ -567,3 +567,34 @@ def test_a_string_holding_a_line_break_libyaml_counts_is_written_escaped(brk: st
     written = emit.scalar(f"a{brk}b")
     assert brk not in written
     assert yaml.safe_load(f"key: {written}") == {"key": f"a{brk}b"}
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
+def test_a_change_through_an_anchor_in_a_text_with_a_unicode_line_break_is_written_by_the_round_trip(
+    brk: str, tmp_path: Path
+) -> None:
+    # ruamel (YAML 1.2) does not end a line there: the round trip reads and writes those breaks as the
+    # document's line ending, and Helm's reader reads the output as sized, the alias as it was.
+    data = textwrap.dedent("""\
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: r-thanos-query
+        spec:
+          template:
+            spec:
+              containers:
+                - &query
+                  name: query
+              initContainers:
+                - *query
+        """).encode()
+    data = data.replace(b"kind: Deployment\n", b"kind: Deployment" + brk.encode())
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert list(result.report.writers.values()) == ["round trip"]
+    assert brk.encode() not in out
+    pod = kubectl_read(tmp_path, out)["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"]["limits"] == {"cpu": 1, "memory": "3G"}
+    assert pod["initContainers"] == [{"name": "query"}]

@@ -218,7 +218,8 @@ def test_a_set_in_a_targeted_container_is_the_mapping_helm_reads_and_the_contain
 
 
 def test_a_tag_the_round_trip_cannot_build_is_refused_in_one_line() -> None:
-    data = with_containers("- name: query\n  !!omap env: [{name: A}]\n")
+    # the change goes through the tagged `resources`: the round trip writes it, and cannot build `!!omap`
+    data = with_containers("- name: query\n  !!omap env: [{name: A}]\n  resources: !!map {}\n")
     result = postrender(data)
     assert result.exit_code == 1, result.output
     assert result.stdout == ""

@@ -598,3 +598,16 @@ def test_a_change_through_an_anchor_in_a_text_with_a_unicode_line_break_is_writt
     pod = kubectl_read(tmp_path, out)["spec"]["template"]["spec"]
     assert pod["containers"][0]["resources"]["limits"] == {"cpu": 1, "memory": "3G"}
     assert pod["initContainers"] == [{"name": "query"}]
+
+
+def test_a_tagged_key_beside_the_change_stays_as_written_and_the_container_is_sized(tmp_path: Path) -> None:
+    # Helm's reader takes `!!omap env` as the key `env`: the change (keys added after it) does not go
+    # through it, so the text editor writes it and the tag stays
+    data = QUERY.replace(b"          image: thanos\n", b"          !!omap env: [{name: A}]\n")
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert list(result.report.writers.values()) == ["text edits"]
+    assert out.startswith(data)
+    container = kubectl_read(tmp_path, out)["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == [{"name": "A"}]
+    assert container["resources"]["limits"] == {"cpu": 1, "memory": "3G"}

@@ -318,3 +318,27 @@ def test_a_block_scalar_ending_a_text_without_a_line_break_strips_it_when_lines_
     text = f"m:\n  a: {indicator}\n    text"
     out = edited(text, lambda d: d["m"].update(b=2))
     assert out == f"m:\n  a: {indicator.replace('+', '')}-\n    text\n  b: 2"
+
+
+def test_a_value_on_the_line_below_its_key_becoming_a_block_leaves_no_line_behind() -> None:
+    assert edited("m:\n  null\nn: 1\n", lambda d: d.update(m={"a": 1})) == "m:\n  a: 1\nn: 1\n"
+    assert edited("m:\n  # kept\n  ~\nn: 1\n", lambda d: d.update(m=[1])) == "m:\n  # kept\n  - 1\nn: 1\n"
+    crlf = Style(mapping=2, offset=2, newline="\r\n")
+    assert edited("m:\r\n  {}\r\nn: 1\r\n", lambda d: d.update(m=[1]), crlf) == "m:\r\n  - 1\r\nn: 1\r\n"
+
+
+@pytest.mark.parametrize("offset", [0, 2])
+def test_a_block_collection_changing_kind_is_rewritten_at_the_column_its_key_gives(offset: int) -> None:
+    style = Style(mapping=2, offset=offset)
+    items = " " * offset + "- 1\n" + " " * offset + "- 2\n"
+    assert edited("m:\n  a: 1\nn: 1\n", lambda d: d.update(m=[1, 2]), style) == f"m:\n{items}n: 1\n"
+    assert edited(f"m:\n{items}n: 1\n", lambda d: d.update(m={"a": 1}), style) == "m:\n  a: 1\nn: 1\n"
+
+
+def test_a_single_pair_in_a_flow_sequence_gets_its_braces_when_keys_are_added() -> None:
+    assert edited("l: [a: 1, b]\n", lambda d: d["l"][0].update(c=2)) == "l: [{a: 1, c: 2}, b]\n"
+    assert edited("l: [a: [1, 2]]\n", lambda d: d["l"][0].update(c=2)) == "l: [{a: [1, 2], c: 2}]\n"
+
+
+def test_keys_are_added_after_a_last_key_written_after_a_question_mark() -> None:
+    assert edited("m:\n  a: 1\n  ? b\n  : 2\n", lambda d: d["m"].update(c=3)) == "m:\n  a: 1\n  ? b\n  : 2\n  c: 3\n"

@@ -9,6 +9,7 @@ The minimal input files are in `tests/inputs/`.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import subprocess
 import sys
@@ -530,13 +531,83 @@ def test_a_flow_style_template_keeps_its_comments_when_replicas_go_and_resources
     assert b"replicas" not in first and b"resources: {requests: {cpu:" in first
 
 
-def test_a_line_break_libyaml_counts_but_the_editor_does_not_takes_the_named_round_trip() -> None:
-    # U+2028 ends a line for libyaml (YAML 1.1, as Helm reads it): the editor, counting lines by LF, would
-    # write at the wrong columns (its edit did not read back). The report names why the round trip wrote it.
-    data = QUERY.replace(b"    spec:\n", b"    spec:\n      # a comment\xe2\x80\xa8\n")
+def kubectl_read(tmp_path: Path, data: bytes) -> Any:
+    """The object as kubectl (sigs.k8s.io/yaml, Helm's reader) reads the file."""
+    path = tmp_path / "read.yaml"
+    path.write_bytes(data)
+    kubectl = [str(ROOT / ".tools" / "bin" / "kubectl"), "label", "--local", "-f", str(path), "x=y", "-o", "json"]
+    return json.loads(subprocess.run(kubectl, capture_output=True, check=True, timeout=120).stdout)
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
+def test_a_line_break_libyaml_counts_beside_lf_is_a_line_break_to_the_text_editor(brk: str, tmp_path: Path) -> None:
+    # U+2028, U+2029 and U+0085 end a line for libyaml and go-yaml (YAML 1.1, as Helm reads it), and libyaml's
+    # marks count lines by them: the editor finds lines by them too, so it writes such a text with text edits
+    # (the round trip's reader, YAML 1.2, would not even read it). One ends a comment, one a key's line, one
+    # the container's last line, after which the resources go.
+    data = (
+        QUERY.replace(b"    spec:\n", b"    spec:\n      # a comment" + brk.encode() + b"\n")
+        .replace(b"kind: Deployment\n", b"kind: Deployment" + brk.encode())
+        .replace(b"image: thanos\n", b"image: thanos" + brk.encode())
+    )
     result = run(data, LARGE)
     out = b"".join(bytes(piece) for piece in result.pieces)
-    assert list(result.report.writers.values()) == [
-        "round trip (a line break other than LF or CR LF (U+0085, U+2028, U+2029))"
-    ]
-    assert documents(out)[0]["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] == 1
+    assert list(result.report.writers.values()) == ["text edits"]
+    assert out.startswith(data)  # every line kept as it was, the resources after them
+    resources = {"requests": {"cpu": 1, "memory": "3G"}, "limits": {"cpu": 1, "memory": "3G"}}
+    container = kubectl_read(tmp_path, out)["spec"]["template"]["spec"]["containers"][0]
+    assert container == {"name": "query", "image": "thanos", "resources": resources}
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
+def test_a_string_holding_a_line_break_libyaml_counts_is_written_escaped(brk: str) -> None:
+    # in quotes as it stands, libyaml folds NEL into a space: the editor writes all three as escapes
+    from runai_postrender.writers import emit
+
+    written = emit.scalar(f"a{brk}b")
+    assert brk not in written
+    assert yaml.safe_load(f"key: {written}") == {"key": f"a{brk}b"}
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
+def test_a_change_through_an_anchor_in_a_text_with_a_unicode_line_break_is_written_by_the_round_trip(
+    brk: str, tmp_path: Path
+) -> None:
+    # ruamel (YAML 1.2) does not end a line there: the round trip reads and writes those breaks as the
+    # document's line ending, and Helm's reader reads the output as sized, the alias as it was.
+    data = textwrap.dedent("""\
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: r-thanos-query
+        spec:
+          template:
+            spec:
+              containers:
+                - &query
+                  name: query
+              initContainers:
+                - *query
+        """).encode()
+    data = data.replace(b"kind: Deployment\n", b"kind: Deployment" + brk.encode())
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert list(result.report.writers.values()) == ["round trip"]
+    assert brk.encode() not in out
+    pod = kubectl_read(tmp_path, out)["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"]["limits"] == {"cpu": 1, "memory": "3G"}
+    assert pod["initContainers"] == [{"name": "query"}]
+
+
+def test_a_tagged_key_beside_the_change_stays_as_written_and_the_container_is_sized(tmp_path: Path) -> None:
+    # Helm's reader takes `!!omap env` as the key `env`: the change (keys added after it) does not go
+    # through it, so the text editor writes it and the tag stays
+    data = QUERY.replace(b"          image: thanos\n", b"          !!omap env: [{name: A}]\n")
+    result = run(data, LARGE)
+    out = b"".join(bytes(piece) for piece in result.pieces)
+    assert list(result.report.writers.values()) == ["text edits"]
+    assert out.startswith(data)
+    container = kubectl_read(tmp_path, out)["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == [{"name": "A"}]
+    assert container["resources"]["limits"] == {"cpu": 1, "memory": "3G"}

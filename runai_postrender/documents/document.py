@@ -43,7 +43,7 @@ class Document:
     def text(self) -> str:
         """The text, decoded, without a byte-order mark, line endings as in the input (a lone CR read as LF):
         what libyaml's positions index. Decoded when asked for: a large document keeps only its bytes, a
-        view of the input."""
+        view of the input, which is then not held twice."""
         return decoded(self.original[len(BOM) if self.bom else 0 :], self.lone_cr)
 
     @property

@@ -24,7 +24,7 @@ _DASH_LINE = re.compile(r"^( *)- ")
 
 def detect_style(text: str, newline: str) -> Style:
     """Infer the indentation a document uses, so that lines we write look like their neighbours."""
-    lines = _lines(text)  # one at a time: a list of them would cost twice the text
+    lines = _lines(text)  # one at a time: a list of them would cost twice the text in memory
     mapping = None
     offset = None
     for before, after in itertools.pairwise(lines):

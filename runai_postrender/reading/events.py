@@ -1,7 +1,7 @@
 """Read a targeted document from libyaml's events, one at a time, without PyYAML's node tree.
 
 The node tree costs some 25 times the text in memory (a node and two marks per scalar), which made a
-large targeted document cost 50 times its size. The events come one at a time instead:
+large targeted document cost 50 times its size in memory. The events come one at a time instead:
 `build` makes the plain data at load time (strings read more than once kept once); `sparse` reads the
 text again at write time against the patched data, `readback` checks an edited text, and `added` finds
 how labels are quoted, all from the same events (`Events`, `scalar`).
@@ -29,7 +29,8 @@ _MAP, _SEQ = TAG_PREFIX + "map", TAG_PREFIX + "seq"
 _PLAIN_TAGS = (None, "!")
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-# Deeper documents go the node tree's way, which has always refused or read them.
+# Deeper documents go the node tree's way, which refuses or reads them as it always has (its messages for
+# nesting too deep stay the same).
 MAX_DEPTH = 250
 
 _Scalar, _Alias = yaml.ScalarEvent, yaml.AliasEvent
@@ -48,7 +49,7 @@ class Slow(Exception):
 
 class _Chunks:
     """A view of a document's bytes read as a file, a chunk at a time: handed a str, the parser would
-    first make a UTF-8 copy of the whole text, a second copy of it in memory."""
+    first make a UTF-8 copy of the whole text, in memory beside it."""
 
     def __init__(self, view: memoryview) -> None:
         self.view, self.at = view, 0

@@ -26,6 +26,10 @@ _NOT_A_STRING = re.compile(
 )
 
 
+_OTHER_BREAKS = "\x85\u2028\u2029"
+_ESCAPED_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in _OTHER_BREAKS}
+
+
 class Quoted(str):
     """A string to write in the quotes it had where it was copied from (`'` or `"`)."""
 
@@ -65,8 +69,9 @@ def scalar(value: Any, quote: str | None = None) -> str:
 
 
 def _quoted(text: str, quote: str | None) -> str:
-    if quote == '"' or "\n" in text or any(ord(c) < 32 for c in text):
-        return json.dumps(text, ensure_ascii=False)  # JSON's escapes are YAML's too
+    if quote == '"' or "\n" in text or any(ord(c) < 32 or c in _OTHER_BREAKS for c in text):
+        # JSON's escapes are YAML's too; NEL, LS and PS are line breaks to libyaml, folded in quotes as they stand
+        return json.dumps(text, ensure_ascii=False).translate(_ESCAPED_BREAKS)
     return "'" + text.replace("'", "''") + "'"
 
 

@@ -38,7 +38,13 @@ def _dump(tree: Any, style: Style) -> str:
 def rewrite(doc: Document, old: Any) -> str:
     """The document's text with its change from `old` (its data as parsed) to `doc.data`, written through
     ruamel's tree and the line merge."""
-    text = doc.text.replace("\r\n", "\n")
+    original = doc.text
+    if any(mark in original for mark in _OTHER_BREAKS):
+        # libyaml (Helm's reader) ends a line at NEL, LS and PS, ruamel (YAML 1.2) does not: the round trip
+        # reads and writes them as the document's line ending (where a scalar held one, the text does not
+        # read back, and the document is refused as before)
+        original = original.translate({ord(mark): doc.style.newline for mark in _OTHER_BREAKS})
+    text = original.replace("\r\n", "\n")
     where = doc.describe()
     tree = _load(text, doc, where)
     try:
@@ -54,13 +60,16 @@ def rewrite(doc: Document, old: Any) -> str:
     except RecursionError as exc:
         raise InputError(f"{where}: nested too deeply to process") from exc
     newline = doc.style.newline
-    merged = linemerge.merge(doc.text, base, theirs, newline)
+    merged = linemerge.merge(original, base, theirs, newline)
     if _means(merged, doc):
         return merged
-    rendered = linemerge.rendering(doc.text, theirs, newline)  # where the merge's lines do not fit together
+    rendered = linemerge.rendering(original, theirs, newline)  # where the merge's lines do not fit together
     if _means(rendered, doc):
         return rendered
     raise InputError(f"{where}: cannot write the change without changing other values of the document")
+
+
+_OTHER_BREAKS = "\x85\u2028\u2029"
 
 
 def _load(text: str, doc: Document, where: str) -> Any:

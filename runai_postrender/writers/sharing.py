@@ -6,6 +6,12 @@ node is copied to each place it is used ("unshared"), so a change reaches only w
 the document is written, each copy that still equals its original is replaced by the original again, so
 the alias or merge key comes back as written and only what really changed is spelled out.
 
+A merge is unshared as Helm's reader (go-yaml v2) reads it (see reading.ruamel._merged), not as ruamel
+does: a merged mapping's key overrides a key written before `<<` in the same mapping (ruamel lets that
+key win). Such a key (`shadowed`) holds the merged value while the change is made, so that the change
+meets the data Helm read; it gets its own text back where nothing changed it, and where it or a source
+changed, the merged keys are spelled out, the overriding values in them, and `<<` goes.
+
 This is the only module that uses ruamel.yaml's private API (`_ok`, `_ref`, `merge_attrib`,
 `merge_pos`, `ordereddict`): pyproject.toml pins ruamel.yaml below its next major release for it.
 """
@@ -40,7 +46,8 @@ class _MergeUse:
     mapping: CommentedMap
     sources: list[Any]
     snapshots: list[Any]  # copies of the sources as parsed
-    merged: dict[Any, Any]  # key -> value the mapping took from a source (not its own keys)
+    merged: dict[Any, Any]  # key -> value the mapping took from a source (the shadowed keys' too)
+    shadowed: dict[Any, Any]  # key written before `<<` that a source overrides -> its own value as written
     copies: dict[Any, Any] = field(default_factory=dict)  # merged collections now copied into the mapping
 
 
@@ -131,9 +138,10 @@ def unshare(tree: Any, where: str) -> Sharing:
             copies: dict[Any, Any] = {}
             sources = getattr(node, merge_attrib, None)
             if sources:
+                shadowed = _shadow(node, list(sources))
                 merged = {key: value for key, value in _items(node) if key not in node._ok}
                 snapshots = [copier.copy(source) for source in sources]
-                use = _MergeUse(node, list(sources), snapshots, merged, copies)
+                use = _MergeUse(node, list(sources), snapshots, merged, shadowed, copies)
                 for source in sources:
                     # ruamel's own bookkeeping of merges fails on deletes; _reshare does the job instead
                     source._ref.clear()
@@ -170,6 +178,20 @@ def unshare(tree: Any, where: str) -> Sharing:
     return sharing
 
 
+def _shadow(node: CommentedMap, sources: list[Any]) -> dict[Any, Any]:
+    """Give each key written before `<<` that a source also has the value of the first such source, as
+    Helm reads it; the keys' own values, by key."""
+    position = getattr(getattr(node, merge_attrib), "merge_pos", 0) or 0
+    shadowed: dict[Any, Any] = {}
+    for key in [key for key in ordereddict.__iter__(node) if key in node._ok][:position]:
+        source = next((source for source in sources if ordereddict.__contains__(source, key)), None)
+        if source is not None:
+            shadowed[key] = ordereddict.__getitem__(node, key)
+            ordereddict.__setitem__(node, key, ordereddict.__getitem__(source, key))
+            node._ok.discard(key)
+    return shadowed
+
+
 def reshare(sharing: Sharing) -> None:
     """Put aliases and merge keys back wherever the copies still equal what they were copied from."""
     for use in reversed(sharing.aliases):
@@ -188,19 +210,32 @@ def reshare(sharing: Sharing) -> None:
         mapping = merge.mapping
         pairs = zip(merge.sources, merge.snapshots, strict=True)
         unchanged = all(source == snapshot for source, snapshot in pairs)
-        if unchanged and all(ordereddict.__contains__(mapping, key) for key in merge.merged):
-            # The merge key still means what it did: copies that nothing changed become merged values again.
+        present = all(ordereddict.__contains__(mapping, key) for key in merge.merged)
+        if unchanged and present and all(_same(mapping, key, merge.merged[key]) for key in merge.shadowed):
+            # The merge key still means what it did: copies that nothing changed become merged values again,
+            # and a shadowed key gets its own text back (Helm reads the merged value there, as before).
             for key, copy in merge.copies.items():
                 if ordereddict.__getitem__(mapping, key) is copy and copy == merge.merged[key]:
                     ordereddict.__setitem__(mapping, key, merge.merged[key])
                     mapping._ok.discard(key)
+            for key, own in merge.shadowed.items():
+                ordereddict.__setitem__(mapping, key, own)
+                mapping._ok.add(key)
             continue
         # A source changed, or a merged key was removed: spell the merged keys out where `<<` was, drop it.
         position = getattr(getattr(mapping, merge_attrib), "merge_pos", 0)
         keys = list(ordereddict.__iter__(mapping))
-        taken = [key for key in keys if key in merge.merged]
-        own = [key for key in keys if key not in merge.merged]
+        taken = [key for key in keys if key in merge.merged and key not in merge.shadowed]
+        own = [key for key in keys if key not in merge.merged or key in merge.shadowed]
         mapping._ok |= set(keys)
         delattr(mapping, merge_attrib)
         for key in [*own[:position], *taken, *own[position:]]:
             mapping.move_to_end(key)
+
+
+def _same(mapping: CommentedMap, key: Any, merged: Any) -> bool:
+    """Whether the mapping still holds the merged value at `key` (a shadowed key that no change reached)."""
+    if not ordereddict.__contains__(mapping, key):
+        return False
+    value = ordereddict.__getitem__(mapping, key)
+    return bool(value is merged or value == merged)

@@ -2,8 +2,8 @@
 
 An edit replaces the characters `start:end` of the text with its own. `apply` makes the new text;
 `encode` and `join` make the new bytes without a new copy of the text: the stretches between the edits
-are views of the document's own UTF-8 (issue 11, L2: a large document is written at the cost of its
-output alone).
+are views of the document's own UTF-8 (a large document is written at the memory cost of its output
+alone).
 """
 
 from __future__ import annotations

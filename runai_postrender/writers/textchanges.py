@@ -16,7 +16,7 @@ from runai_postrender.documents.style import Style
 from runai_postrender.reading import sparse
 from runai_postrender.writers import emit
 from runai_postrender.writers.splice import Edit
-from runai_postrender.writers.textpositions import Positions, Shared, Unsupported
+from runai_postrender.writers.textpositions import Positions, Shared, Unsupported, ends_line
 
 
 class Changes(Positions):
@@ -67,8 +67,7 @@ class Changes(Positions):
         self.unmarked(node)
         end = node.end_mark.index
         if node.style in ("|", ">"):
-            ends_line = end > 0 and self.text[end - 1] == "\n"
-            text = emit.scalar(value) + (self.style.newline if ends_line else "")
+            text = emit.scalar(value) + (self.style.newline if ends_line(self.text, end) else "")
             self.edits.append(Edit(node.start_mark.index, end, text))
             return
         quote = node.style if node.style in ("'", '"') else None
@@ -78,6 +77,8 @@ class Changes(Positions):
         if mapping.flow_style:
             self.remove_flow_entry(mapping, key, value)
             return
+        if self.explicit(self.own(key)):
+            raise Unsupported("removing a key written after `?`")
         if not self.alone_on_line(self.own(key).start_mark.index):
             # `- replicas: 1` (after its item's dash): the key's text up to the next key's goes
             keys = [entry[0] for entry in mapping.value]
@@ -111,9 +112,12 @@ class Changes(Positions):
         if mapping.flow_style:
             if mapping.value:  # `{a: 1}` gets `, b: 2` before its brace
                 close = mapping.end_mark.index - 1
-                if self.text[close] != "}":
-                    raise Unsupported("a flow mapping without its brace")
                 extra = "".join(f", {emit.scalar(k)}: {emit.flow(v)}" for k, v in added.items())
+                if self.text[close] != "}":
+                    # a single pair in a flow sequence (`[a: 1]`): it gets its braces, `[{a: 1, b: 2}]`
+                    self.edits.append(Edit(mapping.start_mark.index, mapping.start_mark.index, "{"))
+                    self.edits.append(Edit(close + 1, close + 1, extra + "}"))
+                    return
                 self.edits.append(Edit(close, close, extra))
                 return
             # `resources: {}` becomes a block; so does `resources:` with `{}` alone on the next line (what
@@ -123,19 +127,20 @@ class Changes(Positions):
             self.unmarked(mapping)
             start = self.back_over_blanks(mapping.start_mark.index)
             if self.text[self.line_start(start) : start] == "" and start > 0:
-                start = self.back_over_blanks(start - (2 if self.text[max(start - 2, 0) : start] == "\r\n" else 1))
+                start = self.back_over_blanks(self.before_line_break(start))
             self.edits.append(Edit(start, mapping.end_mark.index, newline.join(["", *lines])))
             return
         if not mapping.value:
             raise Unsupported("an empty block mapping")
-        indent = self.own(mapping.value[0][0]).start_mark.column
-        if (
-            not self.alone_on_line(self.own(mapping.value[-1][0]).start_mark.index)
-            and indent != mapping.value[-1][0].start_mark.column
-        ):
-            raise Unsupported("keys at uneven columns")
+        first = self.own(mapping.value[0][0])
+        indent = first.start_mark.column
+        if mapping.start_mark.index != first.start_mark.index:
+            # the mapping starts before its first key: at an anchor or a tag (the round trip's), or at a `?`,
+            # whose column, not the key's, is the mapping's (a key after it alone on its line is lower still)
+            self.unmarked(mapping)
+            raise Unsupported("keys at uneven columns (the first key written after `?`)")
         at = self.after(mapping)
-        prefix = "" if at == 0 or self.text[at - 1] == "\n" else newline
+        prefix = "" if at == 0 or ends_line(self.text, at) else newline
         lines = emit.block_entries(added, indent, self.style)
         self.edits.append(Edit(at, at, prefix + "".join(line + newline for line in lines)))
 
@@ -164,25 +169,30 @@ class Changes(Positions):
             self.collapse(node, value, key)
             return
         if isinstance(node, yaml.ScalarNode) or flow_style:
-            # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line
-            if key is None or node.start_mark.line != self.own(key).start_mark.line:
-                raise Unsupported("a value that does not follow its key")
+            # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line; a value
+            # on a line below its key (`key:` then `  null`) leaves no line behind (comments between stay)
             indent = self.child_indent(key)
             if isinstance(value, list):
-                indent = int(key.start_mark.column) + self.style.offset
+                indent = int(cast(yaml.Node, key).start_mark.column) + self.style.offset
             lines = self.block_lines(value, indent)
             start = self.back_over_blanks(node.start_mark.index)
+            if node.start_mark.line != cast(yaml.Node, key).start_mark.line:
+                start = self.before_line_break(start)
             end = node.end_mark.index
             self.edits.append(Edit(start, end, newline.join(["", *lines])))
             return
         # a block collection rewritten in place, at its own column
         if not self.alone_on_line(node.start_mark.index):
             raise Unsupported("a block collection that starts after other text")
+        column = int(node.start_mark.column)
         if isinstance(node, yaml.MappingNode) != isinstance(value, dict):
-            raise Unsupported("a block collection changing kind")
+            # a mapping becoming a list or a list a mapping: at the column its key gives the new kind
+            column = self.child_indent(key)
+            if isinstance(value, list):
+                column = int(cast(yaml.Node, key).start_mark.column) + self.style.offset
         start = self.line_start(node.start_mark.index)
         end = self.after(node)
-        lines = self.block_lines(value, int(node.start_mark.column))
+        lines = self.block_lines(value, column)
         self.edits.append(Edit(start, end, "".join(line + newline for line in lines)))
 
     def collapse(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:

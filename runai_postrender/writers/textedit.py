@@ -25,7 +25,7 @@ from runai_postrender.writers import splice
 from runai_postrender.writers.diff import Diff
 from runai_postrender.writers.listdiff import list_opcodes
 from runai_postrender.writers.textchanges import Changes
-from runai_postrender.writers.textpositions import Partial, Shared, Unsupported
+from runai_postrender.writers.textpositions import Partial, Shared, Unsupported, ends_line
 
 __all__ = ["Anchors", "Partial", "Shared", "Unsupported", "edit", "edit_encoded", "list_opcodes"]
 
@@ -146,12 +146,12 @@ def edit_encoded(
     anchors: Anchors = NO_ANCHORS,
 ) -> bytes:
     """`edit` as UTF-8, what it leaves alone taken from `source` (the text's own UTF-8 bytes): a large
-    document is not copied as text once more before it is written (issue 11, L2)."""
+    document is not copied as text once more before it is written (its memory stays near its own size)."""
     editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
     added = style.newline if unterminated else ""
     encoded = splice.encode(editor.text, editor.edits, len(editor.text) - len(added))
     del text
-    editor.text = ""  # the text goes before the result is joined: the two are not held at once (L2)
+    editor.text = ""  # the text goes before the result is joined: the two are never in memory at once
     return splice.join(source, encoded, unterminated, style.newline.encode())
 
 
@@ -160,11 +160,7 @@ def _diffed(
 ) -> tuple[_Editor, bool]:
     # Without a final line break, lines added at the end would each bring one: edit the text as if it
     # had one, and take it off again.
-    unterminated = bool(text) and not text.endswith("\n")
-    if any(mark in text for mark in _OTHER_BREAKS):
-        # libyaml (as Helm's reader, YAML 1.1) also ends a line at these: its columns would not be the
-        # editor's, which counts lines by LF
-        raise Unsupported("a line break other than LF or CR LF (U+0085, U+2028, U+2029)")
+    unterminated = bool(text) and not ends_line(text, len(text))
     editor = _Editor(text + style.newline if unterminated else text, style, shared, anchors)
     editor.diff((node, None, False), old, new)
     editor.write_out_aliases()
@@ -173,7 +169,6 @@ def _diffed(
     return editor, unterminated
 
 
-_OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
 _INDICATOR = re.compile(r"[|>]([1-9]?)([+-]?)([1-9]?)")
 
 

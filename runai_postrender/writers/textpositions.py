@@ -11,7 +11,17 @@ import re
 import yaml
 
 _DASH = re.compile(r" *- +")
-_ALIAS = re.compile(r"[ \t]*:[ \t]+\*[^ \t\r\n,\[\]{}]+")
+_ALIAS = re.compile(r"[ \t]*:[ \t]+\*[^ \t\r\n\x85\u2028\u2029,\[\]{}]+")
+
+# What libyaml (as Helm's reader, YAML 1.1) ends a line at: LF, CR LF, a lone CR, NEL, LS and PS. Its marks
+# count lines and columns by them, and their `index` is a character index: the editor finds lines by them too.
+BREAKS = "\n\r\x85\u2028\u2029"
+_LONE_CR = re.compile("\r(?!\n)")
+
+
+def ends_line(text: str, index: int) -> bool:
+    """Whether the character before `index` ends a line (what follows starts one)."""
+    return index > 0 and text[index - 1] in BREAKS
 
 
 class Unsupported(Exception):
@@ -33,6 +43,11 @@ class Positions:
     def __init__(self, text: str, shared: frozenset[int]) -> None:
         self.text = text
         self.shared = shared
+        # The line breaks the text has besides LF (a CR LF is found by its LF): most texts have none, and
+        # each one looked for is a scan of the text
+        self.breaks = ["\n", *(mark for mark in "\x85\u2028\u2029" if mark in text)]
+        if "\r" in text and _LONE_CR.search(text):
+            self.breaks.append("\r")
 
     def own(self, node: yaml.Node) -> yaml.Node:
         """The node, if a text edit may use its position: an aliased node's position is its anchor's."""
@@ -47,12 +62,16 @@ class Positions:
 
     # ---- positions
     def line_start(self, index: int) -> int:
-        return self.text.rfind("\n", 0, index) + 1
+        """Where the line holding `index` starts: just past the last line break before it."""
+        return max(self.text.rfind(mark, 0, index) for mark in self.breaks) + 1
 
     def line_end(self, index: int) -> int:
         """Index just past the line break of the line holding `index` (or the end of the text)."""
-        newline = self.text.find("\n", index)
-        return len(self.text) if newline < 0 else newline + 1
+        found = [at for at in (self.text.find(mark, index) for mark in self.breaks) if at >= 0]
+        if not found:
+            return len(self.text)
+        end = min(found)
+        return end + (2 if self.text[end : end + 2] == "\r\n" else 1)
 
     def content_end(self, node: yaml.Node) -> int:
         """Where the node's own text ends: block collections end at their last descendant."""
@@ -72,13 +91,26 @@ class Positions:
     def after(self, node: yaml.Node) -> int:
         """The start of the line after the node's own text (block scalars end there already)."""
         index = self.content_end(node)
-        return index if index > 0 and self.text[index - 1] == "\n" else self.line_end(index)
+        return index if ends_line(self.text, index) else self.line_end(index)
 
     def back_over_blanks(self, index: int) -> int:
         """Where the spaces before `index` begin: a value moving to the next line leaves none behind."""
         while index > 0 and self.text[index - 1] == " ":
             index -= 1
         return index
+
+    def before_line_break(self, index: int) -> int:
+        """Where the line break that ends just before `index` starts (`index` itself if none does)."""
+        if self.text[max(index - 2, 0) : index] == "\r\n":
+            return index - 2
+        return index - 1 if ends_line(self.text, index) else index
+
+    def explicit(self, key: yaml.Node) -> bool:
+        """Whether the key is written after `?` (an explicit key), on its line or the lines before it."""
+        index = key.start_mark.index
+        while index > 0 and self.text[index - 1] in " \t" + BREAKS:
+            index -= 1
+        return self.text[index - 1 : index] == "?"
 
     def alone_on_line(self, index: int) -> bool:
         return self.text[self.line_start(index) : index].strip(" ") == ""

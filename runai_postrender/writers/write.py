@@ -5,11 +5,11 @@ The decision (`_write_with`), made once for each document whose data changed:
   - else the text editor (`textedit`) writes every change it can express: all of them, but a change that
     goes through a node the document shares or marks (an anchor with its aliases, a merge key, a tag),
     which the editor refuses (`Shared`) and the round trip writes;
-  - and a few rare layouts the editor does not write (each raises `Unsupported` naming it: keys at uneven
-    columns, the last key removed from a mapping that shares its first line, a block collection that
-    starts after other text or changes kind, a value that does not follow its key, a text with a line
-    break other than LF or CR LF (U+0085, U+2028, U+2029, which libyaml counts as line breaks)): the round trip, and
-    the report names the layout (`round trip (keys at uneven columns)`), so that none goes unseen.
+  - and a few rare layouts the editor does not write (each raises `Unsupported` naming it: a mapping
+    whose first key is written after `?`, a key removed that is, the last key removed from a mapping that
+    shares its first line, a block collection after other text, a list item that does not start its line,
+    edits that overlap; tests/test_writing_layouts.py has one of each): the round trip, and the report
+    names the layout (`round trip (overlapping edits)`), so that none goes unseen.
 The editor works on the sparse tree of `sparse` (nodes only where the text and the data differ), or on the
 whole node tree where the sparse one cannot serve (merge keys, tags and complex keys, which libyaml's events
 leave to the node tree; a list diff pairing an item the sparse tree left out: `Partial`): one editor,
@@ -102,7 +102,8 @@ def _edit(
     doc: Document, node: yaml.Node, old: Any, shared: frozenset[int], anchors: textedit.Anchors = textedit.NO_ANCHORS
 ) -> tuple[bytes, str]:
     # Bytes from the start: the stretches the edits leave alone are views of the input, not a new copy
-    # of the text (issue 11, L2). A lone CR was read as LF: the source is then the text's own UTF-8.
+    # of the text, which a large document could not afford twice. A lone CR was read as LF: the source is
+    # then the text's own UTF-8.
     source = doc.text.encode("utf-8") if doc.lone_cr else doc.original[len(BOM) if doc.bom else 0 :]
     text = textedit.edit_encoded(doc.text, source, node, old, doc.data, doc.style, shared, anchors)
     readback.check(text, doc.data)  # a Mismatch is the editor's bug: raised, not written another way

@@ -300,6 +300,14 @@ def test_pip_installs_a_working_runai_size(release: Release, tmp_path: Path, cha
     assert [line.split()[0] for line in listed.stdout.splitlines()] == ["small", "large", "xlarge"]
     schema = _run([str(env_dir / "bin" / "runai-size"), "profiles", "--schema"], env)
     assert '"title": "runai-size profile"' in schema.stdout
+    # Installed, the built-in profiles are read with os from the package's folder: no importlib.resources,
+    # pathlib or zipfile on a run's path (milliseconds of every Helm install).
+    check = (
+        "import sys; from runai_postrender.profiles import shipped; shipped.builtin_text('large.yaml'); "
+        "print(sorted(m for m in ('importlib.resources', 'pathlib', 'zipfile') if m in sys.modules))"
+    )
+    imported = _run([str(env_dir / "bin" / "python"), "-c", check], env, cwd=tmp_path)
+    assert imported.stdout.strip() == "[]"
 
 
 # ---------------------------------------------------------------- helm plugin install: a folder, a tarball, a Git URL

@@ -1,6 +1,6 @@
 """The files shipped inside the package: the built-in profiles and the profile schema.
 
-Installed, they lie next to this module and are read with `os`: neither importlib.resources nor pathlib is
+Installed, they lie in the package's builtin_profiles folder and are read with `os`: neither importlib.resources nor pathlib is
 imported (together they cost every run milliseconds). An editable install maps them to the checkout's
 profiles/ folder, which importlib.resources finds.
 """
@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 _PACKAGE = "runai_postrender.builtin_profiles"
-_INSTALLED = os.path.join(os.path.dirname(__file__), "builtin_profiles")
+_INSTALLED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "builtin_profiles")  # runai_postrender/
 
 
 def _builtins() -> Any:

@@ -10,7 +10,6 @@ belongs only to the editions whose versions all lie in its range.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from runai_postrender.profiles.model import Edition
 from runai_postrender.profiles.overrides import apply_overrides, flatten_values, is_used, references, substitute
 from runai_postrender.support.errors import ProfileError
+from runai_postrender.support.plain import copied
 from runai_postrender.support.versions import VersionRange, parse_range
 
 Merge = Callable[[Any, Any], Any]
@@ -33,7 +33,7 @@ def merge(parent: Mapping[str, Any], data: Mapping[str, Any], merge_values: Merg
     for name in dict.fromkeys([*inherited, *own]):
         theirs, mine = inherited.get(name, {}), own.get(name, {})
         edition = {key: value for key, value in theirs.items() if key != "recommendedFrom"}  # as the profile's own
-        edition.update({key: copy.deepcopy(value) for key, value in mine.items() if key != "values"})
+        edition.update({key: copied(value) for key, value in mine.items() if key != "values"})
         edition["values"] = merge_values(theirs.get("values") or {}, mine.get("values") or {})
         start = before.get(name, parent.get("values") or {})
         effective[name] = merge_values(merge_values(start, data.get("values") or {}), mine.get("values") or {})
@@ -60,7 +60,7 @@ def build(
         for value in flatten_values(raw.get("values") or {}):
             if not is_used(value, used) and value not in flatten_values(data.get("values") or {}):
                 raise ProfileError(f"{at}: value {value} is used by no rule")
-        values = copy.deepcopy(data["effective"][name])
+        values = copied(data["effective"][name])
         flat = flatten_values(values)
         given = [(key, text) for key, text in overrides if key in flat]
         apply_overrides(values, given, ref)
@@ -89,7 +89,7 @@ def build(
     known = {key for edition in built for key in flatten_values(edition.values)}
     unknown = [key for key, _ in overrides if key not in known]
     if unknown:  # no edition has it: the error (and its hint) of a profile without editions
-        apply_overrides(copy.deepcopy(dict(built[-1].values)), [(k, t) for k, t in overrides if k in unknown], ref)
+        apply_overrides(copied(dict(built[-1].values)), [(k, t) for k, t in overrides if k in unknown], ref)
     built.sort(key=lambda edition: edition.versions.low)
     for older, newer in itertools.pairwise(built):
         if newer.versions.low < older.versions.high:
@@ -130,4 +130,4 @@ def _pick(full: Any, shape: Any) -> Any:
     """The parts of `full` that `shape` names."""
     if isinstance(shape, dict) and shape and isinstance(full, dict):
         return {key: _pick(full.get(key), child) for key, child in shape.items()}
-    return copy.deepcopy(full)
+    return copied(full)

@@ -10,7 +10,6 @@ against the schema) and read with libyaml: loading one imports neither ruamel.ya
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from runai_postrender.profiles.overrides import (
 )
 from runai_postrender.profiles.shipped import builtin_names, builtin_text, schema_text
 from runai_postrender.support.errors import ProfileError
+from runai_postrender.support.plain import copied
 
 if TYPE_CHECKING:  # pathlib is imported only for profile files (about 2 ms of every run otherwise)
     from pathlib import Path
@@ -77,16 +77,16 @@ def _merge_values(base: Any, override: Any) -> Any:
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
         for key, value in override.items():
-            merged[key] = _merge_values(base.get(key), value) if key in base else copy.deepcopy(value)
+            merged[key] = _merge_values(base.get(key), value) if key in base else copied(value)
         return merged
-    return copy.deepcopy(override)
+    return copied(override)
 
 
 def _merge_rules(base: list[dict[str, Any]], override: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A rule of the child replaces the keys it names of the parent's rule of the same name."""
     merged = {rule["name"]: dict(rule) for rule in base}
     for rule in override:
-        merged.setdefault(rule["name"], {}).update(copy.deepcopy(rule))
+        merged.setdefault(rule["name"], {}).update(copied(rule))
     return list(merged.values())
 
 

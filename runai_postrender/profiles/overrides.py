@@ -6,13 +6,13 @@ Values are named settings (`thanos.receive.memory`); rules use them as `${thanos
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from runai_postrender.support import quantity
 from runai_postrender.support.errors import ProfileError
+from runai_postrender.support.plain import copied
 
 REFERENCE = re.compile(r"^\$\{([A-Za-z0-9_.-]+)\}$")
 _ANY_REFERENCE = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")
@@ -155,7 +155,7 @@ def substitute(data: Any, values: Mapping[str, Any], where: str) -> Any:
                     f"{where}: ${{{name}}} names no value of the profile" + did_you_mean(name, flatten_values(values))
                 )
             target = target[part]
-        return copy.deepcopy(target)
+        return copied(target)
     if isinstance(data, dict):
         for key in data:
             if "${" in key:

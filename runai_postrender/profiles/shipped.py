@@ -1,8 +1,8 @@
 """The files shipped inside the package: the built-in profiles and the profile schema.
 
-Installed, they lie in the package's builtin_profiles folder and are read with `os`: neither importlib.resources nor pathlib is
-imported (together they cost every run milliseconds). An editable install maps them to the checkout's
-profiles/ folder, which importlib.resources finds.
+Installed, they lie in the package's builtin_profiles folder and are read with `os`: neither
+importlib.resources nor pathlib is imported (together they cost every run milliseconds). An editable
+install maps them to the checkout's profiles/ folder, which importlib.resources finds.
 """
 
 from __future__ import annotations

@@ -16,14 +16,18 @@ from typing import Any
 
 HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
 RELEASE_LABELS = ("app.kubernetes.io/instance", "release")
-_SOURCE = re.compile(r"^# Source: (\S+)", re.M)
+# A byte-order mark may start any document of a stream (two files joined), before its `# Source:` line.
+_SOURCE = re.compile(r"^\ufeff?# Source: (\S+)", re.M)
 # The first line of content: not a comment, a blank line or a marker.
-_CONTENT = re.compile(r"^(?!---|\.\.\.)[ \t]*[^ \t\r\n#%]", re.M)
+_CONTENT = re.compile(r"^\ufeff?(?!---|\.\.\.)[ \t]*[^ \t\r\n#%\ufeff]", re.M)
 # What names the chart of each object: labels alone (`helm.sh/chart` names the sub-chart, not the release's
 # chart) do not, so a stream with only labels (`kubectl get -o yaml`) is matched by names.
 _STREAM_MARKS = (b"# Source: ", HELM4_FILENAME.encode())
 _STREAM_CHARTS = re.compile(
-    rb"^# Source: ([^/\s]+)/|" + re.escape(HELM4_FILENAME.encode()) + rb"""['"]?:[ \t]*['"]?([^/\s'"]+)/""", re.M
+    rb"^(?:\xef\xbb\xbf)?# Source: ([^/\s]+)/|"
+    + re.escape(HELM4_FILENAME.encode())
+    + rb"""['"]?:[ \t]*['"]?([^/\s'"]+)/""",
+    re.M,
 )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runai_postrender.documents import identity
-from runai_postrender.documents.sniff import check_text, header
+from runai_postrender.documents.sniff import check_text, has_other_breaks, header
 from runai_postrender.documents.stream import LineNumbers, split_stream
 from runai_postrender.profiles.model import Profile
 from runai_postrender.reading.load import load
@@ -44,8 +44,10 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
     spans = split_stream(data)
     report.documents = len(spans)
     check_text(data, spans)
-    finder = prefilter.Finder.of(editions.narrowed(profile, editions.needed(profile, data)))
-    headers = [(span, header(data, span, finder.wants_kind)) for span in spans]
+    versions = identity.versions_in(data)  # the Run:ai versions the stream's chart labels name
+    finder = prefilter.Finder.of(editions.narrowed(profile, editions.needed(profile, versions)))
+    other_breaks = has_other_breaks(data)
+    headers = [(span, header(data, span, finder.wants_kind, other_breaks)) for span in spans]
 
     # read
     lines = LineNumbers(data)
@@ -57,7 +59,7 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
 
     # decide
     identified = identity.stream_says(data)
-    outcome = editions.apply(profile, targeted, identified, data)
+    outcome = editions.apply(profile, targeted, identified, versions)
     record(outcome, report)
     new_documents = outcome.added
     if not identified and any(rule.match.charts for rule in profile.rules):

@@ -96,13 +96,20 @@ def _view(data: bytes | bytearray, start: int, end: int) -> memoryview:
     return memoryview(data)[start:end]
 
 
-def is_regular(data: bytes | bytearray, start: int, end: int) -> bool:
+def has_other_breaks(data: bytes | bytearray) -> bool:
+    """Whether the stream holds a NEL, LS or PS anywhere (one look at the whole stream: most hold none, and
+    then no document needs looking at for them)."""
+    return data.find(b"\xc2\x85") >= 0 or data.find(b"\xe2\x80\xa8") >= 0 or data.find(b"\xe2\x80\xa9") >= 0
+
+
+def is_regular(data: bytes | bytearray, start: int, end: int, other_breaks: bool = True) -> bool:
     """Whether the document's unindented lines are all of the shapes the sniffer can trust (and its lines
-    end in LF: a lone CR, NEL, LS or PS, which YAML also reads as line breaks, hide lines from the patterns)."""
+    end in LF: a lone CR, NEL, LS or PS, which YAML also reads as line breaks, hide lines from the patterns).
+    `other_breaks`: the stream may hold a NEL, LS or PS (has_other_breaks); False spares the look for them."""
     view = _view(data, start, end)
     if _IRREGULAR.search(view) is not None or _LONE_CR.search(view) is not None:
         return False
-    if _OTHER_BREAKS.search(view) is not None:
+    if other_breaks and _OTHER_BREAKS.search(view) is not None:
         return False
     # A document whose content starts indented (a whole mapping indented, valid YAML) or on its `---`
     # line (`--- {kind: ...}`) has no unindented `kind:` line even when it has a kind.
@@ -187,11 +194,16 @@ class Header:
     metadata_sure: bool = True  # False: the kind is known, but name and namespace are not
 
 
-def header(data: bytes | bytearray, span: Span, metadata_of: Callable[[str], bool] = lambda kind: True) -> Header:
+def header(
+    data: bytes | bytearray,
+    span: Span,
+    metadata_of: Callable[[str], bool] = lambda kind: True,
+    other_breaks: bool = True,
+) -> Header:
     """What the document's bytes say of it; its name and namespace only where `metadata_of` its kind (reading
     them costs more than the kind, and most documents of a stream are of kinds no rule looks at)."""
     start = span.start + (len(BOM) if span.start == 0 and data.startswith(BOM) else 0)
-    if not is_regular(data, start, span.end):
+    if not is_regular(data, start, span.end, other_breaks):
         return Header(sure=False)
     kind = sniff_kind(data, start, span.end)
     if kind == UNKNOWN:

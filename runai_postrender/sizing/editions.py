@@ -19,13 +19,14 @@ from runai_postrender.sizing.outcome import Outcome
 from runai_postrender.support.versions import Version, parse_version
 
 
-def needed(profile: Profile, data: bytes | bytearray) -> tuple[Edition, ...]:
-    """The editions a stream may need, judged from its bytes (what the prefilter looks for)."""
+def needed(profile: Profile, in_stream: list[str]) -> tuple[Edition, ...]:
+    """The editions a stream may need, judged from the versions its bytes name (identity.versions_in: what
+    the prefilter looks for)."""
     if not profile.editions:
         return ()
     if profile.runai_version is not None:
         return (_edition(profile, profile.runai_version),)
-    found = [_edition(profile, text) for text in identity.versions_in(data)]
+    found = [_edition(profile, text) for text in in_stream]
     if len(found) != 1:
         found.append(profile.editions[-1])  # objects of a release whose version no object names
     return tuple(edition for edition in profile.editions if any(edition is other for other in found))
@@ -38,11 +39,10 @@ def narrowed(profile: Profile, editions: tuple[Edition, ...]) -> Profile:
     return replace(profile, rules=tuple(rule for edition in editions for rule in edition.rules))
 
 
-def apply(profile: Profile, documents: list[Document], identified: bool, data: bytes | bytearray) -> Outcome:
+def apply(profile: Profile, documents: list[Document], identified: bool, in_stream: list[str]) -> Outcome:
     """Apply each edition's rules to the objects of its Run:ai versions; the outcome names versions and editions."""
     if not profile.editions:
         return rules.apply_rules(profile, documents, identified)
-    in_stream = identity.versions_in(data)
     resources = [resource for doc in documents for resource in selection.resources_of(doc)]
     releases: dict[str | None, str] = {}
     for resource in resources:
@@ -59,7 +59,7 @@ def apply(profile: Profile, documents: list[Document], identified: bool, data: b
     of = {(r.document.index, r.pointer): _edition(profile, version_of(r)) for r in resources}
     present = {id(edition) for edition in of.values()}
     # No object targeted: the edition the stream's bytes (or --runai-version) name, for the report.
-    used = [edition for edition in profile.editions if id(edition) in present] or [needed(profile, data)[-1]]
+    used = [edition for edition in profile.editions if id(edition) in present] or [needed(profile, in_stream)[-1]]
     outcome = Outcome([], [])
     unmatched: dict[str, int] = {}
     for edition in used:

@@ -326,3 +326,40 @@ def test_a_runai_version_on_the_profile_overrides_the_labels_in_the_pipeline() -
     profile = replace(load_profile("xlarge"), runai_version="2.19")
     out = output_of(run(one_release("2.25.0"), profile))
     assert scheduling_requests(out) == EDITIONS[("xlarge", "scaling")][0]
+
+
+# A stream that names no chart (no `# Source:`, no Helm 4 annotation: `kubectl get -o yaml`, a hand-made file)
+UNIDENTIFIED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: NAME
+  labels: LABELS
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+      - name: c
+        image: x
+"""
+
+
+def test_a_rule_that_names_no_object_leaves_other_charts_objects_alone_in_a_stream_that_names_no_chart() -> None:
+    from runai_postrender.pipeline import run
+    from runai_postrender.profiles.load import load_profile
+
+    stream = UNIDENTIFIED.replace("NAME", "ingress-nginx-controller").replace("LABELS", "{app: nginx}")
+    result = run(stream.encode(), load_profile("large"))
+    assert b"replicas: 1\n" in b"".join(bytes(piece) for piece in result.pieces)
+    assert not any("ingress-nginx" in entry.target for entry in result.report.changes)
+
+
+def test_in_a_stream_that_names_no_chart_the_chart_label_identifies_a_control_plane_deployment() -> None:
+    from runai_postrender.pipeline import run
+    from runai_postrender.profiles.load import load_profile
+
+    labels = "{helm.sh/chart: control-plane-2.25.0}"
+    stream = UNIDENTIFIED.replace("NAME", "runai-backend-assets-service").replace("LABELS", labels)
+    result = run(stream.encode(), load_profile("large"))
+    assert b"replicas: 2\n" in b"".join(bytes(piece) for piece in result.pieces)

@@ -94,7 +94,9 @@ def could_match(match: Match, kind: str, name: str | None, namespace: str | None
 
 def matches(match: Match, resource: Resource, identified: bool = True) -> bool:
     """Whether a rule's match holds for an object. `identified`: the stream says which chart rendered
-    what; where it says nothing at all, a rule's `chart` is not checked (names alone decide)."""
+    what; where it says nothing at all, a rule's `chart` is not checked and names alone decide, but only
+    for a rule that names what it targets: one that names no object (every control-plane Deployment) needs
+    the object's own `helm.sh/chart` label to name the chart, or it would match every object of its kind."""
     if not (
         _any(match.kinds, resource.kind)
         and _any(match.api_versions, resource.api_version)
@@ -105,12 +107,22 @@ def matches(match: Match, resource: Resource, identified: bool = True) -> bool:
     if not (
         _any(_names(match.names, origin.release), resource.name)
         and not (match.not_names and _any(_names(match.not_names, origin.release), resource.name))
-        and (not identified or _any(match.charts, origin.chart))
+        and (_any(match.charts, origin.chart) if identified else _by_name_alone(match, resource))
         and _any(match.releases, origin.release)
     ):
         return False
     labels = resource.labels
     return all(key in labels and str(labels[key]) == value for key, value in match.labels.items())
+
+
+def _by_name_alone(match: Match, resource: Resource) -> bool:
+    """In a stream that names no chart: a rule that names its objects matches by their names; one that names
+    none matches only an object whose `helm.sh/chart` label names one of its charts."""
+    if not match.charts or match.names:
+        return True
+    label = resource.labels.get(identity.CHART_LABEL)
+    chart = str(label).rsplit("-", 1)[0] if label is not None else None
+    return _any(match.charts, chart)
 
 
 def pod_spec_pointer(kind: str | None) -> str:

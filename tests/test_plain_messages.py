@@ -61,9 +61,10 @@ def test_verify_where_every_rule_matched_says_so(tmp_path: Path) -> None:
     ("args", "env", "message"),
     [
         (["show", "large", "-p", "xlarge"], {}, "give the profile once: large or --profile xlarge, not both"),
+        (["-p", "xlarge", "show", "large"], {}, "give the profile once: large or --profile xlarge, not both"),
         (["show"], {}, "Missing argument 'NAME|FILE': the profile to show"),
     ],
-    ids=["twice", "none"],
+    ids=["twice", "twice, the group's option", "none"],
 )
 def test_show_without_one_profile_is_a_usage_error(args: list[str], env: dict[str, str], message: str) -> None:
     assert_one_line(invoke(args, env=env), 64, message)

@@ -57,8 +57,9 @@ def show_command(ctx: click.Context, ref: str | None, profile: str | None, overr
     """Print a profile fully resolved (extends and overrides applied): a profile file that `validate` accepts."""
     from runai_postrender.profiles.load import resolved_text
 
-    if ref and profile:
-        raise click.UsageError(f"give the profile once: {ref} or --profile {profile}, not both", ctx=ctx)
+    given = profile or ctx.obj.options.profile  # (`runai-size -p large show xlarge`: the group's option)
+    if ref and given and given != ref:
+        raise click.UsageError(f"give the profile once: {ref} or --profile {given}, not both", ctx=ctx)
     session = session_of(ctx, profile=ref or profile, overrides=overrides)
     if not session.options.profile and not os.environ.get(PROFILE_ENV, "").strip():
         raise click.UsageError(

@@ -11,8 +11,6 @@ Nothing here does I/O; the CLI writes the pieces only once `run` has returned wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from runai_postrender.documents import identity
 from runai_postrender.documents.sniff import check_text, has_other_breaks, header
 from runai_postrender.documents.stream import LineNumbers, split_stream
@@ -21,18 +19,26 @@ from runai_postrender.reading.load import load
 from runai_postrender.report import Report
 from runai_postrender.reporting import record
 from runai_postrender.sizing import editions, prefilter
+from runai_postrender.support.record import Record
 from runai_postrender.writers.assemble import assemble
 from runai_postrender.writers.new_documents import render
 from runai_postrender.writers.write import write_back
 
 
-@dataclass
-class Result:
+class Result(Record):
     """The output as pieces to write in order (views of the input where nothing changed), and the report."""
 
-    pieces: list[bytes | memoryview]
-    report: Report
-    changed: list[tuple[str, bytes | memoryview, bytes]]  # (document, before, after) for each changed or added document
+    __slots__ = ("pieces", "report", "changed")
+
+    def __init__(
+        self,
+        pieces: list[bytes | memoryview],
+        report: Report,
+        changed: list[tuple[str, bytes | memoryview, bytes]],
+    ) -> None:
+        self.pieces = pieces
+        self.report = report
+        self.changed = changed  # (document, before, after) for each changed or added document
 
 
 def run(data: bytes | bytearray, profile: Profile, report: Report | None = None) -> Result:

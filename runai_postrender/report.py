@@ -3,37 +3,71 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from runai_postrender.support.record import Frozen, Record
 
-@dataclass(frozen=True)
-class Entry:
+
+class Entry(Frozen):
     """One field a rule changed in one resource."""
 
-    rule: str
-    target: str  # "document 3 (Deployment/runai-backend-backend)"
-    pointer: str  # RFC 6901, from the resource's root
-    old: Any
-    new: Any
-    field: str = ""  # how people read it: "container query: resources/limits/cpu"
+    __slots__ = ("rule", "target", "pointer", "old", "new", "field")
+
+    def __init__(self, rule: str, target: str, pointer: str, old: Any, new: Any, field: str = "") -> None:
+        self.rule = rule
+        self.target = target  # "document 3 (Deployment/runai-backend-backend)"
+        self.pointer = pointer  # RFC 6901, from the resource's root
+        self.old = old
+        self.new = new
+        self.field = field  # how people read it: "container query: resources/limits/cpu"
 
 
-@dataclass
-class Report:
-    profile: str | None  # None when the run failed before a profile was chosen
-    documents: int = 0
-    changes: list[Entry] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    unmatched: list[str] = field(default_factory=list)  # rules that matched nothing in this stream
-    kept: list[str] = field(default_factory=list)  # values kept instead of the profile's, and why
-    warnings: list[str] = field(default_factory=list)  # what the profile asked for and could not safely do
-    notes: list[str] = field(default_factory=list)
-    writers: dict[str, str] = field(default_factory=dict)  # changed document -> the writer that wrote it
-    error: str | None = None
-    runai: str | None = None  # the Run:ai version(s) found and the guidance edition(s) applied, in words
-    runai_versions: list[str] = field(default_factory=list)
-    editions: list[str] = field(default_factory=list)
+class Report(Record):
+    __slots__ = (
+        "profile",
+        "documents",
+        "changes",
+        "added",
+        "unmatched",
+        "kept",
+        "warnings",
+        "notes",
+        "writers",
+        "error",
+        "runai",
+        "runai_versions",
+        "editions",
+    )
+
+    def __init__(
+        self,
+        profile: str | None,
+        documents: int = 0,
+        changes: list[Entry] | None = None,
+        added: list[str] | None = None,
+        unmatched: list[str] | None = None,
+        kept: list[str] | None = None,
+        warnings: list[str] | None = None,
+        notes: list[str] | None = None,
+        writers: dict[str, str] | None = None,
+        error: str | None = None,
+        runai: str | None = None,
+        runai_versions: list[str] | None = None,
+        editions: list[str] | None = None,
+    ) -> None:
+        self.profile = profile  # None when the run failed before a profile was chosen
+        self.documents = documents
+        self.changes = [] if changes is None else changes
+        self.added = [] if added is None else added
+        self.unmatched = [] if unmatched is None else unmatched  # rules that matched nothing in this stream
+        self.kept = [] if kept is None else kept  # values kept instead of the profile's, and why
+        self.warnings = [] if warnings is None else warnings  # what the profile asked for and could not safely do
+        self.notes = [] if notes is None else notes
+        self.writers = {} if writers is None else writers  # changed document -> the writer that wrote it
+        self.error = error
+        self.runai = runai  # the Run:ai version(s) found and the guidance edition(s) applied, in words
+        self.runai_versions = [] if runai_versions is None else runai_versions
+        self.editions = [] if editions is None else editions
 
     @property
     def changed_targets(self) -> list[str]:
@@ -64,8 +98,8 @@ class Report:
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["changes"] = [{k: plain(v) for k, v in asdict(entry).items()} for entry in self.changes]
+        data: dict[str, Any] = {name: getattr(self, name) for name in self.__slots__}  # (in the fields' order)
+        data["changes"] = [{name: plain(getattr(entry, name)) for name in entry.__slots__} for entry in self.changes]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -6,7 +6,6 @@ import copy
 import json
 import textwrap
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ def edited(text: str, change: Callable[[Any], None], style: Style | None = None)
     libyaml's events leave), which must be text edits; the whole node tree must give the same text."""
     text = textwrap.dedent(text)
     data = text.encode()
-    doc = replace(load(data, Span(1, 0, len(data))), style=style or Style(mapping=2, offset=2))
+    doc = load(data, Span(1, 0, len(data))).replaced(style=style or Style(mapping=2, offset=2))
     new = copy.deepcopy(doc.data)
     change(new)
     doc.data = new

@@ -8,7 +8,6 @@ The streams are Helm 3's output: a `# Source:` comment and the labels the charts
 from __future__ import annotations
 
 import textwrap
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -323,7 +322,7 @@ def test_recommend_for_120_nodes_and_2000_workloads_follows_the_editions_tiers(a
 
 
 def test_a_runai_version_on_the_profile_overrides_the_labels_in_the_pipeline() -> None:
-    profile = replace(load_profile("xlarge"), runai_version="2.19")
+    profile = load_profile("xlarge").replaced(runai_version="2.19")
     out = output_of(run(one_release("2.25.0"), profile))
     assert scheduling_requests(out) == EDITIONS[("xlarge", "scaling")][0]
 

@@ -20,7 +20,7 @@ NAME = "runai_postrender"
 # imports one beside it or above it: sizing reads no YAML and knows no writer; documents know no reader.
 MAY_IMPORT: dict[str, set[str]] = {
     "support": set(),
-    "report": set(),
+    "report": {"support"},
     "documents": {"support"},
     "profiles": {"support"},
     "reading": {"support", "documents"},

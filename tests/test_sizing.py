@@ -7,7 +7,6 @@ through the built-in or a custom profile and reads the result as data.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +77,7 @@ def test_a_default_backend_of_the_control_plane_is_not_the_backend() -> None:
     2.19 nothing else sizes it; from 2.20 it is a control-plane service like any other and gets the guide's
     two replicas."""
     data = deployment("runai-backend-default-backend", "control-plane/templates/x.yaml").encode()
-    older = run(data, replace(LARGE, runai_version="2.19"))
+    older = run(data, LARGE.replaced(runai_version="2.19"))
     assert output_of(older) == data
     assert not older.report.added and not older.report.changes
     newer = run(data, LARGE)

@@ -3,7 +3,6 @@ request, a count whose absence means 1; a workload scaled to zero stays off; sha
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -144,14 +143,14 @@ def test_a_replica_count_below_one_never_switches_the_cluster_services_off(value
 
     def holding_it(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
         return tuple(
-            dataclasses.replace(rule, set={**rule.set, "/spec/global/replicaCount": int(value)})
+            rule.replaced(set={**rule.set, "/spec/global/replicaCount": int(value)})
             if "/spec/global/replicaCount" in rule.set
             else rule
             for rule in rules
         )
 
-    editions = tuple(dataclasses.replace(edition, rules=holding_it(edition.rules)) for edition in profile.editions)
-    result = run(stream, dataclasses.replace(profile, rules=holding_it(profile.rules), editions=editions))
+    editions = tuple(edition.replaced(rules=holding_it(edition.rules)) for edition in profile.editions)
+    result = run(stream, profile.replaced(rules=holding_it(profile.rules), editions=editions))
     assert b"replicaCount" not in output_of(result)
     assert any(
         f"replicaCount left unset: its default 1 is above the profile's {value}" in k for k in result.report.kept
@@ -207,6 +206,6 @@ def test_a_rule_on_the_root_pointer_is_refused_not_reported_as_a_change(
         load_profile(str(path))
     path.write_text("rules:\n- name: r\n  match: {kind: Deployment}\n  set: {/spec/replicas: 1}\n")
     profile = load_profile(str(path))
-    root_rule = dataclasses.replace(profile.rules[0], **{"set": {}, "patch": (), **written})
+    root_rule = profile.rules[0].replaced(**{"set": {}, "patch": (), **written})
     with pytest.raises(PatchError, match=r"rule 'r': document 1 \(Deployment/runai-backend-backend\): .*whole object"):
-        run(BACKEND.replace("REPLICAS", "2").encode(), dataclasses.replace(profile, rules=(root_rule,)))
+        run(BACKEND.replace("REPLICAS", "2").encode(), profile.replaced(rules=(root_rule,)))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import textwrap
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ def written(text: str, change: Callable[[Any], None]) -> tuple[str, str]:
     """The document's text as write.write_back writes it with `change` made to its data, and the writer as
     the report names it; the text must read back as the new data."""
     data = textwrap.dedent(text).encode()
-    doc = replace(load(data, Span(1, 0, len(data))), style=Style(mapping=2, offset=2))
+    doc = load(data, Span(1, 0, len(data))).replaced(style=Style(mapping=2, offset=2))
     new = copy.deepcopy(doc.data)
     change(new)
     doc.data = new

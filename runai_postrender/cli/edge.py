@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
 
 import click
 
@@ -73,7 +72,7 @@ def _use_parsed_report_path(exc: click.UsageError, session: Session) -> None:
     # `runai-size --report r.txt frobnicate`: the group's options were parsed, its callback never ran.
     given = exc.ctx.find_root().params.get("report_path") if exc.ctx else None
     if given and not session.options.report_path:
-        session.options = replace(session.options, report_path=given)
+        session.options = session.options.replaced(report_path=given)
 
 
 def _report_failure(session: Session, message: str) -> str | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 from runai_postrender.cli import reportfile
@@ -20,23 +19,35 @@ from runai_postrender.profiles.load import (
 )
 from runai_postrender.report import Report
 from runai_postrender.support.errors import InputError, OutputError, ProfileError
+from runai_postrender.support.record import Frozen
 
 REPORT_ENV = "RUNAI_SIZE_REPORT"
 RUNAI_VERSION_ENV = "RUNAI_SIZE_RUNAI_VERSION"
 STDERR_PATH = "-"
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(Frozen):
     """What the user asked for, as plain values: the group's options, with a sub-command's own on top."""
 
-    profile: str | None = None
-    overrides: tuple[str, ...] = ()
-    report_path: str | None = None
-    quiet: bool = False
-    debug: bool = False
-    filename: str | None = None
-    runai_version: str | None = None
+    __slots__ = ("profile", "overrides", "report_path", "quiet", "debug", "filename", "runai_version")
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        overrides: tuple[str, ...] = (),
+        report_path: str | None = None,
+        quiet: bool = False,
+        debug: bool = False,
+        filename: str | None = None,
+        runai_version: str | None = None,
+    ) -> None:
+        self.profile = profile
+        self.overrides = overrides
+        self.report_path = report_path
+        self.quiet = quiet
+        self.debug = debug
+        self.filename = filename
+        self.runai_version = runai_version
 
 
 def with_given(current: Options, given: Mapping[str, Any]) -> Options:
@@ -45,7 +56,7 @@ def with_given(current: Options, given: Mapping[str, Any]) -> Options:
     changes = {key: value for key, value in given.items() if value is not None}
     if "overrides" in changes:
         changes["overrides"] = (*current.overrides, *changes["overrides"])
-    return replace(current, **changes)
+    return current.replaced(**changes)
 
 
 class Session:
@@ -87,7 +98,7 @@ class Session:
                 raise ProfileError(
                     f"Run:ai version {version!r} (--runai-version, {RUNAI_VERSION_ENV}) is not X.Y or X.Y.Z"
                 )
-            self.profile = replace(self.profile, runai_version=version)
+            self.profile = self.profile.replaced(runai_version=version)
         return self.profile
 
     def load_profile(self, ref: str, overrides: Iterable[tuple[str, str]] = ()) -> Profile:

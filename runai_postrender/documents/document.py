@@ -4,12 +4,12 @@ leading comments, whether it shares nodes), and the plain data the sizing stage 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from runai_postrender.documents.stream import BOM
 from runai_postrender.documents.style import Style
 from runai_postrender.support.errors import describe
+from runai_postrender.support.record import Record
 
 Source = str | bytes | memoryview  # a document's text, or its UTF-8 (libyaml's positions count characters)
 
@@ -19,22 +19,42 @@ NODES = "nodes"  # libyaml's node tree and the constructor: merge keys, tags, co
 RUAMEL = "ruamel"  # ruamel: what libyaml refuses (a reused anchor)
 
 
-@dataclass
-class Document:
+class Document(Record):
     """A targeted document. `data` is what rules patch; the rest describes the text it came from."""
 
-    index: int  # 1-based, as users count documents
-    original: bytes | memoryview  # the span exactly as it came in (a view of the stream)
-    bom: bool
-    first_line: int  # the stream's line number of the text's first line, for messages
-    style: Style
-    shares: bool  # anchors, aliases, merge keys or tags: only the round trip writes a change through them
-    data: Any  # the data, patched in place by the rules
-    kind: str | None
-    name: str | None
-    head: str = ""  # the text's first HEAD characters: its leading comments (Helm 3's `# Source:`) and `---`
-    read_by: str = EVENTS  # EVENTS, NODES or RUAMEL
-    lone_cr: bool = False  # the input ends lines with a lone CR, which `text` holds as LF: written back as CR
+    __slots__ = (
+        "bom",
+        "data",
+        "first_line",
+        "head",
+        "index",
+        "kind",
+        "lone_cr",
+        "name",
+        "original",
+        "read_by",
+        "shares",
+        "style",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        index: int,  # 1-based, as users count documents
+        original: bytes | memoryview,  # the span exactly as it came in (a view of the stream)
+        bom: bool,
+        first_line: int,  # the stream's line number of the text's first line, for messages
+        style: Style,
+        shares: bool,  # anchors, aliases, merge keys or tags: only the round trip writes a change through them
+        data: Any,  # the data, patched in place by the rules
+        kind: str | None,
+        name: str | None,
+        head: str = "",  # the text's first HEAD characters: its leading comments (Helm 3's `# Source:`), `---`
+        read_by: str = EVENTS,  # EVENTS, NODES or RUAMEL
+        lone_cr: bool = False,  # the input ends lines with a lone CR, which `text` holds as LF: written as CR
+    ) -> None:
+        self.index, self.original, self.bom, self.first_line, self.style = index, original, bom, first_line, style
+        self.shares, self.data, self.kind, self.name = shares, data, kind, name
+        self.head, self.read_by, self.lone_cr = head, read_by, lone_cr
 
     def describe(self) -> str:
         return describe(self.index, self.kind, self.name)

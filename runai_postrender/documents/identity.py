@@ -10,9 +10,10 @@ Run:ai's objects: a kube-prometheus-stack Grafana is not Run:ai's, whatever its 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from runai_postrender.support.record import Frozen
 
 HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
 RELEASE_LABELS = ("app.kubernetes.io/instance", "release")
@@ -57,12 +58,14 @@ def versions_in(data: bytes | bytearray) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(Frozen):
     """The chart that rendered an object (None: the stream does not say)."""
 
-    chart: str | None  # the release's chart: the first part of the template's path
-    release: str | None  # from the release labels
+    __slots__ = ("chart", "release")
+
+    def __init__(self, chart: str | None, release: str | None) -> None:
+        self.chart = chart  # the release's chart: the first part of the template's path
+        self.release = release  # from the release labels
 
 
 def origin(metadata: dict[str, Any], head: str) -> Origin:

@@ -21,12 +21,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Final
 
 from runai_postrender.documents.stream import BOM, Span
 from runai_postrender.support.errors import InputError, describe
+from runai_postrender.support.record import Frozen
 
 # C0 control characters other than tab, LF and CR, and DEL: YAML allows none of them in a stream.
 _BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -183,15 +183,24 @@ def sniff_metadata(data: bytes | bytearray, start: int, end: int) -> tuple[str |
     return result[0], result[1]
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(Frozen):
     """What a document's bytes say of it: kind (None: it has none), name and namespace, or unsure."""
 
-    kind: str | None = None
-    name: str | None = None
-    namespace: str | None = None
-    sure: bool = True  # False: the sniffer could not read the kind, so the document must be parsed
-    metadata_sure: bool = True  # False: the kind is known, but name and namespace are not
+    __slots__ = ("kind", "name", "namespace", "sure", "metadata_sure")
+
+    def __init__(
+        self,
+        kind: str | None = None,
+        name: str | None = None,
+        namespace: str | None = None,
+        sure: bool = True,
+        metadata_sure: bool = True,
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+        self.sure = sure  # False: the sniffer could not read the kind, so the document must be parsed
+        self.metadata_sure = metadata_sure  # False: the kind is known, but name and namespace are not
 
 
 def header(

@@ -14,10 +14,10 @@ rule targets is written back exactly as it came in. Boundaries follow YAML's own
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from runai_postrender.support import limits
 from runai_postrender.support.errors import InputError
+from runai_postrender.support.record import Frozen
 
 BOM = b"\xef\xbb\xbf"
 _MARKER = re.compile(rb"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.M)
@@ -31,13 +31,14 @@ _CONTENT_CR = re.compile(rb"(?:^|(?<=\r))[ \t]*[^ \t\r\n#%]", re.M)
 _LINE_END = re.compile(rb"\r\n?|\n")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """One document of the stream: bytes `start:end` of the input (its `---` line included)."""
+class Span(Frozen):
+    """One document of the stream: bytes `start:end` of the input (its `---` line included); `index` is
+    1-based, as users count documents."""
 
-    index: int  # 1-based, as users count documents
-    start: int
-    end: int
+    __slots__ = ("end", "index", "start")
+
+    def __init__(self, index: int, start: int, end: int) -> None:
+        self.index, self.start, self.end = index, start, end
 
 
 def split_stream(data: bytes | bytearray) -> list[Span]:

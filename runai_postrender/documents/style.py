@@ -6,16 +6,19 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from runai_postrender.support.record import Frozen
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(Frozen):
     """A document's indentation: spaces per mapping level, dash offset of sequences, line ending."""
 
-    mapping: int = 2
-    offset: int = 0  # 0: `- ` under the key (Helm 4, kubectl); 2: indented under it (most Helm 3 charts)
-    newline: str = "\n"
+    __slots__ = ("mapping", "offset", "newline")
+
+    def __init__(self, mapping: int = 2, offset: int = 0, newline: str = "\n") -> None:
+        self.mapping = mapping
+        self.offset = offset  # 0: `- ` under the key (Helm 4, kubectl); 2: indented under it (most Helm 3 charts)
+        self.newline = newline
 
 
 _KEY_LINE = re.compile(r"^( *)[^ #\-][^:\n]*:[ \t]*(?:#.*)?$")

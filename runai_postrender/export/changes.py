@@ -6,7 +6,6 @@ so an export never says more than the post-renderer would do."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -17,20 +16,23 @@ from runai_postrender.profiles.model import Profile
 from runai_postrender.report import Entry, Report
 from runai_postrender.support.errors import InputError
 from runai_postrender.support.pointer import join, resolve, split
+from runai_postrender.support.record import Frozen, Record
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INDEX = re.compile(r"^\d+$")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Frozen):
     """An object as kustomize selects it (`patches[].target`, Flux's and helmfile's alike)."""
 
-    group: str
-    version: str
-    kind: str
-    name: str
-    namespace: str | None
+    __slots__ = ("group", "version", "kind", "name", "namespace")
+
+    def __init__(self, group: str, version: str, kind: str, name: str, namespace: str | None) -> None:
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
 
     def selector(self) -> dict[str, str]:
         found = {"group": self.group, "version": self.version, "kind": self.kind, "name": self.name}
@@ -44,37 +46,66 @@ class Target:
         return f"{self.kind}/{self.name}"
 
 
-@dataclass
-class ObjectPatch:
+class ObjectPatch(Record):
     """The operations that make one rendered object the post-renderer's, and what led to them."""
 
-    target: Target
-    chart: str | None
-    release: str | None
-    before: dict[str, Any]
-    after: dict[str, Any]
-    entries: list[Entry]
-    operations: list[dict[str, Any]] = field(default_factory=list)
+    __slots__ = ("target", "chart", "release", "before", "after", "entries", "operations")
+
+    def __init__(
+        self,
+        target: Target,
+        chart: str | None,
+        release: str | None,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        entries: list[Entry],
+        operations: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.target = target
+        self.chart = chart
+        self.release = release
+        self.before = before
+        self.after = after
+        self.entries = entries
+        self.operations = [] if operations is None else operations
 
 
-@dataclass
-class Added:
+class Added(Record):
     """An object the post-renderer added (an HPA, a PodDisruptionBudget), as it writes it."""
 
-    description: str
-    text: str
-    obj: dict[str, Any]
-    chart: str | None
-    release: str | None
+    __slots__ = ("description", "text", "obj", "chart", "release")
+
+    def __init__(
+        self,
+        description: str,
+        text: str,
+        obj: dict[str, Any],
+        chart: str | None,
+        release: str | None,
+    ) -> None:
+        self.description = description
+        self.text = text
+        self.obj = obj
+        self.chart = chart
+        self.release = release
 
 
-@dataclass
-class Changes:
-    profile: str
-    result: Result
-    patches: list[ObjectPatch]
-    added: list[Added]
-    caveats: list[str]  # what no static export can carry: said on stderr by every format
+class Changes(Record):
+    __slots__ = ("profile", "result", "patches", "added", "caveats")
+
+    def __init__(
+        self,
+        profile: str,
+        result: Result,
+        patches: list[ObjectPatch],
+        added: list[Added],
+        caveats: list[str],
+    ) -> None:
+        self.profile = profile
+        self.result = result
+        self.patches = patches
+        self.added = added
+        self.caveats = caveats  # what no static export can carry: said on stderr by every format
 
     @property
     def report(self) -> Report:

@@ -5,7 +5,6 @@ post-renderer can do. Computed from the same run as the post-renderer, so it nev
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -14,22 +13,25 @@ from runai_postrender.export.patches import dump
 from runai_postrender.report import format_value
 from runai_postrender.support import quantity
 from runai_postrender.support.pointer import join, split
+from runai_postrender.support.record import Frozen, Record
 
 _CONTAINER = re.compile(r"^/spec/template/spec/containers/(\d+)(/.*)$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(Frozen):
     """A chart value that renders a field: in `chart`, objects `kind`/`name` ({release} is the release), the
     field at `prefix` (in the containers matching `container`, or from the object's root) and below it."""
 
-    chart: str
-    kind: str
-    name: str
-    container: str | None
-    prefix: str
-    key: str
+    __slots__ = ("chart", "kind", "name", "container", "prefix", "key")
+
+    def __init__(self, chart: str, kind: str, name: str, container: str | None, prefix: str, key: str) -> None:
+        self.chart = chart
+        self.kind = kind
+        self.name = name
+        self.container = container
+        self.prefix = prefix
+        self.key = key
 
 
 # Run:ai's documented keys ("Scaling the Run:ai system", the control-plane and cluster configuration pages)
@@ -59,25 +61,36 @@ AUTOSCALING = {
 BUDGETS = {"{release}-backend": "backend.podDisruptionBudget", "{release}-grafana": "grafana.podDisruptionBudget"}
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(Frozen):
     """A value, and the field it renders, as the post-renderer writes it (None: the field is absent)."""
 
-    key: str
-    value: Any
-    kind: str
-    name: str
-    pointer: str
-    expected: Any
+    __slots__ = ("key", "value", "kind", "name", "pointer", "expected")
+
+    def __init__(self, key: str, value: Any, kind: str, name: str, pointer: str, expected: Any) -> None:
+        self.key = key
+        self.value = value
+        self.kind = kind
+        self.name = name
+        self.pointer = pointer
+        self.expected = expected
 
 
-@dataclass
-class ReleaseValues:
-    release: str
-    chart: str
-    values: dict[str, Any] = field(default_factory=dict)
-    settings: list[Setting] = field(default_factory=list)
-    only_post_renderer: list[str] = field(default_factory=list)
+class ReleaseValues(Record):
+    __slots__ = ("release", "chart", "values", "settings", "only_post_renderer")
+
+    def __init__(
+        self,
+        release: str,
+        chart: str,
+        values: dict[str, Any] | None = None,
+        settings: list[Setting] | None = None,
+        only_post_renderer: list[str] | None = None,
+    ) -> None:
+        self.release = release
+        self.chart = chart
+        self.values = {} if values is None else values
+        self.settings = [] if settings is None else settings
+        self.only_post_renderer = [] if only_post_renderer is None else only_post_renderer
 
 
 def values_of(changes: Changes) -> tuple[list[ReleaseValues], list[str]]:

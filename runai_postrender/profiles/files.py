@@ -14,12 +14,12 @@ import os
 import re
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runai_postrender.profiles.overrides import LARGEST_INTEGER
 from runai_postrender.support.errors import ProfileError
 from runai_postrender.support.limits import MAX_PROFILE_NODES, check_expansion
+from runai_postrender.support.record import Frozen
 
 if TYPE_CHECKING:  # pathlib is imported only when a profile file is read: a built-in needs none
     from pathlib import Path
@@ -34,16 +34,26 @@ TOP_KEYS = ("description", "clusterSize", "recommendedFrom", "extends", "values"
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Frozen):
     """One profile's text, and how messages name it: `built-in profile 'large'` or the file's path."""
 
-    label: str
-    name: str
-    text: str
-    path: Path | None = None  # None for built-ins
-    node: Any = None  # a file's YAML node tree, for line numbers
-    extended: bool = False  # reached through `extends`: its content is never quoted until it reads as a profile
+    __slots__ = ("label", "name", "text", "path", "node", "extended")
+
+    def __init__(
+        self,
+        label: str,
+        name: str,
+        text: str,
+        path: Path | None = None,
+        node: Any = None,
+        extended: bool = False,
+    ) -> None:
+        self.label = label
+        self.name = name
+        self.text = text
+        self.path = path  # None for built-ins
+        self.node = node  # a file's YAML node tree, for line numbers
+        self.extended = extended  # reached through `extends`: its content is never quoted until it reads as a profile
 
     def line(self, path: Sequence[Any]) -> int | None:
         """The line (1-based) of the key (or list item) at `path`, or of the nearest one above it that exists."""

@@ -9,12 +9,12 @@ import os
 import shutil
 import signal
 import subprocess
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from runai_postrender.support.errors import InputError
+from runai_postrender.support.record import Frozen
 
 GPU_RESOURCE = "nvidia.com/gpu"
 SYSTEM_LABEL = "node-role.kubernetes.io/runai-system"
@@ -25,15 +25,17 @@ _LIST_KINDS = ("List", "NodeList")  # kubectl prints a List; the API itself (kub
 _ASK = "give the output of kubectl get nodes -o json"
 
 
-@dataclass(frozen=True)
-class NodeCounts:
+class NodeCounts(Frozen):
     """What `recommend` uses from a node list, and where the list came from (for messages)."""
 
-    source: str  # "nodes.json", "stdin", "kubectl get nodes -o json"
-    nodes: int
-    gpus: int
-    gpu_nodes: int
-    system_nodes: tuple[str, ...]  # names of the nodes labelled SYSTEM_LABEL
+    __slots__ = ("source", "nodes", "gpus", "gpu_nodes", "system_nodes")
+
+    def __init__(self, source: str, nodes: int, gpus: int, gpu_nodes: int, system_nodes: tuple[str, ...]) -> None:
+        self.source = source  # "nodes.json", "stdin", "kubectl get nodes -o json"
+        self.nodes = nodes
+        self.gpus = gpus
+        self.gpu_nodes = gpu_nodes
+        self.system_nodes = system_nodes  # names of the nodes labelled SYSTEM_LABEL
 
 
 def read_node_list(text: bytes, source: str) -> Any:

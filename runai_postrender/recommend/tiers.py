@@ -7,13 +7,12 @@ needs Run:ai system nodes for high availability: `system_node_warning` says when
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from runai_postrender.profiles.load import Profile, builtin_names, load_profile
 from runai_postrender.recommend.nodes import SYSTEM_LABEL, NodeCounts
 from runai_postrender.recommend.workloads import RESOURCE, WorkloadCounts
 from runai_postrender.report import plural
 from runai_postrender.support.errors import InputError, VerifyError
+from runai_postrender.support.record import Frozen
 from runai_postrender.support.versions import Version, parse_version
 
 _UNITS = {"nodes": "nodes", "gpus": "GPUs", "workloads": "running or pending workloads"}
@@ -26,10 +25,12 @@ class SystemNodesError(VerifyError):
     """`recommend --strict`: the cluster is large enough for a highly available profile, its system nodes are not."""
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    profile: Profile
-    reason: str  # "here 120 nodes >= 100; 120 nodes < 500"
+class Recommendation(Frozen):
+    __slots__ = ("profile", "reason")
+
+    def __init__(self, profile: Profile, reason: str) -> None:
+        self.profile = profile
+        self.reason = reason  # "here 120 nodes >= 100; 120 nodes < 500"
 
 
 def recommend(
@@ -71,7 +72,7 @@ def _for_version(profile: Profile, version: Version | None) -> Profile:
     edition = profile.edition_for(version)
     if edition is None or not edition.recommended_from:
         return profile
-    return replace(profile, recommended_from=edition.recommended_from)
+    return profile.replaced(recommended_from=edition.recommended_from)
 
 
 def _thresholds(profile: Profile, counts: dict[str, int]) -> list[tuple[str, int]]:

@@ -11,11 +11,11 @@ kinds exist only for Run:ai's own workloads and only in newer versions.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from runai_postrender.recommend.nodes import read_node_list, run_kubectl
 from runai_postrender.support.errors import InputError
+from runai_postrender.support.record import Frozen
 
 GROUP = "scheduling.run.ai"  # PodGroup's API group: apiVersion scheduling.run.ai/v2, v2alpha2, ...
 RESOURCE = f"podgroups.{GROUP}"
@@ -25,13 +25,15 @@ _ACTIVE_PHASES = {"pending", "running"}
 _LIST_KINDS = ("List", "PodGroupList")
 
 
-@dataclass(frozen=True)
-class WorkloadCounts:
+class WorkloadCounts(Frozen):
     """Running or pending PodGroups, and how many finished ones were left out (for messages)."""
 
-    source: str
-    active: int
-    finished: int
+    __slots__ = ("source", "active", "finished")
+
+    def __init__(self, source: str, active: int, finished: int) -> None:
+        self.source = source
+        self.active = active
+        self.finished = finished
 
 
 def is_podgroup(item: Any) -> bool:

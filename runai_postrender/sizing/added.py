@@ -10,7 +10,6 @@ later rule merges into it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from runai_postrender.documents.document import Document
@@ -18,23 +17,35 @@ from runai_postrender.documents.identity import HELM4_FILENAME
 from runai_postrender.documents.style import Style
 from runai_postrender.sizing.selection import Resource
 from runai_postrender.support import pointer
+from runai_postrender.support.record import Record
 
 _LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*")
 _MARKER_LINE = re.compile(r"^---[ \t]*(?:#[^\n]*)?\n", re.M)
 
 
-@dataclass
-class NewDocument:
+class NewDocument(Record):
     """A document a profile adds, written right after the document `after` (1-based). It stays data until
     the last rule is through with it, so that a later rule for the same workload merges into it."""
 
-    after: int
-    data: dict[str, Any]
-    header: str  # the comment lines it shares with its Deployment (Helm 3's `# Source:`)
-    style: Style
-    description: str  # "HorizontalPodAutoscaler/runai-backend-backend"
-    workload: Document  # the document of the workload it is filed with
-    labels_at: tuple[str, ...] = ()  # where that workload's labels are in its document (keys, list indexes)
+    __slots__ = ("after", "data", "header", "style", "description", "workload", "labels_at")
+
+    def __init__(
+        self,
+        after: int,
+        data: dict[str, Any],
+        header: str,
+        style: Style,
+        description: str,
+        workload: Document,
+        labels_at: tuple[str, ...] = (),
+    ) -> None:
+        self.after = after
+        self.data = data
+        self.header = header  # the comment lines it shares with its Deployment (Helm 3's `# Source:`)
+        self.style = style
+        self.description = description  # "HorizontalPodAutoscaler/runai-backend-backend"
+        self.workload = workload  # the document of the workload it is filed with
+        self.labels_at = labels_at  # where that workload's labels are in its document (keys, list indexes)
 
 
 def filed_with(workload: Resource, api_version: str, kind: str, spec: dict[str, Any]) -> NewDocument:

@@ -13,7 +13,6 @@ Deployment that mounts a ReadWriteOnce claim gets no second pod (it could not st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from runai_postrender.profiles.model import Autoscale, Rule
@@ -23,15 +22,20 @@ from runai_postrender.sizing.outcome import Decision, located
 from runai_postrender.sizing.patch import Change, apply_operation, remove_value, set_value
 from runai_postrender.sizing.selection import HPA_KIND, Resource
 from runai_postrender.support import pointer
+from runai_postrender.support.record import Frozen, Record
 
 
-@dataclass(frozen=True)
-class Hpa:
+class Hpa(Frozen):
     """An HPA of the run, one shape whether the stream has it or the run adds it."""
 
-    obj: dict[str, Any]  # the object's data, changed in place
-    target: str  # how the report names it: "document 4 (HorizontalPodAutoscaler/x)", "new HorizontalPodAutoscaler/x"
-    pointer: str = ""  # where it sits in its document
+    __slots__ = ("obj", "target", "pointer")
+
+    def __init__(self, obj: dict[str, Any], target: str, pointer: str = "") -> None:
+        self.obj = obj  # the object's data, changed in place
+        self.target = (
+            target  # how the report names it: "document 4 (HorizontalPodAutoscaler/x)", "new HorizontalPodAutoscaler/x"
+        )
+        self.pointer = pointer  # where it sits in its document
 
     @classmethod
     def of(cls, hpa: Resource | NewDocument) -> Hpa:
@@ -168,13 +172,15 @@ def new_hpa(deployment: Resource, spec: Autoscale, minimum: int, maximum: int) -
     return added.filed_with(deployment, "autoscaling/v2", HPA_KIND, hpa_spec)
 
 
-@dataclass
-class Scaled:
+class Scaled(Record):
     """What autoscaling a Deployment decided: for the Deployment (its changes, the HPA it adds, or why it
     is left alone), and for the HPA it merged into, if the run had one."""
 
-    workload: Decision
-    hpa: Decision | None = None
+    __slots__ = ("workload", "hpa")
+
+    def __init__(self, workload: Decision, hpa: Decision | None = None) -> None:
+        self.workload = workload
+        self.hpa = hpa
 
 
 def apply(rule: Rule, deployment: Resource, hpas: HpaIndex, claims: viability.Claims) -> Scaled:

@@ -9,8 +9,6 @@ each get their own edition.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from runai_postrender.documents import identity
 from runai_postrender.documents.document import Document
 from runai_postrender.profiles.model import Edition, Profile
@@ -36,7 +34,7 @@ def narrowed(profile: Profile, editions: tuple[Edition, ...]) -> Profile:
     """The profile with the rules of these editions only (for the prefilter: what to read)."""
     if not editions:
         return profile
-    return replace(profile, rules=tuple(rule for edition in editions for rule in edition.rules))
+    return profile.replaced(rules=tuple(rule for edition in editions for rule in edition.rules))
 
 
 def apply(profile: Profile, documents: list[Document], identified: bool, in_stream: list[str]) -> Outcome:
@@ -64,7 +62,7 @@ def apply(profile: Profile, documents: list[Document], identified: bool, in_stre
     unmatched: dict[str, int] = {}
     for edition in used:
         part = rules.apply_rules(
-            replace(profile, rules=edition.rules),
+            profile.replaced(rules=edition.rules),
             documents,
             identified,
             lambda resource, edition=edition: of.get((resource.document.index, resource.pointer)) is edition,  # type: ignore[misc]

@@ -4,23 +4,33 @@ could not safely do, and the documents it adds. Plain data; the report is built 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from runai_postrender.sizing.added import NewDocument
 from runai_postrender.sizing.patch import Change
+from runai_postrender.support.record import Record
 
 
-@dataclass
-class Decision:
+class Decision(Record):
     """What one rule decided for one object (a workload, or the HPA it merged into)."""
 
-    rule: str
-    target: str  # the object as the report names it: "document 3 (Deployment/runai-backend-backend)"
-    changes: list[Change] = field(default_factory=list)  # pointers from the document's root, `field` filled in
-    kept: list[str] = field(default_factory=list)  # values kept instead of the profile's, and why
-    warnings: list[str] = field(default_factory=list)  # what the rule asked for and could not safely do
-    notes: list[str] = field(default_factory=list)
-    added: list[NewDocument] = field(default_factory=list)  # documents filed with the target
+    __slots__ = ("rule", "target", "changes", "kept", "warnings", "notes", "added")
+
+    def __init__(
+        self,
+        rule: str,
+        target: str,
+        changes: list[Change] | None = None,
+        kept: list[str] | None = None,
+        warnings: list[str] | None = None,
+        notes: list[str] | None = None,
+        added: list[NewDocument] | None = None,
+    ) -> None:
+        self.rule = rule
+        self.target = target  # the object as the report names it: "document 3 (Deployment/runai-backend-backend)"
+        self.changes = [] if changes is None else changes  # pointers from the document's root, `field` filled in
+        self.kept = [] if kept is None else kept  # values kept instead of the profile's, and why
+        self.warnings = [] if warnings is None else warnings  # what the rule asked for and could not safely do
+        self.notes = [] if notes is None else notes
+        self.added = [] if added is None else added  # documents filed with the target
 
     def extend(self, other: Decision) -> None:
         """Take in what another part of the same decision found (autoscaling after the rule's values)."""
@@ -31,16 +41,26 @@ class Decision:
         self.added += other.added
 
 
-@dataclass
-class Outcome:
+class Outcome(Record):
     """Every decision of a run in the order it was taken, and the rules that matched nothing."""
 
-    decisions: list[Decision]
-    unmatched: list[str]
-    runai: str | None = None  # the Run:ai version found and the edition applied, as the report's first line says
-    runai_versions: list[str] = field(default_factory=list)
-    editions: list[str] = field(default_factory=list)  # each edition applied, with its guide and versions
-    notes: list[str] = field(default_factory=list)  # about the run as a whole
+    __slots__ = ("decisions", "unmatched", "runai", "runai_versions", "editions", "notes")
+
+    def __init__(
+        self,
+        decisions: list[Decision],
+        unmatched: list[str],
+        runai: str | None = None,
+        runai_versions: list[str] | None = None,
+        editions: list[str] | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.decisions = decisions
+        self.unmatched = unmatched
+        self.runai = runai  # the Run:ai version found and the edition applied, as the report's first line says
+        self.runai_versions = [] if runai_versions is None else runai_versions
+        self.editions = [] if editions is None else editions  # each edition applied, with its guide and versions
+        self.notes = [] if notes is None else notes  # about the run as a whole
 
     @property
     def added(self) -> list[NewDocument]:

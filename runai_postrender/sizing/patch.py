@@ -13,21 +13,23 @@ runs its start-up cost.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any
 
 from runai_postrender.support import pointer, quantity
 from runai_postrender.support.errors import PatchError, yaml_type
+from runai_postrender.support.record import Frozen
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Frozen):
     """One field a rule changed: `old` is None where the field was added, `new` None where removed."""
 
-    pointer: str
-    old: Any
-    new: Any
-    field: str = ""  # the pointer as people read it in the report; empty: the pointer itself
+    __slots__ = ("pointer", "old", "new", "field")
+
+    def __init__(self, pointer: str, old: Any, new: Any, field: str = "") -> None:
+        self.pointer = pointer
+        self.old = old
+        self.new = new
+        self.field = field  # the pointer as people read it in the report; empty: the pointer itself
 
 
 def check_settable(obj: Any, path: str, where: str) -> None:

@@ -8,25 +8,33 @@ match, or whose header the sniffer cannot read, is parsed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from runai_postrender.documents.sniff import Header
 from runai_postrender.documents.stream import Span
 from runai_postrender.profiles.model import Profile, Rule
 from runai_postrender.sizing import selection
+from runai_postrender.support.record import Frozen
 
 _GLOB = re.compile(r"[*?\[]")
 
 
-@dataclass(frozen=True)
-class Finder:
+class Finder(Frozen):
     """What to look for in a stream, worked out once per run from the profile's rules."""
 
-    rules: tuple[Rule, ...]
-    kinds: frozenset[str]  # kinds written out in full
-    patterns: tuple[str, ...]  # kinds given as globs
-    spelled: tuple[bytes, ...]  # every kind as bytes, when none is a glob
+    __slots__ = ("rules", "kinds", "patterns", "spelled")
+
+    def __init__(
+        self,
+        rules: tuple[Rule, ...],
+        kinds: frozenset[str],
+        patterns: tuple[str, ...],
+        spelled: tuple[bytes, ...],
+    ) -> None:
+        self.rules = rules
+        self.kinds = kinds  # kinds written out in full
+        self.patterns = patterns  # kinds given as globs
+        self.spelled = spelled  # every kind as bytes, when none is a glob
 
     @classmethod
     def of(cls, profile: Profile) -> Finder:

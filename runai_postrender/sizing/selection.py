@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -11,17 +10,20 @@ from runai_postrender.documents.document import Document
 from runai_postrender.profiles.model import Match
 from runai_postrender.support import pointer
 from runai_postrender.support.errors import PatchError, yaml_type
+from runai_postrender.support.record import Record
 
 HPA_KIND = "HorizontalPodAutoscaler"
 
 
-@dataclass
-class Resource:
+class Resource(Record):
     """A Kubernetes object inside a targeted document: the document itself, or an item of a `kind: List`."""
 
-    document: Document
-    pointer: str  # where the object sits in the document: "" or "/items/3"
-    obj: dict[str, Any]
+    __slots__ = ("document", "pointer", "obj")
+
+    def __init__(self, document: Document, pointer: str, obj: dict[str, Any]) -> None:
+        self.document = document
+        self.pointer = pointer  # where the object sits in the document: "" or "/items/3"
+        self.obj = obj
 
     @property
     def kind(self) -> str | None:

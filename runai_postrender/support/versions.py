@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from runai_postrender.support.errors import ProfileError
+from runai_postrender.support.record import Frozen
 
 Version = tuple[int, int, int]
 _VERSION = re.compile(r"^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,6}))?(?:[-+][0-9A-Za-z.+-]*)?$")
@@ -25,13 +25,15 @@ def show(version: Version) -> str:
     return ".".join(map(str, version))
 
 
-@dataclass(frozen=True)
-class VersionRange:
+class VersionRange(Frozen):
     """The versions from `low` (included) up to `high` (excluded); as written in a profile."""
 
-    low: Version = (0, 0, 0)
-    high: Version = NEWEST
-    text: str = "any"
+    __slots__ = ("low", "high", "text")
+
+    def __init__(self, low: Version = (0, 0, 0), high: Version = NEWEST, text: str = "any") -> None:
+        self.low = low
+        self.high = high
+        self.text = text
 
     def holds(self, version: Version) -> bool:
         return self.low <= version < self.high

@@ -3,7 +3,6 @@ as the workload quotes them (read from the workload's text here, at write time).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -22,7 +21,7 @@ def render(new: NewDocument) -> bytes:
         quotes = _label_quotes(new)
         quoted = {key: emit.Quoted(str(value), quotes.get(str(key))) for key, value in labels.items()}
         data = {**data, "metadata": {**data["metadata"], "labels": quoted}}
-    body = "---\n" + new.header + emit.document(data, replace(new.style, newline="\n"))
+    body = "---\n" + new.header + emit.document(data, new.style.replaced(newline="\n"))
     return body.replace("\n", new.style.newline).encode("utf-8")
 
 

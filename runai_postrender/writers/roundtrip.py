@@ -14,7 +14,6 @@ everything else a run imports.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -25,6 +24,7 @@ from runai_postrender.documents.document import Document
 from runai_postrender.documents.style import Style
 from runai_postrender.reading import readback, ruamel
 from runai_postrender.support.errors import InputError
+from runai_postrender.support.record import Frozen
 from runai_postrender.writers import emit, linemerge, sharing
 from runai_postrender.writers.diff import Diff
 
@@ -101,11 +101,13 @@ def _means(text: str, doc: Document) -> bool:
 _REMOVED = object()
 
 
-@dataclass(frozen=True)
-class _Inserted:
+class _Inserted(Frozen):
     """A list item to insert at the index that ends the path."""
 
-    value: Any
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 class _Changes(Diff[tuple[Any, ...]]):

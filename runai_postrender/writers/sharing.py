@@ -18,7 +18,6 @@ This is the only module that uses ruamel.yaml's private API (`_ok`, `_ref`, `mer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, Format, merge_attrib
@@ -27,36 +26,51 @@ from ruamel.yaml.tag import Tag
 
 from runai_postrender.support.errors import InputError
 from runai_postrender.support.limits import MAX_ALIAS_COPIES
+from runai_postrender.support.record import Record
 
 
-@dataclass
-class _AliasUse:
+class _AliasUse(Record):
     """A place that used an alias: `parent[key]` held `original`, and now holds `copy`."""
 
-    parent: Any
-    key: Any
-    original: Any
-    copy: Any
+    __slots__ = ("parent", "key", "original", "copy")
+
+    def __init__(self, parent: Any, key: Any, original: Any, copy: Any) -> None:
+        self.parent = parent
+        self.key = key
+        self.original = original
+        self.copy = copy
 
 
-@dataclass
-class _MergeUse:
+class _MergeUse(Record):
     """A mapping with `<<` merge keys: what it took from its sources when it was parsed."""
 
-    mapping: CommentedMap
-    sources: list[Any]
-    snapshots: list[Any]  # copies of the sources as parsed
-    merged: dict[Any, Any]  # key -> value the mapping took from a source (the shadowed keys' too)
-    shadowed: dict[Any, Any]  # key written before `<<` that a source overrides -> its own value as written
-    copies: dict[Any, Any] = field(default_factory=dict)  # merged collections now copied into the mapping
+    __slots__ = ("mapping", "sources", "snapshots", "merged", "shadowed", "copies")
+
+    def __init__(
+        self,
+        mapping: CommentedMap,
+        sources: list[Any],
+        snapshots: list[Any],
+        merged: dict[Any, Any],
+        shadowed: dict[Any, Any],
+        copies: dict[Any, Any] | None = None,
+    ) -> None:
+        self.mapping = mapping
+        self.sources = sources
+        self.snapshots = snapshots  # copies of the sources as parsed
+        self.merged = merged  # key -> value the mapping took from a source (the shadowed keys' too)
+        self.shadowed = shadowed  # key written before `<<` that a source overrides -> its own value as written
+        self.copies = {} if copies is None else copies  # merged collections now copied into the mapping
 
 
-@dataclass
-class Sharing:
+class Sharing(Record):
     """The anchors, aliases and merge keys of a document, unshared for patching."""
 
-    aliases: list[_AliasUse] = field(default_factory=list)
-    merges: list[_MergeUse] = field(default_factory=list)
+    __slots__ = ("aliases", "merges")
+
+    def __init__(self, aliases: list[_AliasUse] | None = None, merges: list[_MergeUse] | None = None) -> None:
+        self.aliases = [] if aliases is None else aliases
+        self.merges = [] if merges is None else merges
 
 
 def _items(node: CommentedMap) -> list[tuple[Any, Any]]:

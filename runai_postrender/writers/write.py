@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -44,7 +43,7 @@ def write_back(doc: Document) -> tuple[bytes, str] | None:
     None if its data did not change."""
     if doc.lone_cr:
         # Written with LF, as `text` holds it; every LF then becomes the CR it was (a CR LF stays).
-        as_lf = replace(doc, style=replace(doc.style, newline="\n" if doc.style.newline == "\r" else doc.style.newline))
+        as_lf = doc.replaced(style=doc.style.replaced(newline="\n" if doc.style.newline == "\r" else doc.style.newline))
         written = _write(as_lf)
         return None if written is None else (_BARE_LF.sub(b"\r", written[0]), written[1])
     return _write(doc)

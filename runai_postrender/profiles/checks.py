@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from runai_postrender.profiles.build import build_rule
-from runai_postrender.profiles.files import Source
+from runai_postrender.profiles.files import ProfileText
 from runai_postrender.profiles.overrides import QUANTITY_NAMES, did_you_mean, flatten_values, is_used, references
 from runai_postrender.profiles.shipped import schema_text
 from runai_postrender.support import quantity
@@ -28,7 +28,7 @@ _WITHOUT_UNIT = re.compile(r"^[+]?[0-9]*\.?[0-9]*$")
 # ---------------------------------------------------------------- one file's shape
 
 
-def check_schema(source: Source, data: dict[str, Any]) -> None:
+def check_schema(source: ProfileText, data: dict[str, Any]) -> None:
     """Check one profile file against the JSON Schema; every problem with the line of its key."""
     import jsonschema  # only profile files are checked against it
 
@@ -62,7 +62,7 @@ def check_schema(source: Source, data: dict[str, Any]) -> None:
 
 
 def check_new_values(
-    source: Source, own: Mapping[str, Any], inherited: Mapping[str, Any], rules: list[Any], parents: Sequence[str]
+    source: ProfileText, own: Mapping[str, Any], inherited: Mapping[str, Any], rules: list[Any], parents: Sequence[str]
 ) -> None:
     """A value a profile adds must be one that a rule uses: anything else is a typo that would change nothing."""
     used = references(rules)
@@ -88,7 +88,7 @@ def check_values(values: Mapping[str, Any], where: str) -> None:
         raise ProfileError(f"{where}: {problem}")
 
 
-def check_file_values(source: Source, values: Mapping[str, Any]) -> None:
+def check_file_values(source: ProfileText, values: Mapping[str, Any]) -> None:
     """check_values on the values one file sets, each problem with the line of its key."""
     for name, problem in _value_problems(values):
         raise ProfileError(f"{source.where(['values', *name.split('.')])}: {problem}")

@@ -34,7 +34,7 @@ TOP_KEYS = ("description", "clusterSize", "recommendedFrom", "extends", "values"
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
 
 
-class Source(Frozen):
+class ProfileText(Frozen):
     """One profile's text, and how messages name it: `built-in profile 'large'` or the file's path."""
 
     __slots__ = ("label", "name", "text", "path", "node", "extended")
@@ -85,8 +85,8 @@ def _same_key(node: Any, step: Any) -> bool:
 
 
 def read_file(
-    ref: str, extending: Source | None, reach: Callable[[], Sequence[Path]], read: list[str] | None = None
-) -> Source:
+    ref: str, extending: ProfileText | None, reach: Callable[[], Sequence[Path]], read: list[str] | None = None
+) -> ProfileText:
     """The file `ref` names (relative to the extending profile's folder, if any), read within the limits.
 
     Its path is added to `read` before it is opened: a report must never replace a file the run reads,
@@ -105,7 +105,7 @@ def read_file(
             )
     if read is not None:
         read.append(str(path))
-    return Source(str(path), path.stem, _read_file(path), path, extended=extending is not None)
+    return ProfileText(str(path), path.stem, _read_file(path), path, extended=extending is not None)
 
 
 def _check_kind(path: Path, info: os.stat_result) -> None:
@@ -145,7 +145,7 @@ def _read_file(path: Path) -> str:
         raise ProfileError(f"cannot read profile file {str(path)!r}: not UTF-8 ({exc.reason})") from exc
 
 
-def parse_file(source: Source) -> tuple[dict[str, Any], Source]:
+def parse_file(source: ProfileText) -> tuple[dict[str, Any], ProfileText]:
     """The file's data, and its source with the node tree that gives line numbers."""
     bad = re.search(_CONTROL, source.text)
     if bad:
@@ -179,7 +179,7 @@ def parse_file(source: Source) -> tuple[dict[str, Any], Source]:
         raise ProfileError(f"{source.label}: not valid YAML") from exc
     except RecursionError as exc:
         raise ProfileError(f"{source.label}: nested too deeply to read") from exc
-    source = Source(source.label, source.name, source.text, source.path, node, source.extended)
+    source = ProfileText(source.label, source.name, source.text, source.path, node, source.extended)
     # Everything below walks the data; a few aliases must not make that walk endless.
     check_expansion(data, source.label, limit=MAX_PROFILE_NODES, error=ProfileError)
     if data is None:
@@ -193,7 +193,7 @@ def parse_file(source: Source) -> tuple[dict[str, Any], Source]:
     return data, source
 
 
-def _check_plain(data: Any, source: Source, path: tuple[Any, ...]) -> None:
+def _check_plain(data: Any, source: ProfileText, path: tuple[Any, ...]) -> None:
     """A profile holds what JSON holds: string keys; strings, finite numbers, booleans, null, lists, mappings."""
     problem = None
     if isinstance(data, dict):

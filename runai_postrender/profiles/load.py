@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from runai_postrender.profiles import editions
-from runai_postrender.profiles.files import PATH_ENV, Source, parse_file, read_file
+from runai_postrender.profiles.files import PATH_ENV, ProfileText, parse_file, read_file
 from runai_postrender.profiles.model import Autoscale, Availability, Match, Profile, Rule
 from runai_postrender.profiles.overrides import (
     apply_overrides,
@@ -52,8 +52,8 @@ def is_file_reference(ref: str) -> bool:
 
 
 def _read(
-    ref: str, extending: Source | None, reach: Callable[[], list[Path]], read: list[str] | None
-) -> tuple[dict[str, Any], Source]:
+    ref: str, extending: ProfileText | None, reach: Callable[[], list[Path]], read: list[str] | None
+) -> tuple[dict[str, Any], ProfileText]:
     if is_file_reference(ref):
         return parse_file(read_file(ref, extending, reach, read))
     text = builtin_text(f"{ref}.yaml")
@@ -65,7 +65,7 @@ def _read(
         )
     # A built-in is our own file, checked against the schema by the tests: libyaml reads it in a fraction of
     # ruamel's time (a test checks that both read the same data).
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}, Source(
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}, ProfileText(
         f"built-in profile {ref!r}", ref, text
     )
 
@@ -110,7 +110,7 @@ class _InChain(ProfileError):
 
 def _load_chain(
     ref: str,
-    extending: Source | None,
+    extending: ProfileText | None,
     seen: tuple[tuple[str, str], ...],
     reach: Callable[[], list[Path]],
     read: list[str] | None = None,

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from runai_postrender.profiles.files import Source
+from runai_postrender.profiles.files import ProfileText
 from runai_postrender.profiles.overrides import REFERENCE, flatten_values
 from runai_postrender.support import quantity
 from runai_postrender.support.errors import ProfileError
@@ -24,7 +24,7 @@ _AUTOSCALE_COUNTS = ("minReplicas", "maxReplicas")
 _WITHOUT_UNIT = re.compile(r"^[+]?[0-9]*\.?[0-9]*$")
 
 
-def check_file_rules(source: Source, data: Mapping[str, Any]) -> None:
+def check_file_rules(source: ProfileText, data: Mapping[str, Any]) -> None:
     """Refuse, with the file and line, a rule of this file that writes the root, a literal replica count
     below 1 or a literal memory without a unit."""
     for index, rule in enumerate(data.get("rules") or []):
@@ -56,7 +56,7 @@ def replica_count_names(rules: Sequence[Any]) -> set[str]:
     return set(replica_count_names_iter(rules))
 
 
-def check_file_replica_values(source: Source, own: Mapping[str, Any], rules: Sequence[Any]) -> None:
+def check_file_replica_values(source: ProfileText, own: Mapping[str, Any], rules: Sequence[Any]) -> None:
     """A value this file sets that some rule (of the merged profile) uses as a replica count is 1 or more."""
     counts = replica_count_names(rules)
     for name, value in flatten_values(own).items():

@@ -92,15 +92,16 @@ def duration(value: Any) -> Decimal | None:
     return sum((Decimal(n) * _SECONDS[unit] for n, unit in _DURATION.findall(value)), Decimal(0))
 
 
-def keeps(where: str, current: Any, wanted: Any) -> bool:
-    """Whether the value in place stays: it is at or beyond the profile's floor or ceiling, or cannot be
-    compared with it (then the chart's value is kept, never weakened by a guess)."""
-    if where == EXACT or current is None:
+def keeps(way: str, current: Any, wanted: Any) -> bool:
+    """Whether the value in place stays: it is at or beyond the profile's floor or ceiling (`way`: FLOOR,
+    CEILING or EXACT), or cannot be compared with it (then the chart's value is kept, never weakened by a
+    guess)."""
+    if way == EXACT or current is None:
         return False
     order = compare(current, wanted)
     if order is None:
         return not quantity.same(current, wanted)
-    return order >= 0 if where == FLOOR else order <= 0
+    return order >= 0 if way == FLOOR else order <= 0
 
 
 def effective_default(kind: str | None, obj: Any, path: str) -> Any:

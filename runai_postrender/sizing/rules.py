@@ -113,37 +113,37 @@ def _set(
     rule: Rule, resource: Resource, obj: Any, full: str, path: str, wanted: Any, label: str
 ) -> tuple[list[Change], list[str]]:
     """Set one leaf, in its direction: what changed, or why a value already beyond the profile's stays."""
-    where = directions.EXACT if rule.exact else directions.direction(path)
+    way = directions.EXACT if rule.exact else directions.direction(path)
     exists, current = pointer.resolve(obj, path)
     if not exists or current is None:
         check_settable(obj, path, _where(rule, resource))  # a list where a mapping belongs is an error, not "unset"
         current = directions.effective_default(resource.kind, resource.obj, full)
-        if current is not None and directions.keeps(where, current, wanted):
+        if current is not None and directions.keeps(way, current, wanted):
             stands = (
                 f"Kubernetes requests its limit {current}," if "/requests/" in path else f"its default {current} is"
             )
             return [], [
                 f"{resource.describe()}: {label}{path.lstrip('/')} left unset: {stands} "
-                f"{_beyond(where, current, wanted)} the profile's {wanted} (rule {rule.name})"
+                f"{_beyond(way, current, wanted)} the profile's {wanted} (rule {rule.name})"
             ]
-    elif directions.keeps(where, current, wanted):
+    elif directions.keeps(way, current, wanted):
         if quantity.same(current, wanted):
             return [], []
         return [], [
             f"{resource.describe()}: {label}{path.lstrip('/')} kept at {current}: "
-            f"{_beyond(where, current, wanted)} the profile's {wanted} (rule {rule.name})"
+            f"{_beyond(way, current, wanted)} the profile's {wanted} (rule {rule.name})"
         ]
-    elif where != directions.EXACT and full == "/spec/replicas" and directions.count(current) == 0:
+    elif way != directions.EXACT and full == "/spec/replicas" and directions.count(current) == 0:
         return [], [f"{resource.describe()}: spec/replicas kept at 0: {directions.SCALED_TO_ZERO} (rule {rule.name})"]
     return set_value(obj, path, wanted, _where(rule, resource)), []
 
 
-def _beyond(where: str, current: Any = None, wanted: Any = None) -> str:
+def _beyond(way: str, current: Any = None, wanted: Any = None) -> str:
     if current is not None and directions.compare(current, wanted) is None:
         return "cannot be compared with"
     if current is not None and directions.compare(current, wanted) == 0:
         return "the same as"
-    return "above" if where == directions.FLOOR else "below"
+    return "above" if way == directions.FLOOR else "below"
 
 
 def _limits_above_requests(obj: Any, resources: str, where: str, label: str) -> tuple[list[Change], list[str]]:

@@ -13,9 +13,7 @@ from runai_postrender.cli.group import main
 from runai_postrender.pipeline import Result, run
 from runai_postrender.profiles.load import load_profile
 from tests import k8s_schema
-from tests.conftest import output_of
-
-LARGE = load_profile("large")
+from tests.conftest import LARGE, output_of
 
 
 def workload(name: str, kind: str = "Deployment", replicas: int = 1, pod_extra: str = "") -> str:

@@ -14,10 +14,8 @@ from typing import Any
 import pytest
 
 from runai_postrender.pipeline import run
-from runai_postrender.profiles.load import load_profile
-from tests.conftest import ROOT
+from tests.conftest import LARGE, ROOT
 
-LARGE = load_profile("large")
 KUBECTL = ROOT / ".tools" / "bin" / "kubectl"
 SIZED = {"limits": {"cpu": 1, "memory": "3G"}, "requests": {"cpu": 1, "memory": "3G"}}
 

@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from runai_postrender.pipeline import Result, run
 from runai_postrender.profiles.load import load_profile
 from runai_postrender.sizing import directions
-from tests.conftest import output_of
+from tests.conftest import LARGE, output_of
 
 
 def docs(result: Result) -> list[dict[str, Any]]:
@@ -46,9 +46,6 @@ def profile_file(tmp_path: Path, text: str) -> str:
     path = tmp_path / "p.yaml"
     path.write_text(textwrap.dedent(text))
     return str(path)
-
-
-LARGE = load_profile("large")
 
 
 # ---------------------------------------------------------------- only Run:ai's objects (problem 1)

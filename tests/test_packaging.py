@@ -145,7 +145,7 @@ class Release:
 
 def _release(tmp: Path, *args: str, python: str = sys.executable) -> Release:
     checkout = _checkout_copy(tmp)
-    # What a checkout has after scripts/demo, scripts/test and a plugin install from it (issue 12 #5).
+    # What a checkout has after scripts/demo, scripts/test and a plugin install from it.
     for junk in (".venv/bin", ".plugin-venv/bin", ".tools/bin", "build/lib", "dist", ".plugin-venv.lock"):
         (checkout / junk).mkdir(parents=True, exist_ok=True)
     (checkout / ".plugin-venv" / ".complete").write_text("")
@@ -313,8 +313,6 @@ def test_pip_installs_a_working_runai_size(release: Release, tmp_path: Path, cha
 # ---------------------------------------------------------------- helm plugin install: a folder, a tarball, a Git URL
 
 
-
-
 @pytest.mark.slow
 @pytest.mark.helm
 def test_helm4_plugin_from_a_git_url(release: Release, tmp_path: Path) -> None:
@@ -393,7 +391,7 @@ def test_the_tests_run_with_the_locked_versions() -> None:
     "path", ["README.md", "bin/runai-size-plugin", "examples/ci/github-actions.yaml", "examples/ci/gitlab-ci.yaml"]
 )
 def test_no_install_command_names_the_unpublished_pypi_package(path: str) -> None:
-    """`pip install runai-size` answers "No matching distribution": the package is not on PyPI (issue 12 #1)."""
+    """`pip install runai-size` answers "No matching distribution": the package is not on PyPI."""
     text = (ROOT / path).read_text()
     assert not re.search(r"pip install (-\S+ )*runai-size(?![-\w.])", text), path
 
@@ -420,7 +418,7 @@ def test_the_readme_gives_the_install_lines_these_tests_run(line: str) -> None:
 
 
 def test_the_readme_says_what_the_first_upgrade_with_autoscaling_does() -> None:
-    """The Deployment's replicas go away: Kubernetes may drop to one pod until the HPA acts (issue 12)."""
+    """The Deployment's replicas go away: Kubernetes may drop to one pod until the HPA acts."""
     text = " ".join((ROOT / "README.md").read_text().split())
     assert "Migrating Deployments and StatefulSets to horizontal autoscaling" in text
     assert "sets it to its default, 1" in text

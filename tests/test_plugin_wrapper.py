@@ -166,7 +166,7 @@ def _ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[s
     return done
 
 
-# ---------------------------------------------------------------- the environment stays current (#5, #8; L6)
+# ---------------------------------------------------------------- the environment stays current
 
 
 def test_the_environment_is_built_on_first_use_and_reused_after(plugin: Plugin) -> None:
@@ -221,7 +221,7 @@ def test_an_environment_whose_python_has_gone_is_rebuilt(plugin: Plugin) -> None
     assert (plugin.venv / "bin" / "python").resolve() == plugin.tmp / "newer" / "python3"
 
 
-# ---------------------------------------------------------------- every run leaves a fresh report (issue 12 #4)
+# ---------------------------------------------------------------- every run leaves a fresh report
 
 
 def _system_without_python(folder: Path) -> Path:

@@ -258,7 +258,10 @@ def test_a_document_with_a_unicode_line_break_is_parsed_not_sniffed(brk: str, te
 
 @pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\u0085"], ids=["LS", "PS", "NEL"])
 def test_a_run_ai_object_written_with_a_unicode_line_break_is_sized(brk: str) -> None:
-    text = QUERY_WITHOUT_CONTAINERS.replace("apiVersion: apps/v1\n", f"apiVersion: apps/v1{brk}") + "        - name: query\n"
+    text = (
+        QUERY_WITHOUT_CONTAINERS.replace("apiVersion: apps/v1\n", f"apiVersion: apps/v1{brk}")
+        + "        - name: query\n"
+    )
     result = postrender(text.encode())
     assert result.exit_code == 0, result.output
     assert "memory: 3G" in result.stdout

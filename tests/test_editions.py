@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from ruamel.yaml import YAML
 from runai_postrender.cli.group import main
 from runai_postrender.pipeline import run
 from runai_postrender.profiles.load import load_profile
+from runai_postrender.support.errors import ProfileError
 from tests.conftest import output_of
 
 
@@ -363,3 +365,32 @@ def test_in_a_stream_that_names_no_chart_the_chart_label_identifies_a_control_pl
     stream = UNIDENTIFIED.replace("NAME", "runai-backend-assets-service").replace("LABELS", labels)
     result = run(stream.encode(), load_profile("large"))
     assert b"replicas: 2\n" in b"".join(bytes(piece) for piece in result.pieces)
+
+
+# ---------------------------------------------------------------- where each number comes from
+
+
+def test_show_writes_each_numbers_source_and_reads_back_the_same(tmp_path: Path) -> None:
+    result = invoke(["show", "xlarge"])
+    assert result.exit_code == 0, result.stderr
+    path = tmp_path / "xlarge.yaml"
+    path.write_text(result.stdout)
+    again = load_profile(str(path))
+    for edition in load_profile("xlarge").editions:
+        assert next(e for e in again.editions if e.name == edition.name).sources == edition.sources, edition.name
+
+
+def test_a_teams_own_number_has_no_source_and_an_override_is_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text("extends: large\nvalues:\n  thanos: {query: {memory: 8G}}\n")
+    team = next(e for e in load_profile(str(path), [("thanos.query.cpu", "3")]).editions if e.name == "at-scale")
+    assert "thanos.query.memory" not in team.sources  # not the guide's any more
+    assert team.sources["thanos.query.cpu"] == "override thanos.query.cpu=3"
+    assert team.sources["thanos.receive.cpu"].startswith("https://docs.nvidia.com/run-ai/")
+
+
+def test_a_source_for_no_value_of_its_block_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text("extends: large\nvalues:\n  thanos: {query: {memory: 8G}}\nsources:\n  thanos.qeury: mine\n")
+    with pytest.raises(ProfileError, match=r"team.yaml: sources: 'thanos.qeury' names no value set here"):
+        load_profile(str(path))

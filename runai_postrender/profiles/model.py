@@ -71,6 +71,7 @@ class Edition:
     rules: tuple[Rule, ...]
     recommended_from: Mapping[str, int] = field(default_factory=dict)
     own_values: Mapping[str, Any] = field(default_factory=dict)  # the values the edition's block sets
+    sources: Mapping[str, str] = field(default_factory=dict)  # value name -> where its number comes from
 
 
 @dataclass(frozen=True)

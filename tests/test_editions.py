@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 
 from runai_postrender.cli.group import main
 from runai_postrender.pipeline import run
+from runai_postrender.profiles.load import flatten_values as flatten
 from runai_postrender.profiles.load import load_profile
 from runai_postrender.support.errors import ProfileError
 from tests.conftest import output_of
@@ -135,11 +136,14 @@ def one_release(version: str | None) -> bytes:
     return (deployment("runai-backend-assets-service", version) + thanos_receive() + runaiconfig(version)).encode()
 
 
-# The numbers of each edition, as profiles/large.yaml and xlarge.yaml give them.
+# The numbers of each edition, as profiles/large.yaml and xlarge.yaml give them: scheduling services'
+# requests, Thanos receive's requests, the replicas of a control-plane service.
 EDITIONS = {
     ("large", "scaling"): ({"cpu": "1", "memory": "1Gi"}, {"cpu": "1", "memory": "6G"}, 1),
+    ("large", "at-scale-2.20"): ({"cpu": "2", "memory": "2G"}, {"cpu": "1", "memory": "6G"}, 1),
     ("large", "at-scale"): ({"cpu": "2", "memory": "2G"}, {"cpu": "2", "memory": "15G"}, 2),
     ("xlarge", "scaling"): ({"cpu": "2", "memory": "7Gi"}, {"cpu": "2", "memory": "15G"}, 1),
+    ("xlarge", "at-scale-2.20"): ({"cpu": "2", "memory": "7G"}, {"cpu": "2", "memory": "15G"}, 1),
     ("xlarge", "at-scale"): ({"cpu": "2", "memory": "7G"}, {"cpu": "2", "memory": "15G"}, 2),
 }
 
@@ -148,7 +152,10 @@ EDITIONS = {
 
 
 @pytest.mark.parametrize("profile", ["large", "xlarge"])
-@pytest.mark.parametrize(("version", "edition"), [("2.18.4", "scaling"), ("2.25.0", "at-scale")])
+@pytest.mark.parametrize(
+    ("version", "edition"),
+    [("2.18.4", "scaling"), ("2.20.0", "at-scale-2.20"), ("2.23.9", "at-scale-2.20"), ("2.25.0", "at-scale")],
+)
 def test_the_charts_version_label_chooses_the_edition(profile: str, version: str, edition: str) -> None:
     result = run(one_release(version), load_profile(profile))
     out = output_of(result)
@@ -163,7 +170,7 @@ def test_the_charts_version_label_chooses_the_edition(profile: str, version: str
     assert head.endswith(f" added; Run:ai {version}, edition {edition}")
 
 
-@pytest.mark.parametrize(("given", "edition"), [("2.18", "scaling"), ("2.25.1", "at-scale")])
+@pytest.mark.parametrize(("given", "edition"), [("2.18", "scaling"), ("2.22", "at-scale-2.20"), ("2.25.1", "at-scale")])
 def test_runai_version_overrides_what_the_stream_says(given: str, edition: str) -> None:
     labelled = "2.25.0" if edition == "scaling" else "2.18.4"  # the other edition's version in the labels
     result = invoke(["-p", "large", "--runai-version", given], one_release(labelled))
@@ -315,6 +322,7 @@ def test_more_replicas_than_the_floor_stay() -> None:
     [
         ([], "xlarge"),  # the newest edition: 2,000 workloads >= 1,600 (the Medium point)
         (["--runai-version", "2.25"], "xlarge"),
+        (["--runai-version", "2.21"], "xlarge"),  # the 2.20 page's points are the same
         (["--runai-version", "2.18"], "large"),  # the older guide: nodes or GPUs; 120 >= 100, workloads unused
     ],
 )
@@ -367,7 +375,83 @@ def test_in_a_stream_that_names_no_chart_the_chart_label_identifies_a_control_pl
     assert b"replicas: 2\n" in b"".join(bytes(piece) for piece in result.pieces)
 
 
+# ---------------------------------------------------------------- Run:ai 2.20-2.23: what their page gives
+
+
+def sync_resources(data: bytes) -> Any:
+    return named(data, "RunaiConfig", "runai")["spec"]["global"]["syncServices"]["resources"]
+
+
+@pytest.mark.parametrize("profile", ["large", "xlarge"])
+def test_a_2_21_stream_gets_what_the_2_20_page_gives_and_no_more(profile: str) -> None:
+    stream = control_plane("2.21.4").decode() + thanos_receive() + runaiconfig("2.21.4")
+    result = run(stream.encode(), load_profile(profile))
+    out = output_of(result)
+    assert result.report.runai == "Run:ai 2.21.4, edition at-scale-2.20"
+    assert scheduling_requests(out) == EDITIONS[(profile, "at-scale-2.20")][0]  # the page's Medium / Large point
+    sync = sync_resources(out)  # the page's one size: "1-2" CPU, "1GB-2GB" (request-limit)
+    assert {k: str(v) for k, v in sync["requests"].items()} == {"cpu": "1", "memory": "1G"}
+    assert {k: str(v) for k, v in sync["limits"].items()} == {"cpu": "2", "memory": "2G"}
+    assert receive_requests(out) == EDITIONS[(profile, "at-scale-2.20")][1]  # no Thanos section: not 2.24's alone
+    # no control-plane section on the page: no replicas for the control-plane services
+    assert replicas(out, "runai-backend-assets-service") == 1 and replicas(out, "runai-backend-workloads") == 1
+    assert not [entry for entry in result.report.changes if entry.rule == "control-plane-replicas"]
+
+
 # ---------------------------------------------------------------- where each number comes from
+
+
+BUILTINS = ("small", "large", "xlarge")
+
+
+def edition_of(profile: str, name: str) -> Any:
+    return next(edition for edition in load_profile(profile).editions if edition.name == name)
+
+
+def test_every_number_of_the_builtin_profiles_names_a_guide_page_or_runai_size_and_why() -> None:
+    pages = {edition.source for edition in load_profile("small").editions}
+    assert len(pages) == 3 and all(page.startswith("https://") for page in pages)
+    for profile in BUILTINS:
+        for edition in load_profile(profile).editions:
+            for name in flatten(edition.values):
+                source = edition.sources.get(name, "")
+                where = f"{profile}, {edition.name}, {name}: {source!r}"
+                if source.startswith("runai-size: "):
+                    assert len(source) > len("runai-size: ") + 20, where  # with its reason
+                else:
+                    assert source in pages or any(source.startswith(f"{page} (") for page in pages), where
+
+
+@pytest.mark.parametrize(
+    ("profile", "edition", "names", "source"),
+    [
+        # xlarge's own numbers, beyond the only tier of "Scaling the Run:ai system": not the 2.17 page's
+        ("xlarge", "scaling", ["thanos.query.cpu", "thanos.query.memory"], "runai-size: twice large's"),
+        ("xlarge", "scaling", ["thanos.receive.memory"], "runai-size: the 2.24+ page's receive"),
+        ("xlarge", "scaling", ["prometheus.queueConfig.capacity", "prometheus.queueConfig.maxShards"], "runai-size"),
+        ("xlarge", "scaling", ["serviceGroups.sync.requests.memory"], "runai-size: the 2.24+ page's Large point"),
+        ("xlarge", "scaling", ["serviceGroups.scheduling.limits.cpu"], "runai-size: limits above the requests"),
+        # the guide's own
+        ("large", "scaling", ["thanos.query.cpu", "thanos.receive.memory"], "https://docs.run.ai/v2.17/"),
+        ("xlarge", "scaling", ["grafana.minReplicas"], "https://docs.run.ai/v2.17/"),
+        # limits the 2.20+ pages do not give
+        ("large", "at-scale", ["serviceGroups.sync.limits.memory"], "runai-size: limits at least the requests"),
+        ("large", "at-scale", ["serviceGroups.sync.requests.memory"], "https://docs.nvidia.com/run-ai/"),
+        # where the 2.20-2.23 page is silent
+        ("large", "at-scale-2.20", ["thanos.receive.memory"], "https://docs.run.ai/v2.17/"),
+        ("xlarge", "at-scale-2.20", ["thanos.receive.memory"], "runai-size: as xlarge up to 2.19"),
+        ("large", "at-scale-2.20", ["serviceGroups.workload.limits.cpu"], "https://github.com/run-ai/docs/"),
+        # runai-size's own for every version
+        ("xlarge", "at-scale", ["controlPlane.maxReplicas"], "runai-size: up to 8"),
+        ("xlarge", "at-scale", ["controlPlane.minReplicas"], "runai-size: HPA bounds"),
+        ("small", "at-scale", ["serviceGroups.workload.requests.cpu"], "https://docs.run.ai/v2.17/"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "+".join(value)[:60],
+)
+def test_a_number_is_credited_to_its_own_source(profile: str, edition: str, names: list[str], source: str) -> None:
+    sources = edition_of(profile, edition).sources
+    for name in names:
+        assert sources[name].startswith(source), (name, sources[name])
 
 
 def test_show_writes_each_numbers_source_and_reads_back_the_same(tmp_path: Path) -> None:

@@ -478,3 +478,138 @@ def test_a_source_for_no_value_of_its_block_is_an_error(tmp_path: Path) -> None:
     path.write_text("extends: large\nvalues:\n  thanos: {query: {memory: 8G}}\nsources:\n  thanos.qeury: mine\n")
     with pytest.raises(ProfileError, match=r"team.yaml: sources: 'thanos.qeury' names no value set here"):
         load_profile(str(path))
+
+
+# ---------------------------------------------------------------- app.kubernetes.io/version
+
+
+APP = "app.kubernetes.io/version"
+APP_VERSION = APP + ': "{}"}}'
+
+
+def labelled(kind_doc: str, labels: str) -> str:
+    """A document of the helpers above with other labels (the first `labels:` line)."""
+    head, _, rest = kind_doc.partition("  labels: ")
+    return head + f"  labels: {labels}\n" + rest.partition("\n")[2]
+
+
+def test_a_chart_label_without_a_version_takes_the_app_version_label() -> None:
+    service = labelled(
+        deployment("runai-backend-assets-service"),
+        "{app.kubernetes.io/instance: runai-backend, helm.sh/chart: control-plane, " + APP_VERSION.format("2.21.0"),
+    )
+    config = labelled(
+        runaiconfig(None),
+        "{app.kubernetes.io/instance: runai-cluster, helm.sh/chart: runai-cluster, " + APP_VERSION.format("2.21.0"),
+    )
+    result = run((service + thanos_receive() + config).encode(), load_profile("large"))
+    out = output_of(result)
+    assert result.report.runai == "Run:ai 2.21.0, edition at-scale-2.20"
+    assert scheduling_requests(out) == EDITIONS[("large", "at-scale-2.20")][0]
+    assert receive_requests(out) == EDITIONS[("large", "at-scale-2.20")][1]  # thanos: its release's version
+    assert replicas(out, "runai-backend-assets-service") == 1
+
+
+def test_an_object_of_a_runai_template_without_a_chart_label_takes_the_app_version_label() -> None:
+    config = labelled(
+        runaiconfig(None), '{app.kubernetes.io/instance: runai-cluster, app.kubernetes.io/version: "2.18.4"}'
+    )
+    result = run(config.encode(), load_profile("large"))
+    assert scheduling_requests(output_of(result)) == EDITIONS[("large", "scaling")][0]
+    assert result.report.runai == "Run:ai 2.18.4, edition scaling"
+
+
+def test_a_sub_charts_app_version_is_not_runai_s() -> None:
+    receive = labelled(
+        thanos_receive(),
+        "{app.kubernetes.io/instance: runai-backend, helm.sh/chart: thanos-12.5.1, " + APP_VERSION.format("2.18.0"),
+    )
+    result = run(receive.encode(), load_profile("large"))
+    assert receive_requests(output_of(result)) == EDITIONS[("large", "at-scale")][1]  # the newest: nothing named one
+    assert result.report.runai == "no Run:ai version in the stream, edition at-scale, the newest"
+
+
+def test_when_the_chart_label_and_the_app_version_disagree_the_chart_label_wins_and_the_report_says_so() -> None:
+    service = labelled(
+        deployment("runai-backend-assets-service"),
+        "{app.kubernetes.io/instance: runai-backend, helm.sh/chart: control-plane-2.25.0, "
+        'app.kubernetes.io/version: "2.21.3"}',
+    )
+    result = run(service.encode(), load_profile("large"))
+    assert replicas(output_of(result), "runai-backend-assets-service") == 2  # 2.25's edition
+    assert result.report.runai == "Run:ai 2.25.0, edition at-scale"
+    assert (
+        "release runai-backend: helm.sh/chart names Run:ai 2.25.0, app.kubernetes.io/version 2.21.3; "
+        "the chart label's version applies"
+    ) in result.report.notes
+
+
+def test_a_version_only_the_app_label_names_is_read_for_a_rule_only_its_edition_has(tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            extends: small
+            rules:
+              - name: old-only
+                runaiVersions: "<2.20"
+                match: {kind: ConfigMap, chart: runai-cluster}
+                set: {/data/old: "yes"}
+            """
+        )
+    )
+    config = textwrap.dedent(
+        """\
+        ---
+        # Source: runai-cluster/templates/config.yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: runai-settings
+          labels: {app.kubernetes.io/instance: runai-cluster, app.kubernetes.io/version: "2.18.4"}
+        data: {a: b}
+        """
+    )
+    out = output_of(run(config.encode(), load_profile(str(path))))
+    assert named(out, "ConfigMap", "runai-settings")["data"] == {"a": "b", "old": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("labels", "source", "expected"),
+    [
+        ({"helm.sh/chart": "control-plane-2.25.0"}, "", ("2.25.0", None)),
+        ({"helm.sh/chart": "control-plane-2.25.0_build.7"}, "", ("2.25.0+build.7", None)),  # Helm's `+` as `_`
+        ({"helm.sh/chart": "control-plane-2.25.0", APP: "v2.25.0"}, "", ("2.25.0", None)),  # the same version
+        ({"helm.sh/chart": "control-plane-2.25.0", APP: "2.24.1"}, "", ("2.25.0", "2.24.1")),
+        ({"helm.sh/chart": "runai-cluster", APP: "2.22.5"}, "", ("2.22.5", None)),
+        ({"helm.sh/chart": "runai-cluster", APP: "latest"}, "", (None, None)),
+        ({APP: "2.22.5"}, "runai-cluster/templates/config.yaml", ("2.22.5", None)),
+        ({APP: "0.35.1"}, "control-plane/charts/thanos/templates/query.yaml", (None, None)),  # a sub-chart's
+        ({APP: "2.22.5"}, "", (None, None)),  # no chart label, no path: nothing says it is Run:ai's
+        ({"helm.sh/chart": "thanos-12.5.1", APP: "2.22.5"}, "control-plane/templates/x.yaml", (None, None)),
+    ],
+    ids=lambda value: str(value)[:50] if not isinstance(value, tuple) else None,
+)
+def test_the_runai_version_of_an_object(labels: dict[str, str], source: str, expected: tuple[Any, Any]) -> None:
+    from runai_postrender.documents import identity
+
+    head = f"# Source: {source}\n" if source else ""
+    assert identity.runai_versions({"labels": labels}, head) == expected
+
+
+@pytest.mark.parametrize(
+    ("stream", "elsewhere"),
+    [
+        (f"labels: {{helm.sh/chart: control-plane-2.25.0, {APP}: '2.25.0'}}", False),
+        (f"labels: {{helm.sh/chart: control-plane, {APP}: '2.25.0'}}", True),
+        (f"# Source: runai-cluster/templates/c.yaml\nlabels: {{{APP}: '2.25.0'}}", True),
+        (f"# Source: runai-cluster/charts/p/templates/c.yaml\nlabels: {{{APP}: '2.25.0'}}", False),
+        ("labels: {helm.sh/chart: control-plane}", False),  # nothing to take a version from
+    ],
+)
+def test_the_prefilter_reads_every_editions_targets_only_where_the_app_label_may_name_the_version(
+    stream: str, elsewhere: bool
+) -> None:
+    from runai_postrender.documents import identity
+
+    assert identity.stream_versions(stream.encode())[1] is elsewhere

@@ -1,6 +1,7 @@
 """The post-renderer's changes as Helm values, for the teams whose tool takes only values: every change a
-Run:ai chart exposes as a value (Run:ai's documented `--set` keys), and, as comments, what only the
-post-renderer can do. Computed from the same run as the post-renderer, so it never says more than it does."""
+Run:ai chart exposes as a value (Run:ai's documented `--set` keys, for the Run:ai version the release's
+labels name: export/keys.py), and, as comments, what only the post-renderer can do. Computed from the same
+run as the post-renderer, so it never says more than it does."""
 
 from __future__ import annotations
 
@@ -9,54 +10,24 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from runai_postrender.documents import identity
 from runai_postrender.export.changes import Added, Changes, ObjectPatch, value_at
+from runai_postrender.export.keys import (
+    AUTOSCALING,
+    AUTOSCALING_DOCUMENTED_BELOW,
+    BUDGETS,
+    KEYS,
+    SERVICE_REPLICAS_FROM,
+    SERVICE_RESOURCES_FROM,
+)
 from runai_postrender.export.patches import dump
 from runai_postrender.report import format_value
 from runai_postrender.support import quantity
 from runai_postrender.support.pointer import join, split
+from runai_postrender.support.versions import Version, parse_version
 
 _CONTAINER = re.compile(r"^/spec/template/spec/containers/(\d+)(/.*)$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-@dataclass(frozen=True)
-class Key:
-    """A chart value that renders a field: in `chart`, objects `kind`/`name` ({release} is the release), the
-    field at `prefix` (in the containers matching `container`, or from the object's root) and below it."""
-
-    chart: str
-    kind: str
-    name: str
-    container: str | None
-    prefix: str
-    key: str
-
-
-# Run:ai's documented keys ("Scaling the Run:ai system", the control-plane and cluster configuration pages)
-# and the bundled grafana and thanos charts' own keys.
-KEYS = (
-    Key("control-plane", "Deployment", "{release}-backend", "backend", "/resources", "backend.resources"),
-    Key("control-plane", "Deployment", "{release}-frontend", "frontend", "/resources", "frontend.resources"),
-    Key("control-plane", "Deployment", "{release}-grafana", "grafana", "/resources", "grafana.resources"),
-    Key("control-plane", "Deployment", "{release}-grafana", "grafana-sc-*", "/resources", "grafana.sidecar.resources"),
-    Key("control-plane", "Deployment", "{release}-thanos-query", "query", "/resources", "thanos.query.resources"),
-    Key("control-plane", "StatefulSet", "{release}-thanos-receive", "receive", "/resources",
-        "thanos.receive.resources"),
-    Key("control-plane", "HorizontalPodAutoscaler", "{release}-grafana", None, "/spec/minReplicas",
-        "grafana.autoscaling.minReplicas"),
-    Key("control-plane", "HorizontalPodAutoscaler", "{release}-grafana", None, "/spec/maxReplicas",
-        "grafana.autoscaling.maxReplicas"),
-    Key("runai-cluster", "RunaiConfig", "*", None, "/spec", "clusterConfig"),
-    Key("runai-cluster", "Prometheus", "{release}-prometheus", None, "/spec/retention", "prometheus.retention"),
-)  # fmt: skip
-# A workload whose HPA the chart renders from `<key>.enabled` (and leaves spec.replicas out): `full` charts
-# take the bounds and the CPU target too; the others document `enabled` alone.
-AUTOSCALING = {
-    "{release}-grafana": ("grafana.autoscaling", True),
-    "{release}-backend": ("backend.autoscaling", False),
-    "{release}-frontend": ("frontend.autoscaling", False),
-}
-BUDGETS = {"{release}-backend": "backend.podDisruptionBudget", "{release}-grafana": "grafana.podDisruptionBudget"}
 
 
 @dataclass(frozen=True)
@@ -75,6 +46,7 @@ class Setting:
 class ReleaseValues:
     release: str
     chart: str
+    version: Version | None = None  # the Run:ai version its objects' labels name (None: not known)
     values: dict[str, Any] = field(default_factory=dict)
     settings: list[Setting] = field(default_factory=list)
     only_post_renderer: list[str] = field(default_factory=list)
@@ -90,6 +62,10 @@ def values_of(changes: Changes) -> tuple[list[ReleaseValues], list[str]]:
         return releases.setdefault(key, ReleaseValues(*key))
 
     added = {(a.obj.get("kind"), (a.obj.get("metadata") or {}).get("name")): a for a in changes.added}
+    for patch in changes.patches:  # each release's version first: which keys its chart documents
+        text = identity.runai_version(patch.before.get("metadata") or {})
+        into = of(patch.release, patch.chart)
+        into.version = into.version or (parse_version(text) if text else None)
     for patch in changes.patches:
         into = of(patch.release, patch.chart)
         for entry in patch.entries:
@@ -195,9 +171,10 @@ def _map_entry(
 ) -> bool:
     target = patch.target
     if target.kind == "Deployment" and pointer == "/spec/replicas" and new is None:
-        for pattern in AUTOSCALING:
+        for pattern, (_, full) in AUTOSCALING.items():
             if _matches(pattern, target.name, into.release) and ("HorizontalPodAutoscaler", target.name) in added:
-                return True  # the chart leaves replicas out when its autoscaling is on: _map_added says so
+                # the chart leaves replicas out when its autoscaling is on: _map_added says so
+                return full or _autoscaling_documented(into)
         return False
     container, rest = None, pointer
     if found := _CONTAINER.match(pointer):
@@ -220,7 +197,45 @@ def _map_entry(
             _put(into, ".".join([key.key, *tail]), value, problems)
             into.settings.append(Setting(key.key, new, target.kind, target.name, pointer, new))
             return True
+    return _map_service(into, patch, pointer, new, container, rest, problems)
+
+
+def _map_service(
+    into: ReleaseValues,
+    patch: ObjectPatch,
+    pointer: str,
+    new: Any,
+    container: str | None,
+    rest: str,
+    problems: list[str],
+) -> bool:
+    """A change of one of the control-plane chart's own Deployments, as `<service>.replicaCount` or
+    `<service>.resources` where the pages of the release's version document them (export/keys.py)."""
+    target, prefix = patch.target, f"{into.release}-"
+    own = identity.runai_version(patch.before.get("metadata") or {}) is not None  # not a sub-chart's object
+    if into.chart != "control-plane" or target.kind != "Deployment" or not own or into.version is None:
+        return False
+    if not target.name.startswith(prefix) or new is None:
+        return False
+    service = target.name[len(prefix) :]
+    if pointer == "/spec/replicas" and into.version >= SERVICE_REPLICAS_FROM:
+        _put(into, f"{service}.replicaCount", new, problems)
+        into.settings.append(Setting(f"{service}.replicaCount", new, target.kind, target.name, pointer, new))
+        return True
+    containers = value_at(patch.before, ["spec", "template", "spec", "containers"])
+    one = isinstance(containers, list) and len(containers) == 1  # `<component>` resources: the pod's one container
+    resources = rest == "/resources" or rest.startswith("/resources/")
+    if container is not None and one and resources and into.version >= SERVICE_RESOURCES_FROM:
+        key = ".".join([f"{service}.resources", *split(rest[len("/resources") :])])
+        _put(into, key, new, problems)
+        into.settings.append(Setting(f"{service}.resources", new, target.kind, target.name, pointer, new))
+        return True
     return False
+
+
+def _autoscaling_documented(into: ReleaseValues) -> bool:
+    """Whether `backend.autoscaling` / `frontend.autoscaling` are documented for the release's version."""
+    return into.version is not None and into.version < AUTOSCALING_DOCUMENTED_BELOW
 
 
 def _map_added(into: ReleaseValues, new: Added) -> bool:
@@ -229,6 +244,8 @@ def _map_added(into: ReleaseValues, new: Added) -> bool:
     if kind == "HorizontalPodAutoscaler":
         for pattern, (key, full) in AUTOSCALING.items():
             if into.chart == "control-plane" and _matches(pattern, name, into.release):
+                if not full and not _autoscaling_documented(into):
+                    return False  # no documented key for this version: a comment
                 _put(into, f"{key}.enabled", True, [])
                 if not full:
                     into.only_post_renderer.append(

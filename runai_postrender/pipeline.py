@@ -50,8 +50,9 @@ def run(data: bytes | bytearray, profile: Profile, report: Report | None = None)
     spans = split_stream(data)
     report.documents = len(spans)
     check_text(data, spans)
-    versions = identity.versions_in(data)  # the Run:ai versions the stream's chart labels name
-    finder = prefilter.Finder.of(editions.narrowed(profile, editions.needed(profile, versions)))
+    versions, elsewhere = identity.stream_versions(data)  # the Run:ai versions the stream's chart labels name
+    needed = editions.needed(profile, versions, elsewhere)
+    finder = prefilter.Finder.of(editions.narrowed(profile, needed))
     other_breaks = has_other_breaks(data)
     headers = [(span, header(data, span, finder.wants_kind, other_breaks)) for span in spans]
 

@@ -8,6 +8,7 @@ The streams are Helm 3's output: a `# Source:` comment and the labels the charts
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ from ruamel.yaml import YAML
 
 from runai_postrender.cli.group import main
 from runai_postrender.pipeline import run
+from runai_postrender.profiles.load import flatten_values as flatten
 from runai_postrender.profiles.load import load_profile
+from runai_postrender.support.errors import ProfileError
 from tests.conftest import output_of
 
 
@@ -132,11 +135,14 @@ def one_release(version: str | None) -> bytes:
     return (deployment("runai-backend-assets-service", version) + thanos_receive() + runaiconfig(version)).encode()
 
 
-# The numbers of each edition, as profiles/large.yaml and xlarge.yaml give them.
+# The numbers of each edition, as profiles/large.yaml and xlarge.yaml give them: scheduling services'
+# requests, Thanos receive's requests, the replicas of a control-plane service.
 EDITIONS = {
     ("large", "scaling"): ({"cpu": "1", "memory": "1Gi"}, {"cpu": "1", "memory": "6G"}, 1),
+    ("large", "at-scale-2.20"): ({"cpu": "2", "memory": "2G"}, {"cpu": "1", "memory": "6G"}, 1),
     ("large", "at-scale"): ({"cpu": "2", "memory": "2G"}, {"cpu": "2", "memory": "15G"}, 2),
     ("xlarge", "scaling"): ({"cpu": "2", "memory": "7Gi"}, {"cpu": "2", "memory": "15G"}, 1),
+    ("xlarge", "at-scale-2.20"): ({"cpu": "2", "memory": "7G"}, {"cpu": "2", "memory": "15G"}, 1),
     ("xlarge", "at-scale"): ({"cpu": "2", "memory": "7G"}, {"cpu": "2", "memory": "15G"}, 2),
 }
 
@@ -145,7 +151,10 @@ EDITIONS = {
 
 
 @pytest.mark.parametrize("profile", ["large", "xlarge"])
-@pytest.mark.parametrize(("version", "edition"), [("2.18.4", "scaling"), ("2.25.0", "at-scale")])
+@pytest.mark.parametrize(
+    ("version", "edition"),
+    [("2.18.4", "scaling"), ("2.20.0", "at-scale-2.20"), ("2.23.9", "at-scale-2.20"), ("2.25.0", "at-scale")],
+)
 def test_the_charts_version_label_chooses_the_edition(profile: str, version: str, edition: str) -> None:
     result = run(one_release(version), load_profile(profile))
     out = output_of(result)
@@ -160,7 +169,7 @@ def test_the_charts_version_label_chooses_the_edition(profile: str, version: str
     assert head.endswith(f" added; Run:ai {version}, edition {edition}")
 
 
-@pytest.mark.parametrize(("given", "edition"), [("2.18", "scaling"), ("2.25.1", "at-scale")])
+@pytest.mark.parametrize(("given", "edition"), [("2.18", "scaling"), ("2.22", "at-scale-2.20"), ("2.25.1", "at-scale")])
 def test_runai_version_overrides_what_the_stream_says(given: str, edition: str) -> None:
     labelled = "2.25.0" if edition == "scaling" else "2.18.4"  # the other edition's version in the labels
     result = invoke(["-p", "large", "--runai-version", given], one_release(labelled))
@@ -312,6 +321,7 @@ def test_more_replicas_than_the_floor_stay() -> None:
     [
         ([], "xlarge"),  # the newest edition: 2,000 workloads >= 1,600 (the Medium point)
         (["--runai-version", "2.25"], "xlarge"),
+        (["--runai-version", "2.21"], "xlarge"),  # the 2.20 page's points are the same
         (["--runai-version", "2.18"], "large"),  # the older guide: nodes or GPUs; 120 >= 100, workloads unused
     ],
 )
@@ -362,3 +372,243 @@ def test_in_a_stream_that_names_no_chart_the_chart_label_identifies_a_control_pl
     stream = UNIDENTIFIED.replace("NAME", "runai-backend-assets-service").replace("LABELS", labels)
     result = run(stream.encode(), load_profile("large"))
     assert b"replicas: 2\n" in b"".join(bytes(piece) for piece in result.pieces)
+
+
+# ---------------------------------------------------------------- Run:ai 2.20-2.23: what their page gives
+
+
+def sync_resources(data: bytes) -> Any:
+    return named(data, "RunaiConfig", "runai")["spec"]["global"]["syncServices"]["resources"]
+
+
+@pytest.mark.parametrize("profile", ["large", "xlarge"])
+def test_a_2_21_stream_gets_what_the_2_20_page_gives_and_no_more(profile: str) -> None:
+    stream = control_plane("2.21.4").decode() + thanos_receive() + runaiconfig("2.21.4")
+    result = run(stream.encode(), load_profile(profile))
+    out = output_of(result)
+    assert result.report.runai == "Run:ai 2.21.4, edition at-scale-2.20"
+    assert scheduling_requests(out) == EDITIONS[(profile, "at-scale-2.20")][0]  # the page's Medium / Large point
+    sync = sync_resources(out)  # the page's one size: "1-2" CPU, "1GB-2GB" (request-limit)
+    assert {k: str(v) for k, v in sync["requests"].items()} == {"cpu": "1", "memory": "1G"}
+    assert {k: str(v) for k, v in sync["limits"].items()} == {"cpu": "2", "memory": "2G"}
+    assert receive_requests(out) == EDITIONS[(profile, "at-scale-2.20")][1]  # no Thanos section: not 2.24's alone
+    # no control-plane section on the page: no replicas for the control-plane services
+    assert replicas(out, "runai-backend-assets-service") == 1 and replicas(out, "runai-backend-workloads") == 1
+    assert not [entry for entry in result.report.changes if entry.rule == "control-plane-replicas"]
+
+
+# ---------------------------------------------------------------- where each number comes from
+
+
+BUILTINS = ("small", "large", "xlarge")
+
+
+def edition_of(profile: str, name: str) -> Any:
+    return next(edition for edition in load_profile(profile).editions if edition.name == name)
+
+
+def test_every_number_of_the_builtin_profiles_names_a_guide_page_or_runai_size_and_why() -> None:
+    pages = {edition.source for edition in load_profile("small").editions}
+    assert len(pages) == 3 and all(page.startswith("https://") for page in pages)
+    for profile in BUILTINS:
+        for edition in load_profile(profile).editions:
+            for name in flatten(edition.values):
+                source = edition.sources.get(name, "")
+                where = f"{profile}, {edition.name}, {name}: {source!r}"
+                if source.startswith("runai-size: "):
+                    assert len(source) > len("runai-size: ") + 20, where  # with its reason
+                else:
+                    assert source in pages or any(source.startswith(f"{page} (") for page in pages), where
+
+
+@pytest.mark.parametrize(
+    ("profile", "edition", "names", "source"),
+    [
+        # xlarge's own numbers, beyond the only tier of "Scaling the Run:ai system": not the 2.17 page's
+        ("xlarge", "scaling", ["thanos.query.cpu", "thanos.query.memory"], "runai-size: twice large's"),
+        ("xlarge", "scaling", ["thanos.receive.memory"], "runai-size: the 2.24+ page's receive"),
+        ("xlarge", "scaling", ["prometheus.queueConfig.capacity", "prometheus.queueConfig.maxShards"], "runai-size"),
+        ("xlarge", "scaling", ["serviceGroups.sync.requests.memory"], "runai-size: the 2.24+ page's Large point"),
+        ("xlarge", "scaling", ["serviceGroups.scheduling.limits.cpu"], "runai-size: limits above the requests"),
+        # the guide's own
+        ("large", "scaling", ["thanos.query.cpu", "thanos.receive.memory"], "https://docs.run.ai/v2.17/"),
+        ("xlarge", "scaling", ["grafana.minReplicas"], "https://docs.run.ai/v2.17/"),
+        # limits the 2.20+ pages do not give
+        ("large", "at-scale", ["serviceGroups.sync.limits.memory"], "runai-size: limits at least the requests"),
+        ("large", "at-scale", ["serviceGroups.sync.requests.memory"], "https://docs.nvidia.com/run-ai/"),
+        # where the 2.20-2.23 page is silent
+        ("large", "at-scale-2.20", ["thanos.receive.memory"], "https://docs.run.ai/v2.17/"),
+        ("xlarge", "at-scale-2.20", ["thanos.receive.memory"], "runai-size: as xlarge up to 2.19"),
+        ("large", "at-scale-2.20", ["serviceGroups.workload.limits.cpu"], "https://github.com/run-ai/docs/"),
+        # runai-size's own for every version
+        ("xlarge", "at-scale", ["controlPlane.maxReplicas"], "runai-size: up to 8"),
+        ("xlarge", "at-scale", ["controlPlane.minReplicas"], "runai-size: HPA bounds"),
+        ("small", "at-scale", ["serviceGroups.workload.requests.cpu"], "https://docs.run.ai/v2.17/"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "+".join(value)[:60],
+)
+def test_a_number_is_credited_to_its_own_source(profile: str, edition: str, names: list[str], source: str) -> None:
+    sources = edition_of(profile, edition).sources
+    for name in names:
+        assert sources[name].startswith(source), (name, sources[name])
+
+
+def test_show_writes_each_numbers_source_and_reads_back_the_same(tmp_path: Path) -> None:
+    result = invoke(["show", "xlarge"])
+    assert result.exit_code == 0, result.stderr
+    path = tmp_path / "xlarge.yaml"
+    path.write_text(result.stdout)
+    again = load_profile(str(path))
+    for edition in load_profile("xlarge").editions:
+        assert next(e for e in again.editions if e.name == edition.name).sources == edition.sources, edition.name
+
+
+def test_a_teams_own_number_has_no_source_and_an_override_is_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text("extends: large\nvalues:\n  thanos: {query: {memory: 8G}}\n")
+    team = next(e for e in load_profile(str(path), [("thanos.query.cpu", "3")]).editions if e.name == "at-scale")
+    assert "thanos.query.memory" not in team.sources  # not the guide's any more
+    assert team.sources["thanos.query.cpu"] == "override thanos.query.cpu=3"
+    assert team.sources["thanos.receive.cpu"].startswith("https://docs.nvidia.com/run-ai/")
+
+
+def test_a_source_for_no_value_of_its_block_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text("extends: large\nvalues:\n  thanos: {query: {memory: 8G}}\nsources:\n  thanos.qeury: mine\n")
+    with pytest.raises(ProfileError, match=r"team.yaml: sources: 'thanos.qeury' names no value set here"):
+        load_profile(str(path))
+
+
+# ---------------------------------------------------------------- app.kubernetes.io/version
+
+
+APP = "app.kubernetes.io/version"
+APP_VERSION = APP + ': "{}"}}'
+
+
+def labelled(kind_doc: str, labels: str) -> str:
+    """A document of the helpers above with other labels (the first `labels:` line)."""
+    head, _, rest = kind_doc.partition("  labels: ")
+    return head + f"  labels: {labels}\n" + rest.partition("\n")[2]
+
+
+def test_a_chart_label_without_a_version_takes_the_app_version_label() -> None:
+    service = labelled(
+        deployment("runai-backend-assets-service"),
+        "{app.kubernetes.io/instance: runai-backend, helm.sh/chart: control-plane, " + APP_VERSION.format("2.21.0"),
+    )
+    config = labelled(
+        runaiconfig(None),
+        "{app.kubernetes.io/instance: runai-cluster, helm.sh/chart: runai-cluster, " + APP_VERSION.format("2.21.0"),
+    )
+    result = run((service + thanos_receive() + config).encode(), load_profile("large"))
+    out = output_of(result)
+    assert result.report.runai == "Run:ai 2.21.0, edition at-scale-2.20"
+    assert scheduling_requests(out) == EDITIONS[("large", "at-scale-2.20")][0]
+    assert receive_requests(out) == EDITIONS[("large", "at-scale-2.20")][1]  # thanos: its release's version
+    assert replicas(out, "runai-backend-assets-service") == 1
+
+
+def test_an_object_of_a_runai_template_without_a_chart_label_takes_the_app_version_label() -> None:
+    config = labelled(
+        runaiconfig(None), '{app.kubernetes.io/instance: runai-cluster, app.kubernetes.io/version: "2.18.4"}'
+    )
+    result = run(config.encode(), load_profile("large"))
+    assert scheduling_requests(output_of(result)) == EDITIONS[("large", "scaling")][0]
+    assert result.report.runai == "Run:ai 2.18.4, edition scaling"
+
+
+def test_a_sub_charts_app_version_is_not_runai_s() -> None:
+    receive = labelled(
+        thanos_receive(),
+        "{app.kubernetes.io/instance: runai-backend, helm.sh/chart: thanos-12.5.1, " + APP_VERSION.format("2.18.0"),
+    )
+    result = run(receive.encode(), load_profile("large"))
+    assert receive_requests(output_of(result)) == EDITIONS[("large", "at-scale")][1]  # the newest: nothing named one
+    assert result.report.runai == "no Run:ai version in the stream, edition at-scale, the newest"
+
+
+def test_when_the_chart_label_and_the_app_version_disagree_the_chart_label_wins_and_the_report_says_so() -> None:
+    service = labelled(
+        deployment("runai-backend-assets-service"),
+        "{app.kubernetes.io/instance: runai-backend, helm.sh/chart: control-plane-2.25.0, "
+        'app.kubernetes.io/version: "2.21.3"}',
+    )
+    result = run(service.encode(), load_profile("large"))
+    assert replicas(output_of(result), "runai-backend-assets-service") == 2  # 2.25's edition
+    assert result.report.runai == "Run:ai 2.25.0, edition at-scale"
+    assert (
+        "release runai-backend: helm.sh/chart names Run:ai 2.25.0, app.kubernetes.io/version 2.21.3; "
+        "the chart label's version applies"
+    ) in result.report.notes
+
+
+def test_a_version_only_the_app_label_names_is_read_for_a_rule_only_its_edition_has(tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            extends: small
+            rules:
+              - name: old-only
+                runaiVersions: "<2.20"
+                match: {kind: ConfigMap, chart: runai-cluster}
+                set: {/data/old: "yes"}
+            """
+        )
+    )
+    config = textwrap.dedent(
+        """\
+        ---
+        # Source: runai-cluster/templates/config.yaml
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: runai-settings
+          labels: {app.kubernetes.io/instance: runai-cluster, app.kubernetes.io/version: "2.18.4"}
+        data: {a: b}
+        """
+    )
+    out = output_of(run(config.encode(), load_profile(str(path))))
+    assert named(out, "ConfigMap", "runai-settings")["data"] == {"a": "b", "old": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("labels", "source", "expected"),
+    [
+        ({"helm.sh/chart": "control-plane-2.25.0"}, "", ("2.25.0", None)),
+        ({"helm.sh/chart": "control-plane-2.25.0_build.7"}, "", ("2.25.0+build.7", None)),  # Helm's `+` as `_`
+        ({"helm.sh/chart": "control-plane-2.25.0", APP: "v2.25.0"}, "", ("2.25.0", None)),  # the same version
+        ({"helm.sh/chart": "control-plane-2.25.0", APP: "2.24.1"}, "", ("2.25.0", "2.24.1")),
+        ({"helm.sh/chart": "runai-cluster", APP: "2.22.5"}, "", ("2.22.5", None)),
+        ({"helm.sh/chart": "runai-cluster", APP: "latest"}, "", (None, None)),
+        ({APP: "2.22.5"}, "runai-cluster/templates/config.yaml", ("2.22.5", None)),
+        ({APP: "0.35.1"}, "control-plane/charts/thanos/templates/query.yaml", (None, None)),  # a sub-chart's
+        ({APP: "2.22.5"}, "", (None, None)),  # no chart label, no path: nothing says it is Run:ai's
+        ({"helm.sh/chart": "thanos-12.5.1", APP: "2.22.5"}, "control-plane/templates/x.yaml", (None, None)),
+    ],
+    ids=lambda value: str(value)[:50] if not isinstance(value, tuple) else None,
+)
+def test_the_runai_version_of_an_object(labels: dict[str, str], source: str, expected: tuple[Any, Any]) -> None:
+    from runai_postrender.documents import identity
+
+    head = f"# Source: {source}\n" if source else ""
+    assert identity.runai_versions({"labels": labels}, head) == expected
+
+
+@pytest.mark.parametrize(
+    ("stream", "elsewhere"),
+    [
+        (f"labels: {{helm.sh/chart: control-plane-2.25.0, {APP}: '2.25.0'}}", False),
+        (f"labels: {{helm.sh/chart: control-plane, {APP}: '2.25.0'}}", True),
+        (f"# Source: runai-cluster/templates/c.yaml\nlabels: {{{APP}: '2.25.0'}}", True),
+        (f"# Source: runai-cluster/charts/p/templates/c.yaml\nlabels: {{{APP}: '2.25.0'}}", False),
+        ("labels: {helm.sh/chart: control-plane}", False),  # nothing to take a version from
+    ],
+)
+def test_the_prefilter_reads_every_editions_targets_only_where_the_app_label_may_name_the_version(
+    stream: str, elsewhere: bool
+) -> None:
+    from runai_postrender.documents import identity
+
+    assert identity.stream_versions(stream.encode())[1] is elsewhere

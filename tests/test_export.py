@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 from runai_postrender.cli.group import main
 from runai_postrender.export.changes import collect
 from runai_postrender.export.values import values_of
+from runai_postrender.pipeline import run
 from runai_postrender.profiles.load import load_profile
 from runai_postrender.support.pointer import resolve
 from tests.conftest import output_of, render
@@ -261,3 +262,80 @@ def test_a_value_shared_by_fields_the_post_renderer_sizes_apart_keeps_the_larger
     sidecar = yaml.safe_load(result.stdout)["grafana"]["sidecar"]["resources"]
     assert quantity(sidecar["requests"]["cpu"]) == quantity("300m")  # never the 50m: the dashboard keeps 300m
     assert "grafana.sidecar.resources" in result.stderr and 'kept the larger, "300m"' in result.stderr
+
+
+# ---------------------------------------------------------------- a 2.2x control plane: <service>.replicaCount
+
+
+def helm_template_225(*args: str) -> bytes:
+    command = [
+        str(helm_binary(3)),
+        "template",
+        "runai-backend",
+        str(CHARTS / "control-plane-2.25"),
+        "-n",
+        "runai-backend",
+    ]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HELM_", "RUNAI_SIZE_"))}
+    return subprocess.run([*command, *args], check=True, capture_output=True, env=env, timeout=120).stdout
+
+
+def replicas_of(text: bytes) -> dict[str, Any]:
+    return {name: obj["spec"].get("replicas") for (kind, name), obj in by_key(text).items() if kind == "Deployment"}
+
+
+@pytest.mark.parametrize("profile", ["large", "xlarge"])
+def test_helm_with_the_values_export_of_a_2_25_control_plane_runs_the_post_renderers_replicas(
+    tmp_path: Path, profile: str
+) -> None:
+    stream = helm_template_225()
+    result = invoke(["export", "--format", "values", "-p", profile], stream)
+    assert result.exit_code == 0, result.stderr
+    exported = yaml.safe_load(result.stdout)
+    assert exported["assets-service"] == {"replicaCount": 2} and exported["bff-service"] == {"replicaCount": 2}
+    assert "redoc" not in exported and "workloads-manager" not in exported  # not scaled; already 2
+    values = tmp_path / "values.yaml"
+    values.write_text(result.stdout)
+    sized = replicas_of(output_of(render(stream, profile)))
+    with_values = replicas_of(helm_template_225("-f", str(values)))
+    # frontend: the post-renderer gives it an HPA instead (no documented key for 2.25: a comment)
+    assert sized.pop("runai-backend-frontend") is None and with_values.pop("runai-backend-frontend") == 1
+    assert with_values == sized
+    assert "#   add HorizontalPodAutoscaler/runai-backend-frontend" in result.stdout
+
+
+def test_the_values_export_writes_no_replica_count_for_a_version_whose_pages_do_not_document_it() -> None:
+    stream = helm_template_225().replace(b"control-plane-2.25.0", b"control-plane-2.22.0")
+    result = invoke(["export", "--format", "values", "-p", "large", "--runai-version", "2.25"], stream)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "#   Deployment/runai-backend-assets-service: spec/replicas = 2 (rule control-plane-replicas)" in result.stdout
+    )
+    assert "replicaCount" not in (yaml.safe_load(result.stdout) or {}).get("assets-service", {})
+
+
+def test_the_values_export_writes_a_services_resources_from_2_20(tmp_path: Path) -> None:
+    path = tmp_path / "redoc.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            extends: large
+            rules:
+              - name: redoc-memory
+                match: {kind: Deployment, chart: control-plane, name: "{release}-redoc"}
+                containers: [redoc]
+                set: {/resources/limits/memory: 1Gi}
+            """
+        )
+    )
+    stream = helm_template_225().replace(b"control-plane-2.25.0", b"control-plane-2.21.0")
+    result = invoke(["export", "--format", "values", "-p", str(path)], stream)
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load(result.stdout)["redoc"] == {"resources": {"limits": {"memory": "1Gi"}}}
+    values = tmp_path / "values.yaml"
+    values.write_text(result.stdout)
+    key = ("Deployment", "runai-backend-redoc")
+    with_values = by_key(helm_template_225("-f", str(values)))[key]["spec"]["template"]["spec"]["containers"][0]
+    sized = by_key(output_of(run(stream, load_profile(str(path)))))[key]["spec"]["template"]["spec"]["containers"][0]
+    assert with_values["resources"] == sized["resources"]  # the chart's other resources kept, as by the post-renderer
+    assert with_values["resources"]["limits"] == {"cpu": "500m", "memory": "1Gi"}

@@ -387,11 +387,23 @@ def podgroup(name: str, status: dict[str, Any] | None = None) -> dict[str, Any]:
     return item
 
 
+# What the scheduler's PodGroup controller writes (NVIDIA/KAI-Scheduler): the resources of the pods still
+# pending or running as `requested`, of those bound or running as `allocated`; nothing once all have finished.
+KAI_RUNNING = {"resourcesStatus": {"requested": {"nvidia.com/gpu": "1"}, "allocated": {"nvidia.com/gpu": "1"}}}
+KAI_PENDING = {
+    "resourcesStatus": {"requested": {"cpu": "2", "nvidia.com/gpu": "4"}},
+    "schedulingConditions": [{"type": "Unschedulable", "status": "True", "nodePool": "default"}],
+}
+KAI_FINISHED = {"resourcesStatus": {}}
+
+
 def podgroups(*, running: int = 0, pending: int = 0, finished: int = 0) -> list[dict[str, Any]]:
     """`running` and `pending` PodGroups in each spelling of their state, `finished` ones in each of theirs."""
-    active: list[dict[str, Any] | None] = [{"phase": "Running", "running": 2}, {"running": 1}] * running
-    waiting: list[dict[str, Any] | None] = [{"phase": "Pending", "pending": 4}, {"pending": 1}, None] * pending
+    active: list[dict[str, Any] | None] = [KAI_RUNNING, {"phase": "Running", "running": 2}, {"running": 1}] * running
+    waiting: list[dict[str, Any] | None] = [KAI_PENDING, {"phase": "Pending", "pending": 4}, {"pending": 1}, None]
+    waiting *= pending
     done: list[dict[str, Any] | None] = [
+        KAI_FINISHED,
         {"phase": "Succeeded", "succeeded": 1},
         {"phase": "Failed", "failed": 1},
         {"succeeded": 3},
@@ -451,8 +463,17 @@ def test_from_cluster_counts_running_and_pending_podgroups_for_the_newest_editio
         pytest.param({"pending": 2}, True, id="no phase, pods pending"),
         pytest.param({"succeeded": 4}, False, id="no phase, every pod succeeded"),
         pytest.param({"failed": 1, "succeeded": 1}, False, id="no phase, pods failed"),
+        pytest.param({"phase": "Successful"}, False, id="phase Successful"),
         pytest.param({}, True, id="an empty status: submitted, not yet scheduled"),
         pytest.param(None, True, id="no status yet"),
+        pytest.param(KAI_RUNNING, True, id="resources of running pods"),
+        pytest.param(KAI_PENDING, True, id="resources requested, unschedulable"),
+        pytest.param(KAI_FINISHED, False, id="no pod left requesting resources"),
+        pytest.param({"resourcesStatus": {"requested": {}}}, False, id="an empty request"),
+        pytest.param(
+            {"resourcesStatus": {"allocatedNonPreemptible": {"cpu": "1"}}}, False, id="only a stale allocation"
+        ),
+        pytest.param({"schedulingConditions": KAI_PENDING["schedulingConditions"]}, True, id="only conditions"),
     ],
 )
 def test_only_running_and_pending_podgroups_count(status: dict[str, Any] | None, active: bool) -> None:
@@ -548,4 +569,15 @@ def test_a_podgroup_with_a_bad_pod_count_in_a_file_is_one_line(tmp_path: Path) -
     both["items"].append(podgroup("broken", {"running": "two"}))
     result = invoke(["recommend", "--from-file", write(tmp_path, both)])
     assert_one_error_line(result, 1, 'PodGroup runai-team-a/broken: status.running is "two", not a count of pods')
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("resources", [["cpu"], {"requested": "4 GPUs"}], ids=["a list", "a requested text"])
+def test_a_podgroup_with_unreadable_resources_in_a_file_is_one_line(tmp_path: Path, resources: Any) -> None:
+    both = cluster(cpu=3)
+    both["items"].append(podgroup("broken", {"resourcesStatus": resources}))
+    result = invoke(["recommend", "--from-file", write(tmp_path, both)])
+    assert_one_error_line(
+        result, 1, "PodGroup runai-team-a/broken: status.resourcesStatus is not a mapping of resources"
+    )
     assert result.stdout == ""

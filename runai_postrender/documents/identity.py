@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from runai_postrender.support.record import Frozen
+from runai_postrender.support.versions import parse_version
 
 HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
 RELEASE_LABELS = ("app.kubernetes.io/instance", "release")
@@ -32,30 +33,84 @@ _STREAM_CHARTS = re.compile(
 )
 
 
-# The charts whose own objects name the Run:ai version (`helm.sh/chart: control-plane-2.18.4`); a sub-chart's
-# objects (thanos, grafana) name their own chart's version and say nothing of Run:ai's.
+# The charts whose own objects name the Run:ai version (`helm.sh/chart: control-plane-2.18.4`); a sub-chart's objects
+# (thanos, grafana) name their own chart's version and say nothing of Run:ai's. Helm's convention writes the
+# chart label as `{{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}` and `app.kubernetes.io/version` as
+# `{{ .Chart.AppVersion }}`; Run:ai's charts are not public, so which of the two a release carries is not known:
+# the chart label decides, and `app.kubernetes.io/version` stands in where an object of Run:ai's own chart has
+# no version in its chart label (a label `helm.sh/chart: control-plane`, or none on an object whose template is
+# `control-plane/templates/...`).
 RUNAI_CHARTS = ("control-plane", "runai-cluster")
 CHART_LABEL = "helm.sh/chart"
-_RUNAI_CHART = re.compile(r"^(" + "|".join(map(re.escape, RUNAI_CHARTS)) + r")-(v?\d+\.\d+(?:\.\d+)?(?:[-+]\S*)?)$")
-_STREAM_VERSIONS = re.compile(
+VERSION_LABEL = "app.kubernetes.io/version"
+_RUNAI_CHART = re.compile(
+    r"^(" + "|".join(map(re.escape, RUNAI_CHARTS)) + r")(?:-(v?\d+\.\d+(?:\.\d+)?(?:[-+_]\S*)?))?$"
+)
+# A Run:ai chart label in the stream's bytes, with its version (group 2) or without one (group 2 None).
+_STREAM_LABELS = re.compile(
     rb"""helm\.sh/chart['"]?[ \t]*:[ \t]*['"]?("""
     + rb"|".join(c.encode() for c in RUNAI_CHARTS)
-    + rb""")-v?(\d+\.\d+(?:\.\d+)?)"""
+    + rb""")(?:-v?(\d+\.\d+(?:\.\d+)?)|['"]?[ \t]*(?=[\r\n#,}]|$))""",
+    re.M,
 )
+# The path of a Run:ai chart's own template (not a sub-chart's), in `# Source:` or Helm 4's annotation.
+_STREAM_OWN_TEMPLATES = tuple(f"{chart}/templates/".encode() for chart in RUNAI_CHARTS)
 
 
-def runai_version(metadata: dict[str, Any]) -> str | None:
-    """The Run:ai version an object of Run:ai's own charts names in its `helm.sh/chart` label, or None."""
+def runai_version(metadata: dict[str, Any], head: str = "") -> str | None:
+    """The Run:ai version of an object of Run:ai's own charts (None: not one, or it names none): its
+    `helm.sh/chart` label's version, else its `app.kubernetes.io/version` (see above). `head`: the start of
+    the document's text, for Helm 3's `# Source:` comment."""
+    return runai_versions(metadata, head)[0]
+
+
+def runai_versions(metadata: dict[str, Any], head: str = "") -> tuple[str | None, str | None]:
+    """The Run:ai version of an object of Run:ai's own charts (as `runai_version`), and its
+    `app.kubernetes.io/version` where that names another version than the chart label (None otherwise)."""
     labels = metadata.get("labels")
-    chart = labels.get(CHART_LABEL) if isinstance(labels, dict) else None
+    labels = labels if isinstance(labels, dict) else {}
+    chart = labels.get(CHART_LABEL)
     found = _RUNAI_CHART.match(chart) if isinstance(chart, str) else None
-    return found.group(2) if found else None
+    if chart is not None and found is None:
+        return None, None  # another chart's object: a sub-chart's, or not Run:ai's
+    if found is None and _own_template(metadata, head) is None:
+        return None, None  # no chart label, and no template path of a Run:ai chart
+    app = labels.get(VERSION_LABEL)
+    app = app.strip() if isinstance(app, str) and parse_version(app.strip()) is not None else None
+    labelled = found.group(2) if found else None
+    if labelled is None:
+        return app, None
+    labelled = labelled.replace("_", "+")  # Helm writes a chart version's `+` as `_`
+    return labelled, app if app is not None and parse_version(app) != parse_version(labelled) else None
 
 
-def versions_in(data: bytes | bytearray) -> list[str]:
-    """The Run:ai versions the stream's `helm.sh/chart` labels name, from its bytes, in order."""
-    found = (match.group(2).decode() for match in _STREAM_VERSIONS.finditer(data))
-    return list(dict.fromkeys(found))
+def _own_template(metadata: dict[str, Any], head: str) -> str | None:
+    """The chart of an object rendered from a Run:ai chart's own template, by Helm's path (`control-plane/
+    templates/...`; a sub-chart's `control-plane/charts/thanos/...` is not)."""
+    annotations = metadata.get("annotations")
+    path = annotations.get(HELM4_FILENAME) if isinstance(annotations, dict) else None
+    if not isinstance(path, str):
+        path = _source(head) if head else None
+    parts = path.split("/") if isinstance(path, str) else []
+    return parts[0] if len(parts) > 2 and parts[0] in RUNAI_CHARTS and parts[1] == "templates" else None
+
+
+def stream_versions(data: bytes | bytearray) -> tuple[list[str], bool]:
+    """The Run:ai versions the stream's `helm.sh/chart` labels name, from its bytes, in order (one pass), and
+    whether an object of Run:ai's own charts may take its version from `app.kubernetes.io/version`: the
+    stream has that label, and a Run:ai chart label without a version, or a Run:ai chart's own template
+    and no versioned Run:ai chart label (for what to read; `runai_version` decides per object)."""
+    versions: dict[str, None] = {}
+    unversioned = False
+    for match in _STREAM_LABELS.finditer(data):
+        if match.group(2) is None:
+            unversioned = True
+        else:
+            versions[match.group(2).decode()] = None
+    elsewhere = data.find(VERSION_LABEL.encode()) >= 0 and (
+        unversioned or (not versions and any(data.find(mark) >= 0 for mark in _STREAM_OWN_TEMPLATES))
+    )
+    return list(versions), elsewhere
 
 
 class Origin(Frozen):

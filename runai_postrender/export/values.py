@@ -1,6 +1,7 @@
 """The post-renderer's changes as Helm values, for the teams whose tool takes only values: every change a
-Run:ai chart exposes as a value (Run:ai's documented `--set` keys), and, as comments, what only the
-post-renderer can do. Computed from the same run as the post-renderer, so it never says more than it does."""
+Run:ai chart exposes as a value (Run:ai's documented `--set` keys, for the Run:ai version the release's
+labels name: export/keys.py), and, as comments, what only the post-renderer can do. Computed from the same
+run as the post-renderer, so it never says more than it does."""
 
 from __future__ import annotations
 
@@ -8,57 +9,25 @@ import re
 from fnmatch import fnmatchcase
 from typing import Any
 
+from runai_postrender.documents import identity
 from runai_postrender.export.changes import Added, Changes, ObjectPatch, value_at
+from runai_postrender.export.keys import (
+    AUTOSCALING,
+    AUTOSCALING_DOCUMENTED_BELOW,
+    BUDGETS,
+    KEYS,
+    SERVICE_REPLICAS_FROM,
+    SERVICE_RESOURCES_FROM,
+)
 from runai_postrender.export.patches import dump
 from runai_postrender.report import format_value
 from runai_postrender.support import quantity
 from runai_postrender.support.pointer import join, split
 from runai_postrender.support.record import Frozen, Record
+from runai_postrender.support.versions import Version, parse_version
 
 _CONTAINER = re.compile(r"^/spec/template/spec/containers/(\d+)(/.*)$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-class Key(Frozen):
-    """A chart value that renders a field: in `chart`, objects `kind`/`name` ({release} is the release), the
-    field at `prefix` (in the containers matching `container`, or from the object's root) and below it."""
-
-    __slots__ = ("chart", "kind", "name", "container", "prefix", "key")
-
-    def __init__(self, chart: str, kind: str, name: str, container: str | None, prefix: str, key: str) -> None:
-        self.chart = chart
-        self.kind = kind
-        self.name = name
-        self.container = container
-        self.prefix = prefix
-        self.key = key
-
-
-# Run:ai's documented keys ("Scaling the Run:ai system", the control-plane and cluster configuration pages)
-# and the bundled grafana and thanos charts' own keys.
-KEYS = (
-    Key("control-plane", "Deployment", "{release}-backend", "backend", "/resources", "backend.resources"),
-    Key("control-plane", "Deployment", "{release}-frontend", "frontend", "/resources", "frontend.resources"),
-    Key("control-plane", "Deployment", "{release}-grafana", "grafana", "/resources", "grafana.resources"),
-    Key("control-plane", "Deployment", "{release}-grafana", "grafana-sc-*", "/resources", "grafana.sidecar.resources"),
-    Key("control-plane", "Deployment", "{release}-thanos-query", "query", "/resources", "thanos.query.resources"),
-    Key("control-plane", "StatefulSet", "{release}-thanos-receive", "receive", "/resources",
-        "thanos.receive.resources"),
-    Key("control-plane", "HorizontalPodAutoscaler", "{release}-grafana", None, "/spec/minReplicas",
-        "grafana.autoscaling.minReplicas"),
-    Key("control-plane", "HorizontalPodAutoscaler", "{release}-grafana", None, "/spec/maxReplicas",
-        "grafana.autoscaling.maxReplicas"),
-    Key("runai-cluster", "RunaiConfig", "*", None, "/spec", "clusterConfig"),
-    Key("runai-cluster", "Prometheus", "{release}-prometheus", None, "/spec/retention", "prometheus.retention"),
-)  # fmt: skip
-# A workload whose HPA the chart renders from `<key>.enabled` (and leaves spec.replicas out): `full` charts
-# take the bounds and the CPU target too; the others document `enabled` alone.
-AUTOSCALING = {
-    "{release}-grafana": ("grafana.autoscaling", True),
-    "{release}-backend": ("backend.autoscaling", False),
-    "{release}-frontend": ("frontend.autoscaling", False),
-}
-BUDGETS = {"{release}-backend": "backend.podDisruptionBudget", "{release}-grafana": "grafana.podDisruptionBudget"}
 
 
 class Setting(Frozen):
@@ -76,18 +45,20 @@ class Setting(Frozen):
 
 
 class ReleaseValues(Record):
-    __slots__ = ("release", "chart", "values", "settings", "only_post_renderer")
+    __slots__ = ("release", "chart", "version", "values", "settings", "only_post_renderer")
 
     def __init__(
         self,
         release: str,
         chart: str,
+        version: Version | None = None,
         values: dict[str, Any] | None = None,
         settings: list[Setting] | None = None,
         only_post_renderer: list[str] | None = None,
     ) -> None:
         self.release = release
         self.chart = chart
+        self.version = version  # the Run:ai version its objects' labels name (None: not known)
         self.values = {} if values is None else values
         self.settings = [] if settings is None else settings
         self.only_post_renderer = [] if only_post_renderer is None else only_post_renderer
@@ -103,6 +74,10 @@ def values_of(changes: Changes) -> tuple[list[ReleaseValues], list[str]]:
         return releases.setdefault(key, ReleaseValues(*key))
 
     added = {(a.obj.get("kind"), (a.obj.get("metadata") or {}).get("name")): a for a in changes.added}
+    for patch in changes.patches:  # each release's version first: which keys its chart documents
+        text = identity.runai_version(patch.before.get("metadata") or {})
+        into = of(patch.release, patch.chart)
+        into.version = into.version or (parse_version(text) if text else None)
     for patch in changes.patches:
         into = of(patch.release, patch.chart)
         for entry in patch.entries:
@@ -147,44 +122,15 @@ def _keep_stronger(into: ReleaseValues, key: str, first: Any, second: Any, probl
     """One chart value renders several fields that the post-renderer sets apart: keep the larger quantity,
     leaf by leaf, so that no field gets less than the post-renderer gives it; if they cannot be compared,
     keep the first. Either way stderr says so."""
-    stronger = _larger(first, second)
+    stronger = quantity.larger(first, second)
     said = f"release {into.release}: {key} is one value for several fields, which the post-renderer sets to "
     said += f"{format_value(first)} and {format_value(second)}: "
     if stronger is None:
         problems.append(said + "kept the first (they cannot be compared)")
         return first
-    if not _equal(stronger, first) or not _equal(stronger, second):
+    if not quantity.same_leaves(stronger, first) or not quantity.same_leaves(stronger, second):
         problems.append(said + f"kept the larger, {format_value(stronger)}, for all of them")
     return stronger
-
-
-def _larger(a: Any, b: Any) -> Any:
-    """The larger of two quantities, or of two mappings leaf by leaf (a missing leaf is the smaller); None
-    where two leaves are not both quantities and differ."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if isinstance(a, dict) and isinstance(b, dict):
-        merged = {}
-        for name in [*a, *(n for n in b if n not in a)]:
-            leaf = _larger(a.get(name), b.get(name))
-            if leaf is None:
-                return None
-            merged[name] = leaf
-        return merged
-    if quantity.same(a, b):
-        return a
-    qa, qb = quantity.parse(a), quantity.parse(b)
-    if qa is None or qb is None:
-        return None
-    return a if qa >= qb else b
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_equal(a[name], b[name]) for name in a)
-    return quantity.same(a, b)
 
 
 def _shared(patch: ObjectPatch, pattern: str, rest: str) -> list[Any]:
@@ -208,9 +154,10 @@ def _map_entry(
 ) -> bool:
     target = patch.target
     if target.kind == "Deployment" and pointer == "/spec/replicas" and new is None:
-        for pattern in AUTOSCALING:
+        for pattern, (_, full) in AUTOSCALING.items():
             if _matches(pattern, target.name, into.release) and ("HorizontalPodAutoscaler", target.name) in added:
-                return True  # the chart leaves replicas out when its autoscaling is on: _map_added says so
+                # the chart leaves replicas out when its autoscaling is on: _map_added says so
+                return full or _autoscaling_documented(into)
         return False
     container, rest = None, pointer
     if found := _CONTAINER.match(pointer):
@@ -233,7 +180,45 @@ def _map_entry(
             _put(into, ".".join([key.key, *tail]), value, problems)
             into.settings.append(Setting(key.key, new, target.kind, target.name, pointer, new))
             return True
+    return _map_service(into, patch, pointer, new, container, rest, problems)
+
+
+def _map_service(
+    into: ReleaseValues,
+    patch: ObjectPatch,
+    pointer: str,
+    new: Any,
+    container: str | None,
+    rest: str,
+    problems: list[str],
+) -> bool:
+    """A change of one of the control-plane chart's own Deployments, as `<service>.replicaCount` or
+    `<service>.resources` where the pages of the release's version document them (export/keys.py)."""
+    target, prefix = patch.target, f"{into.release}-"
+    own = identity.runai_version(patch.before.get("metadata") or {}) is not None  # not a sub-chart's object
+    if into.chart != "control-plane" or target.kind != "Deployment" or not own or into.version is None:
+        return False
+    if not target.name.startswith(prefix) or new is None:
+        return False
+    service = target.name[len(prefix) :]
+    if pointer == "/spec/replicas" and into.version >= SERVICE_REPLICAS_FROM:
+        _put(into, f"{service}.replicaCount", new, problems)
+        into.settings.append(Setting(f"{service}.replicaCount", new, target.kind, target.name, pointer, new))
+        return True
+    containers = value_at(patch.before, ["spec", "template", "spec", "containers"])
+    one = isinstance(containers, list) and len(containers) == 1  # `<component>` resources: the pod's one container
+    resources = rest == "/resources" or rest.startswith("/resources/")
+    if container is not None and one and resources and into.version >= SERVICE_RESOURCES_FROM:
+        key = ".".join([f"{service}.resources", *split(rest[len("/resources") :])])
+        _put(into, key, new, problems)
+        into.settings.append(Setting(f"{service}.resources", new, target.kind, target.name, pointer, new))
+        return True
     return False
+
+
+def _autoscaling_documented(into: ReleaseValues) -> bool:
+    """Whether `backend.autoscaling` / `frontend.autoscaling` are documented for the release's version."""
+    return into.version is not None and into.version < AUTOSCALING_DOCUMENTED_BELOW
 
 
 def _map_added(into: ReleaseValues, new: Added) -> bool:
@@ -242,6 +227,8 @@ def _map_added(into: ReleaseValues, new: Added) -> bool:
     if kind == "HorizontalPodAutoscaler":
         for pattern, (key, full) in AUTOSCALING.items():
             if into.chart == "control-plane" and _matches(pattern, name, into.release):
+                if not full and not _autoscaling_documented(into):
+                    return False  # no documented key for this version: a comment
                 _put(into, f"{key}.enabled", True, [])
                 if not full:
                     into.only_post_renderer.append(

@@ -154,10 +154,12 @@ def _load_chain(
             raise _InChain([link], exc) from exc
         chain += parent_chain
     merged = {key: value for key, value in parent.items() if key not in _OWN_KEYS}
-    merged.update({key: value for key, value in data.items() if key not in ("values", "rules", "extends", "editions")})
+    merged.update({k: v for k, v in data.items() if k not in ("values", "rules", "extends", "editions", "sources")})
     merged["values"] = _merge_values(parent.get("values") or {}, data.get("values") or {})
     merged["rules"] = _merge_rules(parent.get("rules") or [], rules)
-    merged["editions"], merged["effective"] = editions.merge(parent, data, _merge_values)
+    merged["editions"], merged["effective"], merged["sources"] = editions.merge(
+        parent, data, _merge_values, source.label
+    )
     inherited = parent.get("values") or {}
     for values in (parent.get("effective") or {}).values():  # what the parent's editions set counts as its own
         inherited = _merge_values(inherited, values)
@@ -211,6 +213,8 @@ def load_profile(
         rules = tuple(checks.build_rule(raw, ref) for raw in resolved)
     head: dict[str, Any] = {key: data[key] for key in _OWN_KEYS if key in data}
     written = {**head, "values": data.get("values") or {}}
+    if sources := editions.written_sources(data["sources"], list(flatten_values(written["values"])), overrides):
+        written["sources"] = sources
     if built:
         written["editions"] = editions.written(data["editions"], built)
     return Profile(

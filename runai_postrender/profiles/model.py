@@ -110,7 +110,7 @@ class Edition(Frozen):
     """One edition of Run:ai's sizing guidance: the Run:ai versions it is for, where it is published, and the
     profile's values and rules for those versions (every `${value}` substituted)."""
 
-    __slots__ = ("name", "versions", "guide", "source", "values", "rules", "recommended_from", "own_values")
+    __slots__ = ("name", "versions", "guide", "source", "values", "rules", "recommended_from", "own_values", "sources")
 
     def __init__(
         self,
@@ -122,6 +122,7 @@ class Edition(Frozen):
         rules: tuple[Rule, ...],
         recommended_from: Mapping[str, int] | None = None,
         own_values: Mapping[str, Any] | None = None,
+        sources: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.versions = versions
@@ -131,6 +132,7 @@ class Edition(Frozen):
         self.rules = rules
         self.recommended_from = {} if recommended_from is None else recommended_from
         self.own_values = {} if own_values is None else own_values  # the values the edition's block sets
+        self.sources = {} if sources is None else sources  # value name -> where its number comes from
 
 
 class Profile(Frozen):

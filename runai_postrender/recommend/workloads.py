@@ -6,6 +6,16 @@ Scheduler (running / pending)". The scheduler's unit of work is the PodGroup: Ru
 for every workload it schedules (Run:ai's own training, workspace, inference and distributed workloads, and
 Jobs, Kubeflow or Ray workloads submitted to it), in every Run:ai version, while the `workloads.run.ai`
 kinds exist only for Run:ai's own workloads and only in newer versions.
+
+What the PodGroup's status says, as the scheduler's open source (NVIDIA/KAI-Scheduler, read at commit
+72de64fc) defines and fills it: the CRD `deployments/kai-scheduler/crds/scheduling.run.ai_podgroups.yaml`
+serves `scheduling.run.ai/v2alpha2` only (`v2` of the group is the Queue's); `pkg/apis/scheduling/v2alpha2/
+podgroup_types.go` declares `status.phase` (a PodGroupPhase with no constants) and pod counts `running`,
+`pending`, `succeeded`, `failed`, but nothing in the scheduler sets them. What it sets is
+`status.resourcesStatus`: `pkg/podgroupcontroller/controllers/metadata/pod.go` sums `requested` over the
+group's pods that are Pending or Running (and `allocated` over those bound or running), so an empty
+`requested` means no pod is left running or pending. A phase or pod counts, where some version sets them,
+still decide first.
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from runai_postrender.recommend.nodes import read_node_list, run_kubectl
 from runai_postrender.support.errors import InputError
 from runai_postrender.support.record import Frozen
 
-GROUP = "scheduling.run.ai"  # PodGroup's API group: apiVersion scheduling.run.ai/v2, v2alpha2, ...
+GROUP = "scheduling.run.ai"  # PodGroup's API group: apiVersion scheduling.run.ai/v2alpha2 (any version is read)
 RESOURCE = f"podgroups.{GROUP}"
 KUBECTL_ARGS = ("get", RESOURCE, "-A", "-o", "json")
 BOTH = f"kubectl get nodes,{RESOURCE} -A -o json"  # one file with the nodes and the workloads
@@ -55,12 +65,13 @@ def split_list(data: Any) -> tuple[Any, list[Any] | None]:
 
 
 def count_workloads(podgroups: list[Any], source: str) -> WorkloadCounts:
-    """How many PodGroups are running or pending, by their status.
+    """How many PodGroups are running or pending, by their status (see the module's docstring).
 
-    `status.phase`, where the scheduler sets it, decides (Pending, Running; any other phase is finished or
-    not a workload the scheduler handles). Without a phase, the pod counts decide: a PodGroup with a running
-    or pending pod counts, one whose pods have all succeeded or failed does not, and one with no status yet
-    (just submitted, not yet seen by the scheduler) is pending."""
+    In this order: `status.phase` where set (Pending, Running; any other phase, such as Succeeded, Failed or
+    Successful, is finished); else the pod counts where set (a running or pending pod counts, pods that all
+    succeeded or failed do not); else `status.resourcesStatus` where the PodGroup controller wrote it (a
+    non-empty `requested`: a pod is pending or running); else the PodGroup is not yet seen by the controller
+    (no status, or only the scheduler's conditions): just submitted, so pending."""
     active = 0
     for index, item in enumerate(podgroups, 1):
         status = item.get("status")
@@ -80,7 +91,15 @@ def _is_active(status: dict[Any, Any], name: str, source: str) -> bool:
     pods = {key: _pod_count(status.get(key), key, name, source) for key in keys}
     if pods["running"] or pods["pending"]:
         return True
-    return not (pods["succeeded"] or pods["failed"])
+    if pods["succeeded"] or pods["failed"]:
+        return False
+    resources = status.get("resourcesStatus")
+    if resources is None:
+        return True  # the PodGroup controller has not seen it yet: just submitted
+    requested = resources.get("requested") if isinstance(resources, dict) else None
+    if not isinstance(resources, dict) or not isinstance(requested, dict | None):
+        raise InputError(f"{source}: PodGroup {name}: status.resourcesStatus is not a mapping of resources")
+    return bool(requested)
 
 
 def _pod_count(value: Any, key: str, name: str, source: str) -> int:

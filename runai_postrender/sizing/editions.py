@@ -1,10 +1,11 @@
 """Which edition of Run:ai's sizing guidance each Run:ai object gets, and the profile's rules applied per edition.
 
 The version comes from the stream: Run:ai's own charts label their objects `helm.sh/chart:
-control-plane-2.18.4` (`runai-cluster-...`), and every object of a release (its sub-charts' too) gets the
-version of that release. `--runai-version` overrides what the stream says; an object whose version nothing
-names gets the newest edition, and the report says so. Two releases of different versions in one stream
-each get their own edition.
+control-plane-2.18.4` (`runai-cluster-...`), else `app.kubernetes.io/version` names it (identity.runai_version),
+and every object of a release (its sub-charts' too) gets the version of that release. Where an object's two
+labels name different versions the chart label's applies and the report says so. `--runai-version`
+overrides what the stream says; an object whose version nothing names gets the newest edition, and the
+report says so. Two releases of different versions in one stream each get their own edition.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from runai_postrender.sizing.outcome import Outcome
 from runai_postrender.support.versions import Version, parse_version
 
 
-def needed(profile: Profile, in_stream: list[str]) -> tuple[Edition, ...]:
-    """The editions a stream may need, judged from the versions its bytes name (identity.versions_in: what
-    the prefilter looks for)."""
+def needed(profile: Profile, in_stream: list[str], elsewhere: bool = False) -> tuple[Edition, ...]:
+    """The editions a stream may need, judged from the versions its bytes name (identity.stream_versions: what
+    the prefilter looks for); all of them where a Run:ai object may name its version only in
+    `app.kubernetes.io/version` (`elsewhere`, identity.stream_versions), which only reading it tells."""
     if not profile.editions:
         return ()
     if profile.runai_version is not None:
         return (_edition(profile, profile.runai_version),)
+    if elsewhere:
+        return profile.editions
     found = [_edition(profile, text) for text in in_stream]
     if len(found) != 1:
         found.append(profile.editions[-1])  # objects of a release whose version no object names
@@ -34,7 +38,10 @@ def narrowed(profile: Profile, editions: tuple[Edition, ...]) -> Profile:
     """The profile with the rules of these editions only (for the prefilter: what to read)."""
     if not editions:
         return profile
-    return profile.replaced(rules=tuple(rule for edition in editions for rule in edition.rules))
+    # A rule of several editions, with the same match in each, once: the prefilter asks every rule of every
+    # document whether it may match.
+    rules = {(rule.name, repr(rule.match)): rule for edition in editions for rule in edition.rules}
+    return profile.replaced(rules=tuple(rules.values()))
 
 
 def apply(profile: Profile, documents: list[Document], identified: bool, in_stream: list[str]) -> Outcome:
@@ -43,10 +50,15 @@ def apply(profile: Profile, documents: list[Document], identified: bool, in_stre
         return rules.apply_rules(profile, documents, identified)
     resources = [resource for doc in documents for resource in selection.resources_of(doc)]
     releases: dict[str | None, str] = {}
+    disagreeing: dict[str | None, tuple[str, str]] = {}
     for resource in resources:
-        version = identity.runai_version(resource.metadata)
+        version, other = identity.runai_versions(resource.metadata, resource.document.head)
         if version is not None:
-            releases.setdefault(identity.origin(resource.metadata, resource.document.head).release, version)
+            release = identity.origin(resource.metadata, resource.document.head).release
+            releases.setdefault(release, version)
+            if other is not None:
+                disagreeing.setdefault(release, (version, other))
+    in_stream = list(dict.fromkeys([*in_stream, *releases.values()]))  # with app.kubernetes.io/version's
     alone = in_stream[0] if len(in_stream) == 1 else None
 
     def version_of(resource: selection.Resource) -> str | None:
@@ -73,6 +85,11 @@ def apply(profile: Profile, documents: list[Document], identified: bool, in_stre
     everywhere = {name for name, count in unmatched.items() if count == sum(name in _names(e) for e in used)}
     outcome.unmatched = [name for name in unmatched if name in everywhere]
     _describe(profile, outcome, in_stream, used, not releases and alone is None)
+    for release, (version, other) in disagreeing.items():
+        outcome.notes.append(
+            f"release {release or '(unnamed)'}: helm.sh/chart names Run:ai {version}, app.kubernetes.io/version "
+            f"{other}; the chart label's version applies"
+        )
     return outcome
 
 

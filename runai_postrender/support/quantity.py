@@ -76,3 +76,33 @@ def same(a: Any, b: Any) -> bool:
         return False
     qa, qb = parse(a), parse(b)
     return qa is not None and qa == qb
+
+
+def larger(a: Any, b: Any) -> Any:
+    """The larger of two quantities, or of two mappings leaf by leaf (a missing leaf is the smaller); None
+    where two leaves are not both quantities and differ."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, dict) and isinstance(b, dict):
+        merged = {}
+        for name in [*a, *(n for n in b if n not in a)]:
+            leaf = larger(a.get(name), b.get(name))
+            if leaf is None:
+                return None
+            merged[name] = leaf
+        return merged
+    if same(a, b):
+        return a
+    qa, qb = parse(a), parse(b)
+    if qa is None or qb is None:
+        return None
+    return a if qa >= qb else b
+
+
+def same_leaves(a: Any, b: Any) -> bool:
+    """Whether two quantities, or two mappings leaf by leaf, are the same."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_leaves(a[name], b[name]) for name in a)
+    return same(a, b)

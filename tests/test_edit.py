@@ -285,6 +285,14 @@ ALIASES = {
     "the alias's place changes": ("a: &x {p: 1}\nb: *x\n", ["b", "p"], "a: &x {p: 1}\nb:\n  p: 2\n"),
     "a list item's anchor": ("l:\n- &x\n  p: 1\n- *x\n", ["l", 0, "p"], "l:\n- &x\n  p: 2\n- p: 1\n"),
     "a scalar alias": ("a: &v 1\nb: *v\nc: *v\n", ["b"], "a: &v 1\nb: 2\nc: *v\n"),
+    # inside a flow collection (which may span lines: libyaml's events say), written out as flow
+    "in a flow mapping": ("a: &x {p: 1}\nb: {k: *x}\n", ["a", "p"], "a: &x {p: 2}\nb: {k: {p: 1}}\n"),
+    "in a flow mapping over lines": (
+        "a: &x {p: 1}\nb: {\n  k: *x\n}\n",
+        ["a", "p"],
+        "a: &x {p: 2}\nb: {\n  k: {p: 1}\n}\n",
+    ),
+    "in a flow list": ("a: &x {p: 1}\nb: [*x, 1]\n", ["a", "p"], "a: &x {p: 2}\nb: [{p: 1}, 1]\n"),
 }
 
 

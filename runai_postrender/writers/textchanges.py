@@ -46,7 +46,9 @@ class Changes(Positions):
         anchor's is written as itself)."""
         self.written_out.add(id(alias))
         newline, key, start = self.style.newline, alias.key, alias.start_mark.index
-        if key is None:  # `- *name`: the item's lines
+        if start in self.flow_aliases():  # `[*name]`, `{key: *name}`: flow where it stands
+            self.edits.append(Edit(start, alias.end_mark.index, emit.flow(value)))
+        elif key is None:  # `- *name`: the item's lines
             line = self.item_start(cast(yaml.Node, alias))  # (a Stub has the positions these read)
             column = len(self.text[line:start].split("-")[0])
             lines = emit.block_items([value], column, self.style)

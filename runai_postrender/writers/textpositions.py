@@ -48,6 +48,7 @@ class Positions:
         self.breaks = ["\n", *(mark for mark in "\x85\u2028\u2029" if mark in text)]
         if "\r" in text and _LONE_CR.search(text):
             self.breaks.append("\r")
+        self.aliases_in_flow: frozenset[int] | None = None  # where the aliases inside flow collections start
 
     def own(self, node: yaml.Node) -> yaml.Node:
         """The node, if a text edit may use its position: an aliased node's position is its anchor's."""
@@ -59,6 +60,23 @@ class Positions:
         """Refuse to replace a node written with an anchor or a tag: the edit would drop it."""
         if self.text[node.start_mark.index : node.start_mark.index + 1] in ("&", "!"):
             raise Shared("a node with an anchor or a tag")
+
+    def flow_aliases(self) -> frozenset[int]:
+        """Where the aliases that stand inside a flow collection start: what the text around one cannot
+        tell (a flow collection may span lines: `{` then `  key: *name`), libyaml's events do. Read once,
+        for the first alias written out."""
+        if self.aliases_in_flow is None:
+            found: set[int] = set()
+            depth = 0  # (inside a flow collection, every collection is flow)
+            for event in yaml.parse(self.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1 if depth or event.flow_style else 0
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1 if depth else 0
+                elif isinstance(event, yaml.AliasEvent) and depth and event.start_mark is not None:
+                    found.add(event.start_mark.index)
+            self.aliases_in_flow = frozenset(found)
+        return self.aliases_in_flow
 
     # ---- positions
     def line_start(self, index: int) -> int:

@@ -56,12 +56,27 @@ class Changes(Positions):
         elif alias.start_mark.line != key.start_mark.line:
             raise Shared("an alias below its key")
         elif isinstance(value, dict | list) and value:  # `key: *name`: a block below the key
-            indent = self.child_indent(key) if isinstance(value, dict) else key.start_mark.column + self.style.offset
-            lines = self.block_lines(value, indent)
+            lines = self.block_lines(value, self.child_indent(key, cast(yaml.Node, alias), value))
             self.edits.append(Edit(self.back_over_blanks(start), alias.end_mark.index, newline.join(["", *lines])))
         else:
             text = emit.flow(value) if isinstance(value, dict | list) else emit.scalar(value)
             self.edits.append(Edit(start, alias.end_mark.index, text))
+
+    def write_missing(self, key: yaml.Node, value: Any) -> None:
+        """A value where its key had none written (`? key` without a `:` line, `{key}` in flow): `: value`
+        after the key in flow; else a `:` line of its own below the key, at its `?`'s column, a block
+        continuing it (`: - a`)."""
+        end = self.own(key).end_mark.index
+        text = emit.flow(value)
+        if self.in_flow:
+            self.edits.append(Edit(end, end, ": " + text))
+            return
+        question = self.indicator_before(key.start_mark.index, "?")
+        column = question - self.line_start(question)
+        if isinstance(value, dict | list) and value:
+            text = self.style.newline.join(self.block_lines(value, column + 2))[column + 2 :]
+        at = self.line_after(end)
+        self.edits.append(Edit(at, at, " " * column + ": " + text + self.style.newline))
 
     def replace_scalar(self, node: yaml.ScalarNode, value: Any) -> None:
         """The scalar's own text replaced: in its quotes; a block scalar (`|`, `>`: it ends at the start of
@@ -75,22 +90,20 @@ class Changes(Positions):
         quote = node.style if node.style in ("'", '"') else None
         self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.scalar(value, quote)))
 
-    def remove_entry(self, mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> None:
+    def remove_entry(self, mapping: yaml.MappingNode, index: int) -> None:
+        """The mapping's `index`th entry removed with its lines (from its `?`, for an explicit key)."""
+        key, value = mapping.value[index]
         if mapping.flow_style:
             self.remove_flow_entry(mapping, key, value)
             return
-        if self.explicit(self.own(key)):
-            raise Unsupported("removing a key written after `?`")
-        if not self.alone_on_line(self.own(key).start_mark.index):
-            # `- replicas: 1` (after its item's dash): the key's text up to the next key's goes
-            keys = [entry[0] for entry in mapping.value]
-            at = next(index for index, entry in enumerate(keys) if entry is key)
-            if at + 1 == len(keys):
+        start = self.entry_start(mapping, index)
+        if not self.alone_on_line(start):
+            # `- replicas: 1` (after its item's dash): the entry's text up to the next entry's goes
+            if index + 1 == len(mapping.value):
                 raise Unsupported("removing the last key of a mapping that shares its first line")
-            self.edits.append(Edit(key.start_mark.index, self.own(keys[at + 1]).start_mark.index, ""))
+            self.edits.append(Edit(start, self.entry_start(mapping, index + 1), ""))
             return
-        start = self.line_start(key.start_mark.index)
-        self.edits.append(Edit(start, self.after(value), ""))
+        self.edits.append(Edit(self.line_start(start), self.line_after(self.entry_end(key, value)), ""))
 
     def remove_flow_entry(self, mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> None:
         """`{a: 1, b: 2}` loses `a: 1, ` (up to the next key) or `, b: 2` (from the value before it)."""
@@ -124,8 +137,7 @@ class Changes(Positions):
                 return
             # `resources: {}` becomes a block; so does `resources:` with `{}` alone on the next line (what
             # Helm's `toYaml ... | nindent` renders), which must not leave that line behind empty
-            indent = self.child_indent(key)
-            lines = emit.block_entries(added, indent, self.style)
+            lines = emit.block_entries(added, self.child_indent(key, mapping, added), self.style)
             self.unmarked(mapping)
             start = self.back_over_blanks(mapping.start_mark.index)
             if self.text[self.line_start(start) : start] == "" and start > 0:
@@ -134,22 +146,24 @@ class Changes(Positions):
             return
         if not mapping.value:
             raise Unsupported("an empty block mapping")
-        first = self.own(mapping.value[0][0])
-        indent = first.start_mark.column
-        if mapping.start_mark.index != first.start_mark.index:
-            # the mapping starts before its first key: at an anchor or a tag (the round trip's), or at a `?`,
-            # whose column, not the key's, is the mapping's (a key after it alone on its line is lower still)
-            self.unmarked(mapping)
-            raise Unsupported("keys at uneven columns (the first key written after `?`)")
+        first = self.entry_start(mapping, 0)
+        if mapping.start_mark.index != self.own(mapping.value[0][0]).start_mark.index:
+            self.unmarked(mapping)  # the mapping starts before its first key: at a `?`, or an anchor or a tag
+        # the mapping's column is its first entry's (a `?` before its key: `? name`)
+        indent = first - self.line_start(first)
         at = self.after(mapping)
         prefix = "" if at == 0 or ends_line(self.text, at) else newline
         lines = emit.block_entries(added, indent, self.style)
         self.edits.append(Edit(at, at, prefix + "".join(line + newline for line in lines)))
 
-    def child_indent(self, key: yaml.Node | None) -> int:
-        if key is None or not self.alone_on_line(self.own(key).start_mark.index):
+    def child_indent(self, key: yaml.Node | None, node: yaml.Node, value: Any) -> int:
+        """The column of the block `value` below `key`, where `node` stands: its entry's column (the key's,
+        or that of the `:` on a line of its own after an explicit key) and the document's indentation."""
+        if key is None:
             raise Unsupported("a value that does not follow a key on its own line")
-        return int(key.start_mark.column) + self.style.mapping
+        colon = self.indicator(self.own(key).end_mark.index, node.start_mark.index, ":")
+        at = colon if colon is not None and self.alone_on_line(colon) else key.start_mark.index
+        return at - self.line_start(at) + (self.style.mapping if isinstance(value, dict) else self.style.offset)
 
     def replace_value(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:
         """Rewrite a node whose shape changed (or a list that grew or shrank) in the document's style."""
@@ -173,10 +187,7 @@ class Changes(Positions):
         if isinstance(node, yaml.ScalarNode) or flow_style:
             # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line; a value
             # on a line below its key (`key:` then `  null`) leaves no line behind (comments between stay)
-            indent = self.child_indent(key)
-            if isinstance(value, list):
-                indent = int(cast(yaml.Node, key).start_mark.column) + self.style.offset
-            lines = self.block_lines(value, indent)
+            lines = self.block_lines(value, self.child_indent(key, node, value))
             start = self.back_over_blanks(node.start_mark.index)
             if node.start_mark.line != cast(yaml.Node, key).start_mark.line:
                 start = self.before_line_break(start)
@@ -189,9 +200,7 @@ class Changes(Positions):
         column = int(node.start_mark.column)
         if isinstance(node, yaml.MappingNode) != isinstance(value, dict):
             # a mapping becoming a list or a list a mapping: at the column its key gives the new kind
-            column = self.child_indent(key)
-            if isinstance(value, list):
-                column = int(cast(yaml.Node, key).start_mark.column) + self.style.offset
+            column = self.child_indent(key, node, value)
         start = self.line_start(node.start_mark.index)
         end = self.after(node)
         lines = self.block_lines(value, column)
@@ -199,14 +208,12 @@ class Changes(Positions):
 
     def collapse(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:
         """A block collection below its key becoming a scalar or an empty collection (`spec:` with its
-        only key removed is `spec: {}`, not null): its lines go, the value follows the key's colon."""
-        if key is None or not self.alone_on_line(self.own(key).start_mark.index):
+        only key removed is `spec: {}`, not null): its lines go, the value follows the key's `:` (after
+        the key, or on a line of its own after an explicit key's: `? key` then `:`)."""
+        if key is None or not self.alone_on_line(node.start_mark.index):
             raise Unsupported("a block collection that is no mapping's value becoming a scalar")
-        colon = key.end_mark.index
-        while self.text[colon : colon + 1] in (" ", "\t"):
-            colon += 1
-        if self.text[colon : colon + 1] != ":" or node.start_mark.line == key.start_mark.line:
-            raise Unsupported("a block collection that does not start below its key")
+        colon = self.indicator(self.own(key).end_mark.index, node.start_mark.index, ":")
+        assert colon is not None  # (a block collection is a key's value after its `:`)
         text = emit.flow(value) if isinstance(value, dict | list) else emit.scalar(value)
         self.edits.append(Edit(colon + 1, colon + 1, " " + text))
         self.edits.append(Edit(self.line_start(node.start_mark.index), self.after(node), ""))

@@ -87,14 +87,15 @@ class _Editor(Changes, Diff[_At]):
 
     def replace(self, at: _At, new: Any) -> None:
         node, key, self.in_flow = at
-        if isinstance(node, yaml.ScalarNode) and not isinstance(new, dict | list):
+        if key is not None and self.missing(node):
+            self.write_missing(key, new)
+        elif isinstance(node, yaml.ScalarNode) and not isinstance(new, dict | list):
             self.replace_scalar(node, new)
         else:
             self.replace_value(node, new, key)
 
     def remove_key(self, at: _At, index: int, name: Any) -> None:
-        key, value = at[0].value[index]
-        self.remove_entry(cast(yaml.MappingNode, at[0]), key, value)
+        self.remove_entry(cast(yaml.MappingNode, at[0]), index)
 
     def add_keys(self, at: _At, added: dict[Any, Any]) -> None:
         node, key, self.in_flow = at

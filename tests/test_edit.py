@@ -293,6 +293,9 @@ ALIASES = {
         "a: &x {p: 2}\nb: {\n  k: {p: 1}\n}\n",
     ),
     "in a flow list": ("a: &x {p: 1}\nb: [*x, 1]\n", ["a", "p"], "a: &x {p: 2}\nb: [{p: 1}, 1]\n"),
+    # where it does not start its line, written where it stands
+    "an item after a dash": ("a: &x {p: 1}\nl:\n- - *x\n  - 1\n", ["a", "p"], "a: &x {p: 2}\nl:\n- - p: 1\n  - 1\n"),
+    "after a key after a dash": ("a: &x {p: 1}\nl:\n- k: *x\n", ["a", "p"], "a: &x {p: 2}\nl:\n- k:\n    p: 1\n"),
 }
 
 

@@ -1,8 +1,9 @@
 """Rare layouts are written as minimal text edits, as any other: a key written after `?` (an explicit key,
-its value after `:` on a line of its own, or no value at all). Each case is the smallest input with the
-layout and a change the rules make (keys added, removed, a value replaced by a collection); the whole text
-written is pinned, the writer is the text editor, and the text reads back as the new data, as Helm's own
-reader reads it.
+its value after `:` on a line of its own, or no value at all), a node that does not start its line (after
+`- `, `? ` or `: `: `- - a`, `- name: q`, or a document after `--- `). Each case is the smallest input
+with the layout and a change the rules make (keys added, removed, a value replaced by a collection); the
+whole text written is pinned, the writer is the text editor, and the text reads back as the new data, as
+Helm's own reader reads it.
 
 A few layouts the text editor does not write yet (`ROUND_TRIP`): each goes to the round trip by name, so
 that the report says why (`round trip (<layout>)`), and the round trip's text reads back as the new data."""
@@ -252,6 +253,203 @@ LAYOUTS: dict[str, tuple[str, Change, str]] = {
         : []
         """,
     ),
+    # ---- a node that does not start its line
+    "a list item's mapping emptied": (
+        """\
+        items:
+          - replicas: 1  # one
+          - name: query
+        """,
+        drop("items", 0, "replicas"),
+        """\
+        items:
+          - {}  # one
+          - name: query
+        """,
+    ),
+    "a list item's empty mapping gaining keys": (
+        """\
+        items:
+          - {}
+        """,
+        add("items", 0, replicas=1, resources=LIMITS),
+        """\
+        items:
+          - replicas: 1
+            resources:
+              limits:
+                cpu: 1
+        """,
+    ),
+    "a block collection that starts after other text": (
+        """\
+        items:
+          - name: query
+            image: thanos
+        """,
+        put("items", 0, value=["query", "thanos"]),
+        """\
+        items:
+          - - query
+            - thanos
+        """,
+    ),
+    "a list item that does not start its line": (
+        """\
+        items:
+          - - query
+            - thanos
+        """,
+        drop("items", 0, 0),
+        """\
+        items:
+          - - thanos
+        """,
+    ),
+    "the first two items of a list that shares its first line removed": (
+        """\
+        items:
+          - - query
+            - thanos
+            - store
+        """,
+        both(drop("items", 0, 0), drop("items", 0, 0)),
+        """\
+        items:
+          - - store
+        """,
+    ),
+    "an item inserted before a list item that does not start its line": (
+        """\
+        items:
+          - - query
+        """,
+        insert("items", 0, 0, value={"name": "thanos", "image": "quay.io/thanos"}),
+        """\
+        items:
+          - - name: thanos
+              image: quay.io/thanos
+            - query
+        """,
+    ),
+    "a list item's list emptied": (
+        """\
+        items:
+          - - query
+            - thanos
+          - store
+        """,
+        put("items", 0, value=[]),
+        """\
+        items:
+          - []
+          - store
+        """,
+    ),
+    "a list item's scalar becoming a mapping": (
+        """\
+        items:
+          - query  # the query
+        """,
+        put("items", 0, value={"name": "query", "resources": LIMITS}),
+        """\
+        items:
+          - name: query
+            resources:
+              limits:
+                cpu: 1  # the query
+        """,
+    ),
+    "a list item's flow list growing": (
+        """\
+        items:
+          - [query, thanos]
+        """,
+        insert("items", 0, 2, value="store"),
+        """\
+        items:
+          - - query
+            - thanos
+            - store
+        """,
+    ),
+    "a list item below its dash emptied": (
+        """\
+        items:
+          -  # the query
+            replicas: 1
+        """,
+        drop("items", 0, "replicas"),
+        """\
+        items:
+          -  # the query
+            {}
+        """,
+    ),
+    "a list item below its dash removed": (
+        """\
+        items:
+          -
+            replicas: 1
+          - name: query
+        """,
+        drop("items", 0),
+        """\
+        items:
+          - name: query
+        """,
+    ),
+    "a key that shares its line with a dash, its empty mapping gaining keys": (
+        """\
+        containers:
+          - resources: {}
+            name: query
+        """,
+        add("containers", 0, "resources", limits={"cpu": 1}),
+        """\
+        containers:
+          - resources:
+              limits:
+                cpu: 1
+            name: query
+        """,
+    ),
+    "a key that shares its line with a dash, its mapping emptied": (
+        """\
+        containers:
+          - resources:  # sized
+              limits: {cpu: 1}
+        """,
+        drop("containers", 0, "resources", "limits"),
+        """\
+        containers:
+          - resources: {}  # sized
+        """,
+    ),
+    "a mapping after the `:` of a key written after `?` emptied": (
+        """\
+        ? resources
+        : limits: {cpu: 1}
+          requests: {cpu: 1}
+        """,
+        put("resources", value={}),
+        """\
+        ? resources
+        : {}
+        """,
+    ),
+    # a block collection cannot start on the `---` line
+    "a document after `---` becoming a block": (
+        """\
+        --- [query]  # the containers
+        """,
+        put(value=["query", "thanos"]),
+        """\
+        ---
+        - query
+        - thanos  # the containers
+        """,
+    ),
 }
 
 
@@ -301,22 +499,6 @@ ROUND_TRIP: dict[str, tuple[str, Change]] = {
           - replicas: 1
         """,
         put("items", 0, value={"resources": LIMITS}),
-    ),
-    "a block collection that starts after other text": (
-        """\
-        items:
-          - name: query
-            image: thanos
-        """,
-        put("items", 0, value=["query", "thanos"]),
-    ),
-    "a list item that does not start its line": (
-        """\
-        items:
-          - - query
-            - thanos
-        """,
-        drop("items", 0, 0),
     ),
     # the first key's removal runs up to the second key, whose removal takes its whole line
     "overlapping edits": (

@@ -2,8 +2,9 @@
 
 `Changes` turns one difference (found by `textedit`) into one `splice.Edit`, in the document's style
 (`emit`): a scalar in its own quotes, a key removed with its lines, keys added below their siblings,
-items inserted, a value rewritten where its shape changed, an alias written out. What it cannot write
-exactly raises `Unsupported`.
+items inserted, a value rewritten where its shape changed, an alias written out. A node that does not start
+its line (after `- `, `? ` or `: `: `- name: q`, `- - a`) is written where it stands, its first line
+continuing the indicators before it. What it cannot write exactly raises `Unsupported`.
 """
 
 from __future__ import annotations
@@ -29,16 +30,35 @@ class Changes(Positions):
         self.written_out: set[int] = set()  # the aliases written out already
         self.in_flow = False  # the node being changed stands inside a flow collection: its text is flow
 
-    def remove_item(self, item: yaml.Node) -> None:
-        self.edits.append(Edit(self.item_start(item), self.after(item), ""))
+    def placed(self, at: int, lines: list[str]) -> str:
+        """Block lines, indented to the column of `at`, as text to write at `at`: the first without the
+        indentation that the text before `at` on its line stands for (`- ` before `name: q`)."""
+        return self.style.newline.join(lines)[at - self.line_start(at) :]
+
+    def remove_item_lines(self, sequence: yaml.SequenceNode, start: int, end: int) -> None:
+        """Items `start:end` removed, each with its lines; where the first shares its line with other
+        indicators (`- - a`), the text from its dash to the dash of the item after the last goes, which
+        moves up to that line (a list none of whose items stay is emptied: `replace_value`)."""
+        items = sequence.value
+        first = self.item_start(items[start])
+        if not self.alone_on_line(first):
+            self.edits.append(Edit(first, self.dash(items[end]), ""))
+            return
+        for item in items[start:end]:
+            self.edits.append(Edit(self.item_start(item), self.after(item), ""))
 
     def insert_item_lines(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
-        """New items before the old item `before` (below the one before it, so its comments stay with it)."""
-        first = self.item_start(node.value[0])  # (the item's own position, not an anchor's elsewhere)
-        column = len(self.text[first : node.value[0].start_mark.index].split("-")[0])
-        at = self.after(node.value[before - 1]) if before > 0 else first
+        """New items before the old item `before` (below the one before it, so its comments stay with it);
+        before a first item that shares its line (`- - a`), they take its place and it goes to a line of its own."""
+        first = self.dash(node.value[0])  # (the item's own position, not an anchor's elsewhere)
+        column = first - self.line_start(first)
         lines = emit.block_items(items, column, self.style)
-        self.edits.append(Edit(at, at, "".join(line + self.style.newline for line in lines)))
+        newline = self.style.newline
+        if before == 0 and not self.alone_on_line(first):
+            self.edits.append(Edit(first, first, self.placed(first, lines) + newline + " " * column))
+            return
+        at = self.after(node.value[before - 1]) if before > 0 else self.line_start(first)
+        self.edits.append(Edit(at, at, "".join(line + newline for line in lines)))
 
     def write_out(self, alias: sparse.AliasStub, value: Any) -> None:
         """Replace the alias `*name` with `value` written out, in the document's style: its anchor's node
@@ -48,11 +68,11 @@ class Changes(Positions):
         newline, key, start = self.style.newline, alias.key, alias.start_mark.index
         if start in self.flow_aliases():  # `[*name]`, `{key: *name}`: flow where it stands
             self.edits.append(Edit(start, alias.end_mark.index, emit.flow(value)))
-        elif key is None:  # `- *name`: the item's lines
-            line = self.item_start(cast(yaml.Node, alias))  # (a Stub has the positions these read)
-            column = len(self.text[line:start].split("-")[0])
-            lines = emit.block_items([value], column, self.style)
-            self.edits.append(Edit(line, self.after(cast(yaml.Node, alias)), "".join(item + newline for item in lines)))
+        elif key is None:  # `- *name`: the item's lines (a Stub has the positions these read)
+            dash = self.dash(cast(yaml.Node, alias))
+            at = self.item_start(cast(yaml.Node, alias))
+            lines = emit.block_items([value], dash - self.line_start(dash), self.style)
+            self.edits.append(Edit(at, self.after(cast(yaml.Node, alias)), self.placed(at, lines) + newline))
         elif alias.start_mark.line != key.start_mark.line:
             raise Shared("an alias below its key")
         elif isinstance(value, dict | list) and value:  # `key: *name`: a block below the key
@@ -119,33 +139,20 @@ class Changes(Positions):
 
     def add_entries(self, mapping: yaml.MappingNode, added: dict[Any, Any], key: yaml.Node | None) -> None:
         newline = self.style.newline
-        if mapping.flow_style and not mapping.value and self.in_flow:
-            # `{}` inside a flow collection (`[{name: q, resources: {}}]`) stays flow: `{requests: {..}}`
-            self.unmarked(mapping)
-            self.edits.append(Edit(mapping.start_mark.index, mapping.end_mark.index, emit.flow(added)))
+        if mapping.flow_style and mapping.value:  # `{a: 1}` gets `, b: 2` before its brace
+            close = mapping.end_mark.index - 1
+            extra = "".join(f", {emit.scalar(k)}: {emit.flow(v)}" for k, v in added.items())
+            if self.text[close] != "}":
+                # a single pair in a flow sequence (`[a: 1]`): it gets its braces, `[{a: 1, b: 2}]`
+                self.edits.append(Edit(mapping.start_mark.index, mapping.start_mark.index, "{"))
+                self.edits.append(Edit(close + 1, close + 1, extra + "}"))
+                return
+            self.edits.append(Edit(close, close, extra))
             return
         if mapping.flow_style:
-            if mapping.value:  # `{a: 1}` gets `, b: 2` before its brace
-                close = mapping.end_mark.index - 1
-                extra = "".join(f", {emit.scalar(k)}: {emit.flow(v)}" for k, v in added.items())
-                if self.text[close] != "}":
-                    # a single pair in a flow sequence (`[a: 1]`): it gets its braces, `[{a: 1, b: 2}]`
-                    self.edits.append(Edit(mapping.start_mark.index, mapping.start_mark.index, "{"))
-                    self.edits.append(Edit(close + 1, close + 1, extra + "}"))
-                    return
-                self.edits.append(Edit(close, close, extra))
-                return
-            # `resources: {}` becomes a block; so does `resources:` with `{}` alone on the next line (what
-            # Helm's `toYaml ... | nindent` renders), which must not leave that line behind empty
-            lines = emit.block_entries(added, self.child_indent(key, mapping, added), self.style)
-            self.unmarked(mapping)
-            start = self.back_over_blanks(mapping.start_mark.index)
-            if self.text[self.line_start(start) : start] == "" and start > 0:
-                start = self.back_over_blanks(self.before_line_break(start))
-            self.edits.append(Edit(start, mapping.end_mark.index, newline.join(["", *lines])))
+            # `{}` is the added keys: flow inside a flow collection, else a block (`resources: {}`)
+            self.replace_value(mapping, added, key)
             return
-        if not mapping.value:
-            raise Unsupported("an empty block mapping")
         first = self.entry_start(mapping, 0)
         if mapping.start_mark.index != self.own(mapping.value[0][0]).start_mark.index:
             self.unmarked(mapping)  # the mapping starts before its first key: at a `?`, or an anchor or a tag
@@ -156,11 +163,9 @@ class Changes(Positions):
         lines = emit.block_entries(added, indent, self.style)
         self.edits.append(Edit(at, at, prefix + "".join(line + newline for line in lines)))
 
-    def child_indent(self, key: yaml.Node | None, node: yaml.Node, value: Any) -> int:
+    def child_indent(self, key: yaml.Node, node: yaml.Node, value: Any) -> int:
         """The column of the block `value` below `key`, where `node` stands: its entry's column (the key's,
         or that of the `:` on a line of its own after an explicit key) and the document's indentation."""
-        if key is None:
-            raise Unsupported("a value that does not follow a key on its own line")
         colon = self.indicator(self.own(key).end_mark.index, node.start_mark.index, ":")
         at = colon if colon is not None and self.alone_on_line(colon) else key.start_mark.index
         return at - self.line_start(at) + (self.style.mapping if isinstance(value, dict) else self.style.offset)
@@ -184,39 +189,59 @@ class Changes(Positions):
                 return
             self.collapse(node, value, key)
             return
-        if isinstance(node, yaml.ScalarNode) or flow_style:
+        scalar_or_flow = isinstance(node, yaml.ScalarNode) or flow_style
+        if key is None or not (scalar_or_flow or self.alone_on_line(node.start_mark.index)):
+            self.rewrite_in_place(node, value)
+            return
+        if scalar_or_flow:
             # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line; a value
-            # on a line below its key (`key:` then `  null`) leaves no line behind (comments between stay)
+            # on a line below its key (`key:` then `  null`, `{}`: what Helm's `toYaml ... | nindent` renders)
+            # leaves no line behind (comments between stay)
             lines = self.block_lines(value, self.child_indent(key, node, value))
             start = self.back_over_blanks(node.start_mark.index)
-            if node.start_mark.line != cast(yaml.Node, key).start_mark.line:
-                start = self.before_line_break(start)
-            end = node.end_mark.index
-            self.edits.append(Edit(start, end, newline.join(["", *lines])))
+            if node.start_mark.line != key.start_mark.line:
+                start = self.back_over_blanks(self.before_line_break(start))
+            self.edits.append(Edit(start, node.end_mark.index, newline.join(["", *lines])))
             return
-        # a block collection rewritten in place, at its own column
-        if not self.alone_on_line(node.start_mark.index):
-            raise Unsupported("a block collection that starts after other text")
+        # a block collection below its key rewritten in place, at its own column
         column = int(node.start_mark.column)
         if isinstance(node, yaml.MappingNode) != isinstance(value, dict):
             # a mapping becoming a list or a list a mapping: at the column its key gives the new kind
             column = self.child_indent(key, node, value)
         start = self.line_start(node.start_mark.index)
-        end = self.after(node)
         lines = self.block_lines(value, column)
-        self.edits.append(Edit(start, end, "".join(line + newline for line in lines)))
+        self.edits.append(Edit(start, self.after(node), "".join(line + newline for line in lines)))
+
+    def rewrite_in_place(self, node: yaml.Node, value: Any) -> None:
+        """A block written where `node` stands, with no key's line before it: a list item (`- x`, `- name: q`),
+        a block collection after `? ` or `: `, the document. Its first line continues the indicators before
+        it, the others stand at its column; a document after `--- ` starts on the next line, at column 0."""
+        newline = self.style.newline
+        start = node.start_mark.index
+        collection = isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style
+        end = self.after(node) if collection else node.end_mark.index
+        if self.after_indicators(start):
+            text = self.placed(start, self.block_lines(value, start - self.line_start(start)))
+        else:
+            start = self.back_over_blanks(start)
+            text = newline + newline.join(self.block_lines(value, 0))
+        self.edits.append(Edit(start, end, text + (newline if ends_line(self.text, end) else "")))
 
     def collapse(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:
-        """A block collection below its key becoming a scalar or an empty collection (`spec:` with its
-        only key removed is `spec: {}`, not null): its lines go, the value follows the key's `:` (after
-        the key, or on a line of its own after an explicit key's: `? key` then `:`)."""
-        if key is None or not self.alone_on_line(node.start_mark.index):
-            raise Unsupported("a block collection that is no mapping's value becoming a scalar")
-        colon = self.indicator(self.own(key).end_mark.index, node.start_mark.index, ":")
-        assert colon is not None  # (a block collection is a key's value after its `:`)
+        """A block collection becoming a scalar or an empty collection (`spec:` with its only key removed is
+        `spec: {}`, not null). Below its key, its lines go and the value follows the key's `:` (comments
+        on that line stay); elsewhere (`- replicas: 1`, a list item or a value after `: `, the document)
+        the value is written where the collection starts."""
         text = emit.flow(value) if isinstance(value, dict | list) else emit.scalar(value)
-        self.edits.append(Edit(colon + 1, colon + 1, " " + text))
-        self.edits.append(Edit(self.line_start(node.start_mark.index), self.after(node), ""))
+        start = node.start_mark.index
+        if key is not None and self.alone_on_line(start):
+            colon = self.indicator(self.own(key).end_mark.index, start, ":")
+            assert colon is not None  # (a block collection is a key's value after its `:`)
+            self.edits.append(Edit(colon + 1, colon + 1, " " + text))
+            self.edits.append(Edit(self.line_start(start), self.after(node), ""))
+            return
+        end = self.content_end(node)
+        self.edits.append(Edit(start, end, text + (self.style.newline if ends_line(self.text, end) else "")))
 
     def block_lines(self, value: Any, indent: int) -> list[str]:
         if isinstance(value, dict):

@@ -102,8 +102,7 @@ class _Editor(Changes, Diff[_At]):
         self.add_entries(cast(yaml.MappingNode, node), added, key)
 
     def remove_items(self, at: _At, start: int, end: int) -> None:
-        for item in at[0].value[start:end]:
-            self.remove_item(item)
+        self.remove_item_lines(cast(yaml.SequenceNode, at[0]), start, end)
 
     def insert_items(self, at: _At, before: int, items: list[Any]) -> None:
         self.insert_item_lines(cast(yaml.SequenceNode, at[0]), before, items)

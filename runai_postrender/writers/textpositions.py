@@ -13,7 +13,6 @@ import re
 
 import yaml
 
-_DASH = re.compile(r" *- +")
 _ALIAS = re.compile(r"[ \t]*:[ \t]+\*[^ \t\r\n\x85\u2028\u2029,\[\]{}]+")
 
 # What libyaml (as Helm's reader, YAML 1.1) ends a line at: LF, CR LF, a lone CR, NEL, LS and PS. Its marks
@@ -26,6 +25,8 @@ _BLANKS = " \t" + BREAKS
 # as the stretch starts there)
 _COMMENT = re.compile(f"(?<![^{_BLANKS}])#[^{BREAKS}]*")
 _INDICATOR = re.compile(f"(?<![^{_BLANKS}])[-?:](?![^{_BLANKS}])")
+# What may stand before a block collection on its first line: indentation and indicators (`- - a: 1`)
+_INDICATORS_ONLY = re.compile(r"[ \t]*(?:[-?:][ \t]+)*")
 
 
 def ends_line(text: str, index: int) -> bool:
@@ -153,6 +154,11 @@ class Positions:
     def alone_on_line(self, index: int) -> bool:
         return self.text[self.line_start(index) : index].strip(" ") == ""
 
+    def after_indicators(self, index: int) -> bool:
+        """Whether only indentation and indicators (`- `, `? `, `: `) stand before `index` on its line: a
+        block collection may start there (`- - a`, `- name: q`), not after other text (`--- `)."""
+        return bool(_INDICATORS_ONLY.fullmatch(self.text, self.line_start(index), index))
+
     # ---- indicators
     def indicator(self, start: int, end: int, char: str) -> int | None:
         """Where the last `char` (`-`, `?` or `:`) stands as an indicator in text[start:end], a stretch
@@ -170,6 +176,10 @@ class Positions:
         explicit = self.indicator(after, self.own(key).start_mark.index, "?")
         return key.start_mark.index if explicit is None else explicit
 
+    def dash(self, item: yaml.Node) -> int:
+        """Where a block list item's `-` stands."""
+        return self.indicator_before(self.own(item).start_mark.index, "-")
+
     def indicator_before(self, index: int, char: str) -> int:
         """Where the indicator `char` that the node at `index` is known to follow stands (a block list item's
         `-`, the `?` of a key without a `:`): before it on its line, or on the nearest line above that is
@@ -185,8 +195,7 @@ class Positions:
             end = self.before_line_break(start)
 
     def item_start(self, item: yaml.Node) -> int:
-        """Where the line of a block list item's dash starts (its dash must begin the line)."""
-        start = self.line_start(self.own(item).start_mark.index)
-        if not _DASH.fullmatch(self.text[start : item.start_mark.index]):
-            raise Unsupported("a list item that does not start its line")
-        return start
+        """Where a block list item's text starts: at its dash's line, or at its dash where that follows other
+        indicators (`- - a`: the inner list's first item shares its line with the outer one's dash)."""
+        dash = self.dash(item)
+        return self.line_start(dash) if self.alone_on_line(dash) else dash

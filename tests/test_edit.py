@@ -18,7 +18,8 @@ from runai_postrender.reading import sparse
 from runai_postrender.reading.load import load
 from runai_postrender.reading.readback import check
 from runai_postrender.reading.reader import compose, construct, shares
-from runai_postrender.writers import new_documents, write
+from runai_postrender.writers import new_documents, splice, write
+from runai_postrender.writers.splice import Edit
 from runai_postrender.writers.textedit import Partial, Shared, edit, edit_encoded
 
 
@@ -353,3 +354,14 @@ def test_a_single_pair_in_a_flow_sequence_gets_its_braces_when_keys_are_added() 
 
 def test_keys_are_added_after_a_last_key_written_after_a_question_mark() -> None:
     assert edited("m:\n  a: 1\n  ? b\n  : 2\n", lambda d: d["m"].update(c=3)) == "m:\n  a: 1\n  ? b\n  : 2\n  c: 3\n"
+
+
+def test_an_edit_within_another_is_part_of_it_and_two_that_cross_are_a_bug() -> None:
+    # each edit writes the whole of its range anew: one inside another (an alias written out in a value
+    # that is rewritten) is part of it already; an insertion where another starts or ends is not inside it
+    edits = [Edit(2, 8, "X"), Edit(3, 5, "y"), Edit(2, 2, "<"), Edit(8, 8, ">"), Edit(5, 5, "z")]
+    assert splice.apply("0123456789", edits) == "01<X>89"
+    with pytest.raises(splice.Overlap):
+        splice.apply("0123456789", [Edit(2, 6, ""), Edit(4, 8, "")])
+    with pytest.raises(splice.Overlap):
+        splice.apply("0123456789", [Edit(2, 6, "a"), Edit(2, 6, "b")])

@@ -4,7 +4,7 @@
 (`emit`): a scalar in its own quotes, a key removed with its lines, keys added below their siblings,
 items inserted, a value rewritten where its shape changed, an alias written out. A node that does not start
 its line (after `- `, `? ` or `: `: `- name: q`, `- - a`) is written where it stands, its first line
-continuing the indicators before it. What it cannot write exactly raises `Unsupported`.
+continuing the indicators before it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from runai_postrender.documents.style import Style
 from runai_postrender.reading import sparse
 from runai_postrender.writers import emit
 from runai_postrender.writers.splice import Edit
-from runai_postrender.writers.textpositions import Positions, Shared, Unsupported, ends_line
+from runai_postrender.writers.textpositions import Positions, Shared, ends_line
 
 
 class Changes(Positions):
@@ -110,32 +110,55 @@ class Changes(Positions):
         quote = node.style if node.style in ("'", '"') else None
         self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.scalar(value, quote)))
 
-    def remove_entry(self, mapping: yaml.MappingNode, index: int) -> None:
-        """The mapping's `index`th entry removed with its lines (from its `?`, for an explicit key)."""
-        key, value = mapping.value[index]
-        if mapping.flow_style:
-            self.remove_flow_entry(mapping, key, value)
-            return
-        start = self.entry_start(mapping, index)
-        if not self.alone_on_line(start):
-            # `- replicas: 1` (after its item's dash): the entry's text up to the next entry's goes
-            if index + 1 == len(mapping.value):
-                raise Unsupported("removing the last key of a mapping that shares its first line")
-            self.edits.append(Edit(start, self.entry_start(mapping, index + 1), ""))
-            return
-        self.edits.append(Edit(self.line_start(start), self.line_after(self.entry_end(key, value)), ""))
+    def shares_first_line(self, mapping: yaml.MappingNode) -> bool:
+        """Whether a block mapping's first entry follows other indicators on its line (`- name: q`)."""
+        return not self.alone_on_line(self.entry_start(mapping, 0))
 
-    def remove_flow_entry(self, mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> None:
-        """`{a: 1, b: 2}` loses `a: 1, ` (up to the next key) or `, b: 2` (from the value before it)."""
-        keys = [entry[0] for entry in mapping.value]
-        at = next(index for index, entry in enumerate(keys) if entry is key)
-        self.own(key)
-        if at + 1 < len(keys):
-            self.edits.append(Edit(key.start_mark.index, self.own(keys[at + 1]).start_mark.index, ""))
-        elif at > 0:
-            self.edits.append(Edit(self.own(mapping.value[at - 1][1]).end_mark.index, value.end_mark.index, ""))
-        else:
-            self.edits.append(Edit(key.start_mark.index, self.own(value).end_mark.index, ""))
+    def remove_entries(self, mapping: yaml.MappingNode, kept: list[bool]) -> None:
+        """The entries not `kept` removed, together: where one's text ends depends on which stay around it.
+        In a block mapping each goes with its lines (from its `?`, for an explicit key); where the mapping
+        shares its first line (`- replicas: 1`), the text from its first entry to the first one kept goes,
+        which moves up to that line."""
+        if mapping.flow_style:
+            self.remove_flow_entries(mapping, kept)
+            return
+        head = 0  # the entries removed with the first line's
+        if not kept[0] and self.shares_first_line(mapping):
+            head = kept.index(True)  # (one stays: a mapping none of whose entries do is written anew)
+            self.edits.append(Edit(self.entry_start(mapping, 0), self.entry_start(mapping, head), ""))
+        for index in range(head, len(kept)):
+            if not kept[index]:
+                start = self.line_start(self.entry_start(mapping, index))
+                self.edits.append(Edit(start, self.line_after(self.entry_end(*mapping.value[index])), ""))
+
+    def remove_flow_entries(self, mapping: yaml.MappingNode, kept: list[bool]) -> None:
+        """`{a: 1, b: 2}` loses each run of entries removed up to the next entry kept (`a: 1, `), or from
+        the kept one before it (`, b: 2`); a mapping none of whose entries stay keeps its braces (`{}`),
+        a single pair in a flow sequence gets them (`[a: 1]` becomes `[{}]`)."""
+        entries = mapping.value
+        start = 0
+        while start < len(entries):
+            end = start
+            while end < len(entries) and not kept[end]:
+                end += 1
+            if end == start:
+                start += 1
+                continue
+            if end < len(entries):
+                self.edits.append(
+                    Edit(self.own(entries[start][0]).start_mark.index, self.own(entries[end][0]).start_mark.index, "")
+                )
+            elif start > 0:
+                self.edits.append(
+                    Edit(self.own(entries[start - 1][1]).end_mark.index, self.own(entries[-1][1]).end_mark.index, "")
+                )
+            elif self.text[mapping.end_mark.index - 1] != "}":
+                self.edits.append(Edit(mapping.start_mark.index, mapping.end_mark.index, "{}"))
+            else:
+                self.edits.append(
+                    Edit(self.own(entries[0][0]).start_mark.index, self.own(entries[-1][1]).end_mark.index, "")
+                )
+            start = end
 
     def add_entries(self, mapping: yaml.MappingNode, added: dict[Any, Any], key: yaml.Node | None) -> None:
         newline = self.style.newline

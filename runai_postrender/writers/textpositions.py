@@ -34,16 +34,11 @@ def ends_line(text: str, index: int) -> bool:
     return index > 0 and text[index - 1] in BREAKS
 
 
-class Unsupported(Exception):
-    """A change the text editor cannot write. Its subclasses say what the writer does instead; one raised as
-    itself is a shape the editor does not know, and write.write_back names each one it routes."""
-
-
-class Shared(Unsupported):
+class Shared(Exception):
     """The change goes through an anchored, aliased, merged or tagged node: the round trip writes it."""
 
 
-class Partial(Unsupported):
+class Partial(Exception):
     """The edit needs a node that the sparse tree (`events.sparse`) left out: read the whole tree."""
 
 

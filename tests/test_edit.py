@@ -356,6 +356,35 @@ def test_keys_are_added_after_a_last_key_written_after_a_question_mark() -> None
     assert edited("m:\n  a: 1\n  ? b\n  : 2\n", lambda d: d["m"].update(c=3)) == "m:\n  a: 1\n  ? b\n  : 2\n  c: 3\n"
 
 
+@pytest.mark.parametrize(
+    ("text", "path", "value", "expected"),
+    [
+        ("a: x  # kept\nb: 1\n", ["a"], [], "a: []  # kept\nb: 1\n"),
+        ("l:\n- x\n", ["l", 0], {}, "l:\n- {}\n"),
+        ("l: [x, z]\n", ["l", 0], {}, "l: [{}, z]\n"),
+        ("a: |\n  text\nb: 1\n", ["a"], [], "a: []\nb: 1\n"),
+    ],
+    ids=["a value", "a list item", "a flow list item", "a block scalar"],
+)
+def test_a_scalar_becoming_an_empty_collection_is_written_as_flow(
+    text: str, path: list[Any], value: Any, expected: str
+) -> None:
+    def change(data: Any) -> None:
+        parent = data
+        for step in path[:-1]:
+            parent = parent[step]
+        parent[path[-1]] = value
+
+    assert edited(text, change, Style(mapping=2, offset=0)) == expected
+
+
+@pytest.mark.parametrize(("value", "block"), [([1], "- 1"), ({"p": 1}, "  p: 1")], ids=["list", "mapping"])
+def test_a_block_scalar_becoming_a_block_collection_keeps_the_line_after_it(value: Any, block: str) -> None:
+    # a block scalar ends at the start of the line after its last: the block written in its place ends its line
+    out = edited("a: >\n  text\nb: 1\n", lambda d: d.update(a=value), Style(mapping=2, offset=0))
+    assert out == f"a:\n{block}\nb: 1\n"
+
+
 def test_an_edit_within_another_is_part_of_it_and_two_that_cross_are_a_bug() -> None:
     # each edit writes the whole of its range anew: one inside another (an alias written out in a value
     # that is rewritten) is part of it already; an insertion where another starts or ends is not inside it

@@ -204,11 +204,11 @@ class Changes(Positions):
             self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.flow(value)))
             return
         if not block:
-            if isinstance(node, yaml.ScalarNode):
-                self.replace_scalar(node, value)
-                return
-            if flow_style:
-                self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.flow(value)))
+            if isinstance(node, yaml.ScalarNode) or flow_style:
+                # (an empty collection, a scalar into a flow collection; a block scalar ends its last line)
+                end = node.end_mark.index
+                text = emit.flow(value) + (newline if ends_line(self.text, end) else "")
+                self.edits.append(Edit(node.start_mark.index, end, text))
                 return
             self.collapse(node, value, key)
             return
@@ -224,7 +224,9 @@ class Changes(Positions):
             start = self.back_over_blanks(node.start_mark.index)
             if node.start_mark.line != key.start_mark.line:
                 start = self.back_over_blanks(self.before_line_break(start))
-            self.edits.append(Edit(start, node.end_mark.index, newline.join(["", *lines])))
+            end = node.end_mark.index  # (a block scalar's ends its last line)
+            text = newline.join(["", *lines]) + (newline if ends_line(self.text, end) else "")
+            self.edits.append(Edit(start, end, text))
             return
         # a block collection below its key rewritten in place, at its own column
         column = int(node.start_mark.column)

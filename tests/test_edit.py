@@ -17,7 +17,8 @@ from runai_postrender.reading import sparse
 from runai_postrender.reading.load import load
 from runai_postrender.reading.readback import check
 from runai_postrender.reading.reader import compose, construct, shares
-from runai_postrender.writers import new_documents, write
+from runai_postrender.writers import new_documents, splice, write
+from runai_postrender.writers.splice import Edit
 from runai_postrender.writers.textedit import Partial, Shared, edit, edit_encoded
 
 
@@ -284,6 +285,17 @@ ALIASES = {
     "the alias's place changes": ("a: &x {p: 1}\nb: *x\n", ["b", "p"], "a: &x {p: 1}\nb:\n  p: 2\n"),
     "a list item's anchor": ("l:\n- &x\n  p: 1\n- *x\n", ["l", 0, "p"], "l:\n- &x\n  p: 2\n- p: 1\n"),
     "a scalar alias": ("a: &v 1\nb: *v\nc: *v\n", ["b"], "a: &v 1\nb: 2\nc: *v\n"),
+    # inside a flow collection (which may span lines: libyaml's events say), written out as flow
+    "in a flow mapping": ("a: &x {p: 1}\nb: {k: *x}\n", ["a", "p"], "a: &x {p: 2}\nb: {k: {p: 1}}\n"),
+    "in a flow mapping over lines": (
+        "a: &x {p: 1}\nb: {\n  k: *x\n}\n",
+        ["a", "p"],
+        "a: &x {p: 2}\nb: {\n  k: {p: 1}\n}\n",
+    ),
+    "in a flow list": ("a: &x {p: 1}\nb: [*x, 1]\n", ["a", "p"], "a: &x {p: 2}\nb: [{p: 1}, 1]\n"),
+    # where it does not start its line, written where it stands
+    "an item after a dash": ("a: &x {p: 1}\nl:\n- - *x\n  - 1\n", ["a", "p"], "a: &x {p: 2}\nl:\n- - p: 1\n  - 1\n"),
+    "after a key after a dash": ("a: &x {p: 1}\nl:\n- k: *x\n", ["a", "p"], "a: &x {p: 2}\nl:\n- k:\n    p: 1\n"),
 }
 
 
@@ -341,3 +353,43 @@ def test_a_single_pair_in_a_flow_sequence_gets_its_braces_when_keys_are_added() 
 
 def test_keys_are_added_after_a_last_key_written_after_a_question_mark() -> None:
     assert edited("m:\n  a: 1\n  ? b\n  : 2\n", lambda d: d["m"].update(c=3)) == "m:\n  a: 1\n  ? b\n  : 2\n  c: 3\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value", "expected"),
+    [
+        ("a: x  # kept\nb: 1\n", ["a"], [], "a: []  # kept\nb: 1\n"),
+        ("l:\n- x\n", ["l", 0], {}, "l:\n- {}\n"),
+        ("l: [x, z]\n", ["l", 0], {}, "l: [{}, z]\n"),
+        ("a: |\n  text\nb: 1\n", ["a"], [], "a: []\nb: 1\n"),
+    ],
+    ids=["a value", "a list item", "a flow list item", "a block scalar"],
+)
+def test_a_scalar_becoming_an_empty_collection_is_written_as_flow(
+    text: str, path: list[Any], value: Any, expected: str
+) -> None:
+    def change(data: Any) -> None:
+        parent = data
+        for step in path[:-1]:
+            parent = parent[step]
+        parent[path[-1]] = value
+
+    assert edited(text, change, Style(mapping=2, offset=0)) == expected
+
+
+@pytest.mark.parametrize(("value", "block"), [([1], "- 1"), ({"p": 1}, "  p: 1")], ids=["list", "mapping"])
+def test_a_block_scalar_becoming_a_block_collection_keeps_the_line_after_it(value: Any, block: str) -> None:
+    # a block scalar ends at the start of the line after its last: the block written in its place ends its line
+    out = edited("a: >\n  text\nb: 1\n", lambda d: d.update(a=value), Style(mapping=2, offset=0))
+    assert out == f"a:\n{block}\nb: 1\n"
+
+
+def test_an_edit_within_another_is_part_of_it_and_two_that_cross_are_a_bug() -> None:
+    # each edit writes the whole of its range anew: one inside another (an alias written out in a value
+    # that is rewritten) is part of it already; an insertion where another starts or ends is not inside it
+    edits = [Edit(2, 8, "X"), Edit(3, 5, "y"), Edit(2, 2, "<"), Edit(8, 8, ">"), Edit(5, 5, "z")]
+    assert splice.apply("0123456789", edits) == "01<X>89"
+    with pytest.raises(splice.Overlap):
+        splice.apply("0123456789", [Edit(2, 6, ""), Edit(4, 8, "")])
+    with pytest.raises(splice.Overlap):
+        splice.apply("0123456789", [Edit(2, 6, "a"), Edit(2, 6, "b")])

@@ -8,8 +8,6 @@ alone).
 
 from __future__ import annotations
 
-from runai_postrender.writers.textpositions import Unsupported
-
 
 class Edit:
     """Characters `start:end` of a text replaced by `text` (a plain class: a dataclass costs start-up)."""
@@ -20,16 +18,32 @@ class Edit:
         self.start, self.end, self.text = start, end, text
 
 
+class Overlap(Exception):
+    """Two edits whose ranges overlap, neither holding the other: a bug in the editor (raised, as a text
+    that does not read back is, never written another way)."""
+
+
 def ordered(edits: list[Edit]) -> list[Edit]:
     """The edits in text order; of two insertions at one place, the one recorded first (the deeper key)
-    comes first. Raises Unsupported if two overlap."""
-    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i))
-    done = 0
+    comes first. Each edit writes the whole of its range anew, so one that lies within another's range
+    (an insertion strictly inside it) is part of that one already and left out: an alias written out
+    (its anchor's node changed) inside a value that is rewritten. Raises Overlap for two that overlap
+    otherwise.
+    """
+    # at one place: insertions first (in the order recorded), then the longest edit, which holds the others
+    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].start < edits[i].end, -edits[i].end, i))
+    kept: list[Edit] = []
+    done = 0  # where the last edit kept ends
     for i in order:
-        if edits[i].start < done:
-            raise Unsupported("overlapping edits")
-        done = edits[i].end
-    return [edits[i] for i in order]
+        edit = edits[i]
+        if edit.start < done:
+            outer = kept[-1]
+            if edit.end > done or (edit.start, edit.end) == (outer.start, outer.end):
+                raise Overlap(f"edits at {outer.start}:{outer.end} and {edit.start}:{edit.end}")
+            continue
+        kept.append(edit)
+        done = edit.end
+    return kept
 
 
 def apply(text: str, edits: list[Edit]) -> str:

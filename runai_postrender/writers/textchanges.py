@@ -2,8 +2,9 @@
 
 `Changes` turns one difference (found by `textedit`) into one `splice.Edit`, in the document's style
 (`emit`): a scalar in its own quotes, a key removed with its lines, keys added below their siblings,
-items inserted, a value rewritten where its shape changed, an alias written out. What it cannot write
-exactly raises `Unsupported`.
+items inserted, a value rewritten where its shape changed, an alias written out. A node that does not start
+its line (after `- `, `? ` or `: `: `- name: q`, `- - a`) is written where it stands, its first line
+continuing the indicators before it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from runai_postrender.documents.style import Style
 from runai_postrender.reading import sparse
 from runai_postrender.writers import emit
 from runai_postrender.writers.splice import Edit
-from runai_postrender.writers.textpositions import Positions, Shared, Unsupported, ends_line
+from runai_postrender.writers.textpositions import Positions, Shared, ends_line
 
 
 class Changes(Positions):
@@ -29,16 +30,35 @@ class Changes(Positions):
         self.written_out: set[int] = set()  # the aliases written out already
         self.in_flow = False  # the node being changed stands inside a flow collection: its text is flow
 
-    def remove_item(self, item: yaml.Node) -> None:
-        self.edits.append(Edit(self.item_start(item), self.after(item), ""))
+    def placed(self, at: int, lines: list[str]) -> str:
+        """Block lines, indented to the column of `at`, as text to write at `at`: the first without the
+        indentation that the text before `at` on its line stands for (`- ` before `name: q`)."""
+        return self.style.newline.join(lines)[at - self.line_start(at) :]
+
+    def remove_item_lines(self, sequence: yaml.SequenceNode, start: int, end: int) -> None:
+        """Items `start:end` removed, each with its lines; where the first shares its line with other
+        indicators (`- - a`), the text from its dash to the dash of the item after the last goes, which
+        moves up to that line (a list none of whose items stay is emptied: `replace_value`)."""
+        items = sequence.value
+        first = self.item_start(items[start])
+        if not self.alone_on_line(first):
+            self.edits.append(Edit(first, self.dash(items[end]), ""))
+            return
+        for item in items[start:end]:
+            self.edits.append(Edit(self.item_start(item), self.after(item), ""))
 
     def insert_item_lines(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
-        """New items before the old item `before` (below the one before it, so its comments stay with it)."""
-        first = self.item_start(node.value[0])  # (the item's own position, not an anchor's elsewhere)
-        column = len(self.text[first : node.value[0].start_mark.index].split("-")[0])
-        at = self.after(node.value[before - 1]) if before > 0 else first
+        """New items before the old item `before` (below the one before it, so its comments stay with it);
+        before a first item that shares its line (`- - a`), they take its place and it goes to a line of its own."""
+        first = self.dash(node.value[0])  # (the item's own position, not an anchor's elsewhere)
+        column = first - self.line_start(first)
         lines = emit.block_items(items, column, self.style)
-        self.edits.append(Edit(at, at, "".join(line + self.style.newline for line in lines)))
+        newline = self.style.newline
+        if before == 0 and not self.alone_on_line(first):
+            self.edits.append(Edit(first, first, self.placed(first, lines) + newline + " " * column))
+            return
+        at = self.after(node.value[before - 1]) if before > 0 else self.line_start(first)
+        self.edits.append(Edit(at, at, "".join(line + newline for line in lines)))
 
     def write_out(self, alias: sparse.AliasStub, value: Any) -> None:
         """Replace the alias `*name` with `value` written out, in the document's style: its anchor's node
@@ -46,20 +66,37 @@ class Changes(Positions):
         anchor's is written as itself)."""
         self.written_out.add(id(alias))
         newline, key, start = self.style.newline, alias.key, alias.start_mark.index
-        if key is None:  # `- *name`: the item's lines
-            line = self.item_start(cast(yaml.Node, alias))  # (a Stub has the positions these read)
-            column = len(self.text[line:start].split("-")[0])
-            lines = emit.block_items([value], column, self.style)
-            self.edits.append(Edit(line, self.after(cast(yaml.Node, alias)), "".join(item + newline for item in lines)))
+        if start in self.flow_aliases():  # `[*name]`, `{key: *name}`: flow where it stands
+            self.edits.append(Edit(start, alias.end_mark.index, emit.flow(value)))
+        elif key is None:  # `- *name`: the item's lines (a Stub has the positions these read)
+            dash = self.dash(cast(yaml.Node, alias))
+            at = self.item_start(cast(yaml.Node, alias))
+            lines = emit.block_items([value], dash - self.line_start(dash), self.style)
+            self.edits.append(Edit(at, self.after(cast(yaml.Node, alias)), self.placed(at, lines) + newline))
         elif alias.start_mark.line != key.start_mark.line:
             raise Shared("an alias below its key")
         elif isinstance(value, dict | list) and value:  # `key: *name`: a block below the key
-            indent = self.child_indent(key) if isinstance(value, dict) else key.start_mark.column + self.style.offset
-            lines = self.block_lines(value, indent)
+            lines = self.block_lines(value, self.child_indent(key, cast(yaml.Node, alias), value))
             self.edits.append(Edit(self.back_over_blanks(start), alias.end_mark.index, newline.join(["", *lines])))
         else:
             text = emit.flow(value) if isinstance(value, dict | list) else emit.scalar(value)
             self.edits.append(Edit(start, alias.end_mark.index, text))
+
+    def write_missing(self, key: yaml.Node, value: Any) -> None:
+        """A value where its key had none written (`? key` without a `:` line, `{key}` in flow): `: value`
+        after the key in flow; else a `:` line of its own below the key, at its `?`'s column, a block
+        continuing it (`: - a`)."""
+        end = self.own(key).end_mark.index
+        text = emit.flow(value)
+        if self.in_flow:
+            self.edits.append(Edit(end, end, ": " + text))
+            return
+        question = self.indicator_before(key.start_mark.index, "?")
+        column = question - self.line_start(question)
+        if isinstance(value, dict | list) and value:
+            text = self.style.newline.join(self.block_lines(value, column + 2))[column + 2 :]
+        at = self.line_after(end)
+        self.edits.append(Edit(at, at, " " * column + ": " + text + self.style.newline))
 
     def replace_scalar(self, node: yaml.ScalarNode, value: Any) -> None:
         """The scalar's own text replaced: in its quotes; a block scalar (`|`, `>`: it ends at the start of
@@ -73,81 +110,88 @@ class Changes(Positions):
         quote = node.style if node.style in ("'", '"') else None
         self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.scalar(value, quote)))
 
-    def remove_entry(self, mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> None:
-        if mapping.flow_style:
-            self.remove_flow_entry(mapping, key, value)
-            return
-        if self.explicit(self.own(key)):
-            raise Unsupported("removing a key written after `?`")
-        if not self.alone_on_line(self.own(key).start_mark.index):
-            # `- replicas: 1` (after its item's dash): the key's text up to the next key's goes
-            keys = [entry[0] for entry in mapping.value]
-            at = next(index for index, entry in enumerate(keys) if entry is key)
-            if at + 1 == len(keys):
-                raise Unsupported("removing the last key of a mapping that shares its first line")
-            self.edits.append(Edit(key.start_mark.index, self.own(keys[at + 1]).start_mark.index, ""))
-            return
-        start = self.line_start(key.start_mark.index)
-        self.edits.append(Edit(start, self.after(value), ""))
+    def shares_first_line(self, mapping: yaml.MappingNode) -> bool:
+        """Whether a block mapping's first entry follows other indicators on its line (`- name: q`)."""
+        return not self.alone_on_line(self.entry_start(mapping, 0))
 
-    def remove_flow_entry(self, mapping: yaml.MappingNode, key: yaml.Node, value: yaml.Node) -> None:
-        """`{a: 1, b: 2}` loses `a: 1, ` (up to the next key) or `, b: 2` (from the value before it)."""
-        keys = [entry[0] for entry in mapping.value]
-        at = next(index for index, entry in enumerate(keys) if entry is key)
-        self.own(key)
-        if at + 1 < len(keys):
-            self.edits.append(Edit(key.start_mark.index, self.own(keys[at + 1]).start_mark.index, ""))
-        elif at > 0:
-            self.edits.append(Edit(self.own(mapping.value[at - 1][1]).end_mark.index, value.end_mark.index, ""))
-        else:
-            self.edits.append(Edit(key.start_mark.index, self.own(value).end_mark.index, ""))
+    def remove_entries(self, mapping: yaml.MappingNode, kept: list[bool]) -> None:
+        """The entries not `kept` removed, together: where one's text ends depends on which stay around it.
+        In a block mapping each goes with its lines (from its `?`, for an explicit key); where the mapping
+        shares its first line (`- replicas: 1`), the text from its first entry to the first one kept goes,
+        which moves up to that line."""
+        if mapping.flow_style:
+            self.remove_flow_entries(mapping, kept)
+            return
+        head = 0  # the entries removed with the first line's
+        if not kept[0] and self.shares_first_line(mapping):
+            head = kept.index(True)  # (one stays: a mapping none of whose entries do is written anew)
+            self.edits.append(Edit(self.entry_start(mapping, 0), self.entry_start(mapping, head), ""))
+        for index in range(head, len(kept)):
+            if not kept[index]:
+                start = self.line_start(self.entry_start(mapping, index))
+                self.edits.append(Edit(start, self.line_after(self.entry_end(*mapping.value[index])), ""))
+
+    def remove_flow_entries(self, mapping: yaml.MappingNode, kept: list[bool]) -> None:
+        """`{a: 1, b: 2}` loses each run of entries removed up to the next entry kept (`a: 1, `), or from
+        the kept one before it (`, b: 2`); a mapping none of whose entries stay keeps its braces (`{}`),
+        a single pair in a flow sequence gets them (`[a: 1]` becomes `[{}]`)."""
+        entries = mapping.value
+        start = 0
+        while start < len(entries):
+            end = start
+            while end < len(entries) and not kept[end]:
+                end += 1
+            if end == start:
+                start += 1
+                continue
+            if end < len(entries):
+                self.edits.append(
+                    Edit(self.own(entries[start][0]).start_mark.index, self.own(entries[end][0]).start_mark.index, "")
+                )
+            elif start > 0:
+                self.edits.append(
+                    Edit(self.own(entries[start - 1][1]).end_mark.index, self.own(entries[-1][1]).end_mark.index, "")
+                )
+            elif self.text[mapping.end_mark.index - 1] != "}":
+                self.edits.append(Edit(mapping.start_mark.index, mapping.end_mark.index, "{}"))
+            else:
+                self.edits.append(
+                    Edit(self.own(entries[0][0]).start_mark.index, self.own(entries[-1][1]).end_mark.index, "")
+                )
+            start = end
 
     def add_entries(self, mapping: yaml.MappingNode, added: dict[Any, Any], key: yaml.Node | None) -> None:
         newline = self.style.newline
-        if mapping.flow_style and not mapping.value and self.in_flow:
-            # `{}` inside a flow collection (`[{name: q, resources: {}}]`) stays flow: `{requests: {..}}`
-            self.unmarked(mapping)
-            self.edits.append(Edit(mapping.start_mark.index, mapping.end_mark.index, emit.flow(added)))
+        if mapping.flow_style and mapping.value:  # `{a: 1}` gets `, b: 2` before its brace
+            close = mapping.end_mark.index - 1
+            extra = "".join(f", {emit.scalar(k)}: {emit.flow(v)}" for k, v in added.items())
+            if self.text[close] != "}":
+                # a single pair in a flow sequence (`[a: 1]`): it gets its braces, `[{a: 1, b: 2}]`
+                self.edits.append(Edit(mapping.start_mark.index, mapping.start_mark.index, "{"))
+                self.edits.append(Edit(close + 1, close + 1, extra + "}"))
+                return
+            self.edits.append(Edit(close, close, extra))
             return
         if mapping.flow_style:
-            if mapping.value:  # `{a: 1}` gets `, b: 2` before its brace
-                close = mapping.end_mark.index - 1
-                extra = "".join(f", {emit.scalar(k)}: {emit.flow(v)}" for k, v in added.items())
-                if self.text[close] != "}":
-                    # a single pair in a flow sequence (`[a: 1]`): it gets its braces, `[{a: 1, b: 2}]`
-                    self.edits.append(Edit(mapping.start_mark.index, mapping.start_mark.index, "{"))
-                    self.edits.append(Edit(close + 1, close + 1, extra + "}"))
-                    return
-                self.edits.append(Edit(close, close, extra))
-                return
-            # `resources: {}` becomes a block; so does `resources:` with `{}` alone on the next line (what
-            # Helm's `toYaml ... | nindent` renders), which must not leave that line behind empty
-            indent = self.child_indent(key)
-            lines = emit.block_entries(added, indent, self.style)
-            self.unmarked(mapping)
-            start = self.back_over_blanks(mapping.start_mark.index)
-            if self.text[self.line_start(start) : start] == "" and start > 0:
-                start = self.back_over_blanks(self.before_line_break(start))
-            self.edits.append(Edit(start, mapping.end_mark.index, newline.join(["", *lines])))
+            # `{}` is the added keys: flow inside a flow collection, else a block (`resources: {}`)
+            self.replace_value(mapping, added, key)
             return
-        if not mapping.value:
-            raise Unsupported("an empty block mapping")
-        first = self.own(mapping.value[0][0])
-        indent = first.start_mark.column
-        if mapping.start_mark.index != first.start_mark.index:
-            # the mapping starts before its first key: at an anchor or a tag (the round trip's), or at a `?`,
-            # whose column, not the key's, is the mapping's (a key after it alone on its line is lower still)
-            self.unmarked(mapping)
-            raise Unsupported("keys at uneven columns (the first key written after `?`)")
+        first = self.entry_start(mapping, 0)
+        if mapping.start_mark.index != self.own(mapping.value[0][0]).start_mark.index:
+            self.unmarked(mapping)  # the mapping starts before its first key: at a `?`, or an anchor or a tag
+        # the mapping's column is its first entry's (a `?` before its key: `? name`)
+        indent = first - self.line_start(first)
         at = self.after(mapping)
         prefix = "" if at == 0 or ends_line(self.text, at) else newline
         lines = emit.block_entries(added, indent, self.style)
         self.edits.append(Edit(at, at, prefix + "".join(line + newline for line in lines)))
 
-    def child_indent(self, key: yaml.Node | None) -> int:
-        if key is None or not self.alone_on_line(self.own(key).start_mark.index):
-            raise Unsupported("a value that does not follow a key on its own line")
-        return int(key.start_mark.column) + self.style.mapping
+    def child_indent(self, key: yaml.Node, node: yaml.Node, value: Any) -> int:
+        """The column of the block `value` below `key`, where `node` stands: its entry's column (the key's,
+        or that of the `:` on a line of its own after an explicit key) and the document's indentation."""
+        colon = self.indicator(self.own(key).end_mark.index, node.start_mark.index, ":")
+        at = colon if colon is not None and self.alone_on_line(colon) else key.start_mark.index
+        return at - self.line_start(at) + (self.style.mapping if isinstance(value, dict) else self.style.offset)
 
     def replace_value(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:
         """Rewrite a node whose shape changed (or a list that grew or shrank) in the document's style."""
@@ -160,54 +204,69 @@ class Changes(Positions):
             self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.flow(value)))
             return
         if not block:
-            if isinstance(node, yaml.ScalarNode):
-                self.replace_scalar(node, value)
-                return
-            if flow_style:
-                self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.flow(value)))
+            if isinstance(node, yaml.ScalarNode) or flow_style:
+                # (an empty collection, a scalar into a flow collection; a block scalar ends its last line)
+                end = node.end_mark.index
+                text = emit.flow(value) + (newline if ends_line(self.text, end) else "")
+                self.edits.append(Edit(node.start_mark.index, end, text))
                 return
             self.collapse(node, value, key)
             return
-        if isinstance(node, yaml.ScalarNode) or flow_style:
-            # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line; a value
-            # on a line below its key (`key:` then `  null`) leaves no line behind (comments between stay)
-            indent = self.child_indent(key)
-            if isinstance(value, list):
-                indent = int(cast(yaml.Node, key).start_mark.column) + self.style.offset
-            lines = self.block_lines(value, indent)
-            start = self.back_over_blanks(node.start_mark.index)
-            if node.start_mark.line != cast(yaml.Node, key).start_mark.line:
-                start = self.before_line_break(start)
-            end = node.end_mark.index
-            self.edits.append(Edit(start, end, newline.join(["", *lines])))
+        scalar_or_flow = isinstance(node, yaml.ScalarNode) or flow_style
+        if key is None or not (scalar_or_flow or self.alone_on_line(node.start_mark.index)):
+            self.rewrite_in_place(node, value)
             return
-        # a block collection rewritten in place, at its own column
-        if not self.alone_on_line(node.start_mark.index):
-            raise Unsupported("a block collection that starts after other text")
+        if scalar_or_flow:
+            # `key: null`, `key: x` or `key: [..]` becoming a block: the block starts on the next line; a value
+            # on a line below its key (`key:` then `  null`, `{}`: what Helm's `toYaml ... | nindent` renders)
+            # leaves no line behind (comments between stay)
+            lines = self.block_lines(value, self.child_indent(key, node, value))
+            start = self.back_over_blanks(node.start_mark.index)
+            if node.start_mark.line != key.start_mark.line:
+                start = self.back_over_blanks(self.before_line_break(start))
+            end = node.end_mark.index  # (a block scalar's ends its last line)
+            text = newline.join(["", *lines]) + (newline if ends_line(self.text, end) else "")
+            self.edits.append(Edit(start, end, text))
+            return
+        # a block collection below its key rewritten in place, at its own column
         column = int(node.start_mark.column)
         if isinstance(node, yaml.MappingNode) != isinstance(value, dict):
             # a mapping becoming a list or a list a mapping: at the column its key gives the new kind
-            column = self.child_indent(key)
-            if isinstance(value, list):
-                column = int(cast(yaml.Node, key).start_mark.column) + self.style.offset
+            column = self.child_indent(key, node, value)
         start = self.line_start(node.start_mark.index)
-        end = self.after(node)
         lines = self.block_lines(value, column)
-        self.edits.append(Edit(start, end, "".join(line + newline for line in lines)))
+        self.edits.append(Edit(start, self.after(node), "".join(line + newline for line in lines)))
+
+    def rewrite_in_place(self, node: yaml.Node, value: Any) -> None:
+        """A block written where `node` stands, with no key's line before it: a list item (`- x`, `- name: q`),
+        a block collection after `? ` or `: `, the document. Its first line continues the indicators before
+        it, the others stand at its column; a document after `--- ` starts on the next line, at column 0."""
+        newline = self.style.newline
+        start = node.start_mark.index
+        collection = isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style
+        end = self.after(node) if collection else node.end_mark.index
+        if self.after_indicators(start):
+            text = self.placed(start, self.block_lines(value, start - self.line_start(start)))
+        else:
+            start = self.back_over_blanks(start)
+            text = newline + newline.join(self.block_lines(value, 0))
+        self.edits.append(Edit(start, end, text + (newline if ends_line(self.text, end) else "")))
 
     def collapse(self, node: yaml.Node, value: Any, key: yaml.Node | None) -> None:
-        """A block collection below its key becoming a scalar or an empty collection (`spec:` with its
-        only key removed is `spec: {}`, not null): its lines go, the value follows the key's colon."""
-        if key is None or not self.alone_on_line(self.own(key).start_mark.index):
-            raise Unsupported("a block collection that is no mapping's value becoming a scalar")
-        colon = key.end_mark.index
-        while self.text[colon : colon + 1] in (" ", "\t"):
-            colon += 1
-        if self.text[colon : colon + 1] != ":" or node.start_mark.line == key.start_mark.line:
-            raise Unsupported("a block collection that does not start below its key")
+        """A block collection becoming a scalar or an empty collection (`spec:` with its only key removed is
+        `spec: {}`, not null). Below its key, its lines go and the value follows the key's `:` (comments
+        on that line stay); elsewhere (`- replicas: 1`, a list item or a value after `: `, the document)
+        the value is written where the collection starts."""
         text = emit.flow(value) if isinstance(value, dict | list) else emit.scalar(value)
-        self.edits.append(Edit(colon + 1, colon + 1, " " + text))
-        self.edits.append(Edit(self.line_start(node.start_mark.index), self.after(node), ""))
+        start = node.start_mark.index
+        if key is not None and self.alone_on_line(start):
+            colon = self.indicator(self.own(key).end_mark.index, start, ":")
+            assert colon is not None  # (a block collection is a key's value after its `:`)
+            self.edits.append(Edit(colon + 1, colon + 1, " " + text))
+            self.edits.append(Edit(self.line_start(start), self.after(node), ""))
+            return
+        end = self.content_end(node)
+        self.edits.append(Edit(start, end, text + (self.style.newline if ends_line(self.text, end) else "")))
 
     def block_lines(self, value: Any, indent: int) -> list[str]:
         if isinstance(value, dict):

@@ -7,8 +7,7 @@ replaced in its own quoting, a key removed with its lines, keys added below thei
 document's indentation, list items inserted or removed alone, a collection rewritten where its shape
 changed, an alias written out where its anchor's node changes. Everything else, comments and blank
 lines included, stays as it was (`splice`). A change through a merged or tagged node or an anchored
-scalar raises `Shared` (the round trip writes it); a layout the editor does not write raises
-`Unsupported` naming it (see write.write_back). The writer checks the result: it must read back as
+scalar raises `Shared` (the round trip writes it). The writer checks the result: it must read back as
 exactly the new data (`readback`).
 """
 
@@ -25,9 +24,9 @@ from runai_postrender.writers import splice
 from runai_postrender.writers.diff import Diff
 from runai_postrender.writers.listdiff import list_opcodes
 from runai_postrender.writers.textchanges import Changes
-from runai_postrender.writers.textpositions import Partial, Shared, Unsupported, ends_line
+from runai_postrender.writers.textpositions import Partial, Shared, ends_line
 
-__all__ = ["Anchors", "Partial", "Shared", "Unsupported", "edit", "edit_encoded", "list_opcodes"]
+__all__ = ["Anchors", "Partial", "Shared", "edit", "edit_encoded", "list_opcodes"]
 
 # A sparse tree's anchors (see events.Sparse): the anchor's name by the id of the node it marks, where that
 # node changes, and each anchor's aliases by its name.
@@ -87,22 +86,34 @@ class _Editor(Changes, Diff[_At]):
 
     def replace(self, at: _At, new: Any) -> None:
         node, key, self.in_flow = at
-        if isinstance(node, yaml.ScalarNode) and not isinstance(new, dict | list):
+        if key is not None and self.missing(node):
+            self.write_missing(key, new)
+        elif isinstance(node, yaml.ScalarNode) and not isinstance(new, dict | list):
             self.replace_scalar(node, new)
         else:
             self.replace_value(node, new, key)
 
+    def diff_mapping(self, at: _At, old: dict[Any, Any], new: dict[Any, Any]) -> None:
+        mapping = cast(yaml.MappingNode, at[0])
+        kept = [name in new for name in old]
+        if new and not any(kept) and (mapping.flow_style or self.shares_first_line(mapping)):
+            # none of its keys stays in a mapping whose text the removals would leave without a place for
+            # the keys added (`- replicas: 1`, `{a: 1}`): it is written anew where it stands
+            self.replace(at, new)
+            return
+        if not all(kept):
+            self.remove_entries(mapping, kept)
+        super().diff_mapping(at, old, new)
+
     def remove_key(self, at: _At, index: int, name: Any) -> None:
-        key, value = at[0].value[index]
-        self.remove_entry(cast(yaml.MappingNode, at[0]), key, value)
+        pass  # (removed with the mapping's others, by diff_mapping: where one ends depends on which stay)
 
     def add_keys(self, at: _At, added: dict[Any, Any]) -> None:
         node, key, self.in_flow = at
         self.add_entries(cast(yaml.MappingNode, node), added, key)
 
     def remove_items(self, at: _At, start: int, end: int) -> None:
-        for item in at[0].value[start:end]:
-            self.remove_item(item)
+        self.remove_item_lines(cast(yaml.SequenceNode, at[0]), start, end)
 
     def insert_items(self, at: _At, before: int, items: list[Any]) -> None:
         self.insert_item_lines(cast(yaml.SequenceNode, at[0]), before, items)
@@ -127,7 +138,7 @@ def edit(
 ) -> str:
     """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`; the nodes in
     `shared` (ids: see reader.shared_nodes) must not change; with a sparse tree (`node` from sparse.sparse),
-    its `anchors`. The caller checks the result (readback.check). Raises Unsupported."""
+    its `anchors`. The caller checks the result (readback.check). Raises Shared, Partial."""
     editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
     result = splice.apply(editor.text, editor.edits)
     if unterminated and result.endswith(style.newline):

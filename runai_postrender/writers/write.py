@@ -2,19 +2,16 @@
 
 The decision (`_write_with`), made once for each document whose data changed:
   - only ruamel reads the document (libyaml refuses it: a reused anchor): the round trip (`roundtrip`);
-  - else the text editor (`textedit`) writes every change it can express: all of them, but a change that
-    goes through a node the document shares or marks (an anchor with its aliases, a merge key, a tag),
-    which the editor refuses (`Shared`) and the round trip writes;
-  - and a few rare layouts the editor does not write (each raises `Unsupported` naming it: a mapping
-    whose first key is written after `?`, a key removed that is, the last key removed from a mapping that
-    shares its first line, a block collection after other text, a list item that does not start its line,
-    edits that overlap; tests/test_writing_layouts.py has one of each): the round trip, and the report
-    names the layout (`round trip (overlapping edits)`), so that none goes unseen.
+  - else the text editor (`textedit`) writes every change: all of them, but a change that goes through a
+    node the document shares or marks (an anchor with its aliases, a merge key, a tag), which the editor
+    refuses (`Shared`) and the round trip writes. Rare layouts are text edits too (a key after `?`, a
+    node after another's indicator on its line: `- - a`, `- name: q`; tests/test_writing_layouts.py).
 The editor works on the sparse tree of `sparse` (nodes only where the text and the data differ), or on the
 whole node tree where the sparse one cannot serve (merge keys, tags and complex keys, which libyaml's events
 leave to the node tree; a list diff pairing an item the sparse tree left out: `Partial`): one editor,
 two ways to know where the nodes stand. A text edit that does not read back as the patched data
-(`readback.Mismatch`) is a bug in the editor: it is raised, never written by another writer.
+(`readback.Mismatch`), or edits that overlap (`splice.Overlap`), are a bug in the editor: raised, never
+written by another writer.
 """
 
 from __future__ import annotations
@@ -66,7 +63,7 @@ def _write_with(doc: Document) -> tuple[bytes, str] | None:
         from runai_postrender.reading import ruamel
 
         old = ruamel.read(doc.text, doc.describe(), doc.first_line)
-        return None if reader.same(old, doc.data) else _round_trip(doc, old, None)
+        return None if reader.same(old, doc.data) else _round_trip(doc, old)
     tree = _sparse(doc)
     if tree is not None:
         if tree.equal:
@@ -75,17 +72,17 @@ def _write_with(doc: Document) -> tuple[bytes, str] | None:
             return _edit(doc, tree.node, tree.old, frozenset(), (tree.anchored, tree.aliases))
         except textedit.Partial:
             pass  # the list diff pairs an item the sparse tree left out: the whole tree has it
-        except textedit.Unsupported as exc:
-            return _round_trip(doc, tree.old, exc)
+        except textedit.Shared:
+            return _round_trip(doc, tree.old)
     node, old, special = reader.load(doc.text)
     if reader.same(old, doc.data):
         return None
     assert node is not None
     try:
         return _edit(doc, node, old, special or frozenset())
-    except textedit.Unsupported as exc:
+    except textedit.Shared:
         del node
-        return _round_trip(doc, old, exc)
+        return _round_trip(doc, old)
 
 
 def _sparse(doc: Document) -> sparse.Sparse | None:
@@ -109,10 +106,7 @@ def _edit(
     return (BOM if doc.bom else b"") + text, TEXT_EDITS
 
 
-def _round_trip(doc: Document, old: Any, refused: textedit.Unsupported | None) -> tuple[bytes, str]:
-    """The round trip's text, and the writer as the report names it: with the layout the editor refused,
-    unless the change goes through a shared node (or only ruamel reads the document)."""
+def _round_trip(doc: Document, old: Any) -> tuple[bytes, str]:
     from runai_postrender.writers import roundtrip  # imported only for a document that needs it: ruamel is slow to load
 
-    writer = ROUND_TRIP if refused is None or isinstance(refused, textedit.Shared) else f"{ROUND_TRIP} ({refused})"
-    return (BOM if doc.bom else b"") + roundtrip.rewrite(doc, old).encode("utf-8"), writer
+    return (BOM if doc.bom else b"") + roundtrip.rewrite(doc, old).encode("utf-8"), ROUND_TRIP

@@ -1,0 +1,200 @@
+"""Documents generated in the rare layouts and changed at random are written as text edits that read back.
+
+tests/test_writing_layouts.py pins one small case of each layout; here the layouts come mixed and nested,
+as a generator writes them: keys after `?` (with the value after `: ` on its line, a block after it, or
+no `:` line at all), list items and mappings after another's dash (`- - a`, `- name: q`) or below their
+dash, lists at their key's column, flow collections, comments holding indicators (`# what?`, `# - x`),
+block scalars, CR LF and a `---` line. Each document is changed as the rules change one (keys removed,
+added, all replaced; items removed, inserted; values replaced by other shapes). A seeded generator: the
+same documents every run, and a failure names its seed.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from runai_postrender.documents.stream import Span
+from runai_postrender.reading.load import load
+from runai_postrender.writers import write
+from runai_postrender.writers.listdiff import list_opcodes
+
+WORDS = ["query", "thanos", "cpu", "memory", "x.y", "it's", "über", "1Gi"]
+KEYS = ["name", "image", "spec", "limits", "requests", "args", "env"]
+COMMENTS = ["# what?", "# - not a dash", "# a: b", "# ? not a key", "# the query"]
+
+
+def value(rng: random.Random, depth: int = 0) -> Any:
+    roll = rng.random()
+    if depth > 3 or roll < 0.35:
+        return rng.choice([rng.choice(WORDS), rng.randint(0, 99), None, True])
+    if roll < 0.7:
+        return {key: value(rng, depth + 1) for key in rng.sample(KEYS, rng.randint(1, 3))}
+    return [value(rng, depth + 1) for _ in range(rng.randint(1, 3))]
+
+
+def scalar(item: Any) -> str:
+    if item is None:
+        return "null"
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, str) and (item in ("it's", "1Gi") or not item.replace(".", "").isalnum()):
+        return "'" + item.replace("'", "''") + "'"
+    return str(item)
+
+
+def flow(item: Any) -> str:
+    if isinstance(item, dict):
+        return "{" + ", ".join(f"{scalar(key)}: {flow(each)}" for key, each in item.items()) + "}"
+    if isinstance(item, list):
+        return "[" + ", ".join(flow(each) for each in item) + "]"
+    return scalar(item)
+
+
+class Writer:
+    """Lines of YAML for plain data, each layout chosen at random."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.lines: list[str] = []
+        self.lead: str | None = None  # text that the next line continues (`- `, `: `), at its column
+
+    def line(self, column: int, text: str) -> None:
+        comment = f"  {self.rng.choice(COMMENTS)}" if self.rng.random() < 0.2 else ""
+        self.lines.append((" " * column if self.lead is None else self.lead) + text + comment)
+        self.lead = None
+
+    def after(self, column: int, indicator: str) -> None:
+        """The next line continues `indicator` at `column` (a compact block)."""
+        self.lead = (" " * column if self.lead is None else self.lead) + indicator
+
+    def block(self, item: Any, column: int, may_flow: bool = True) -> None:
+        """`item` at `column`: a block, or now and then flow (not where it would stand at its key's column)."""
+        rng = self.rng
+        block = not may_flow or rng.random() < 0.93
+        if isinstance(item, dict) and item and block:
+            for key, each in item.items():
+                self.entry(key, each, column)
+        elif isinstance(item, list) and item and block:
+            for each in item:
+                if isinstance(each, dict | list) and each and rng.random() < 0.85:
+                    if rng.random() < 0.75:  # after the dash: `- name: q`, `- - a`
+                        self.after(column, "- ")
+                    else:  # below it
+                        self.line(column, "-")
+                    self.block(each, column + 2)
+                else:
+                    self.line(column, f"- {flow(each)}")
+        else:
+            self.line(column, flow(item))
+
+    def entry(self, key: Any, each: Any, column: int) -> None:
+        rng = self.rng
+        collection = isinstance(each, dict | list) and bool(each)
+        if rng.random() < 0.15:  # `? key`
+            self.line(column, f"? {scalar(key)}")
+            if each is None and rng.random() < 0.5:
+                return  # no `:` line: the value is missing (null)
+            if collection and rng.random() < 0.5:
+                self.after(column, ": ")
+                self.block(each, column + 2)
+            else:
+                self.line(column, f": {flow(each)}")
+        elif collection and rng.random() < 0.85:
+            self.line(column, f"{scalar(key)}:")
+            if rng.random() < 0.1:
+                self.lines.append(" " * (column + 2) + "# a comment line")
+            inner = column + 2 if isinstance(each, dict) else column + rng.choice([0, 2])
+            self.block(each, inner, may_flow=inner > column)
+        elif isinstance(each, str) and rng.random() < 0.2:
+            self.line(column, f"{scalar(key)}: |")
+            self.lines.append(" " * (column + 2) + each)
+        else:
+            self.line(column, f"{scalar(key)}: {flow(each)}")
+
+
+def paths(item: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    yield at, item
+    children = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else []
+    for step, each in children:
+        yield from paths(each, (*at, step))
+
+
+def changed(rng: random.Random, data: Any) -> Any:
+    """`data` with one to three changes made, as the rules make them."""
+    for _ in range(rng.randint(1, 3)):
+        path, target = rng.choice([(path, each) for path, each in paths(data) if isinstance(each, dict | list)])
+        roll = rng.random()
+        if isinstance(target, dict):
+            if roll < 0.35 and target:
+                del target[rng.choice(list(target))]
+            elif roll < 0.6:
+                target[rng.choice([*KEYS, "resources"])] = value(rng, 2)
+            elif roll < 0.75:
+                target.clear()
+                if rng.random() < 0.5:
+                    target["resources"] = value(rng, 2)
+            elif path:
+                parent = data
+                for step in path[:-1]:
+                    parent = parent[step]
+                parent[path[-1]] = value(rng, 1)
+        elif roll < 0.35 and target:
+            del target[rng.randrange(len(target))]
+        elif roll < 0.6:
+            target.insert(rng.randint(0, len(target)), value(rng, 2))
+        elif target:
+            target[rng.randrange(len(target))] = value(rng, 1)
+    return data
+
+
+def reordered(old: Any, new: Any) -> bool:
+    """Whether `new` orders a mapping's keys otherwise than the kept ones in their old order, then the added
+    ones: text edits keep the order keys are written in (a whole value replaced may reorder them). List
+    items are paired as the writers pair them (`list_opcodes`)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        kept = [key for key in old if key in new]
+        return list(new)[: len(kept)] != kept or any(reordered(old[key], new[key]) for key in kept)
+    if isinstance(old, list) and isinstance(new, list):
+        for _, old_start, old_end, new_start, new_end in list_opcodes(old, new):
+            pairs = zip(old[old_start:old_end], new[new_start:new_end], strict=False)
+            if any(reordered(a, b) for a, b in pairs):
+                return True
+    return False
+
+
+def document(seed: int) -> tuple[bytes, Any] | None:
+    """The seed's document and its changed data (None: a change the text cannot keep the key order of)."""
+    rng = random.Random(seed)
+    writer = Writer(rng)
+    writer.block({"spec": value(rng)} if rng.random() < 0.7 else value(rng, 1), 0)
+    lines = (["---"] if rng.random() < 0.1 else []) + writer.lines
+    newline = "\r\n" if rng.random() < 0.15 else "\n"
+    data = newline.join([*lines, ""]).encode()
+    doc = load(data, Span(1, 0, len(data)))
+    if not isinstance(doc.data, dict | list) or not doc.data:
+        return None
+    new = changed(rng, copy.deepcopy(doc.data))
+    return None if new == doc.data or reordered(doc.data, new) else (data, new)
+
+
+def test_generated_documents_in_rare_layouts_are_written_as_text_edits_that_read_back() -> None:
+    failures: list[str] = []
+    written = 0
+    for seed in range(3000):
+        case = document(seed)
+        if case is None:
+            continue
+        data, new = case
+        doc = load(data, Span(1, 0, len(data)))
+        doc.data = new
+        try:
+            result = write.write_back(doc)  # (it reads the text written back: a Mismatch is raised)
+            assert result is not None and result[1] == write.TEXT_EDITS, result
+            written += 1
+        except Exception as exc:  # every seed is tried; the failures are listed with their inputs
+            failures.append(f"seed {seed}: {type(exc).__name__}: {exc}\n{data.decode()}")
+    assert failures == []
+    assert written > 2000  # (the others: changes that reorder keys, which text edits keep)

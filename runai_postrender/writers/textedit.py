@@ -139,9 +139,9 @@ def edit(
     """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`; the nodes in
     `shared` (ids: see reader.shared_nodes) must not change; with a sparse tree (`node` from sparse.sparse),
     its `anchors`. The caller checks the result (readback.check). Raises Shared, Partial."""
-    editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
+    editor, _, strip = _diffed(text, node, old, new, style, shared, anchors)
     result = splice.apply(editor.text, editor.edits)
-    if unterminated and result.endswith(style.newline):
+    if strip and result.endswith(style.newline):
         result = result[: -len(style.newline)]
     return result
 
@@ -158,43 +158,60 @@ def edit_encoded(
 ) -> bytes:
     """`edit` as UTF-8, what it leaves alone taken from `source` (the text's own UTF-8 bytes): a large
     document is not copied as text once more before it is written (its memory stays near its own size)."""
-    editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
+    editor, unterminated, strip = _diffed(text, node, old, new, style, shared, anchors)
     added = style.newline if unterminated else ""
     encoded = splice.encode(editor.text, editor.edits, len(editor.text) - len(added))
     del text
     editor.text = ""  # the text goes before the result is joined: the two are never in memory at once
-    return splice.join(source, encoded, unterminated, style.newline.encode())
+    return splice.join(source, encoded, added.encode(), strip)
 
 
 def _diffed(
     text: str, node: yaml.Node, old: Any, new: Any, style: Style, shared: frozenset[int], anchors: Anchors
-) -> tuple[_Editor, bool]:
+) -> tuple[_Editor, bool, bool]:
+    """The editor with its edits; whether the text has no final line break (the editor's has one added)
+    and whether the result is to end without it again (`strip`)."""
     # Without a final line break, lines added at the end would each bring one: edit the text as if it
-    # had one, and take it off again.
+    # had one, and take it off again, unless the result then ends in a block scalar whose value needs it.
     unterminated = bool(text) and not ends_line(text, len(text))
     editor = _Editor(text + style.newline if unterminated else text, style, shared, anchors)
     editor.diff((node, None, False), old, new)
     editor.write_out_aliases()
-    if unterminated and any(item.start == len(editor.text) for item in editor.edits):
-        _strip_last_block_scalar(editor)
-    return editor, unterminated
+    return editor, unterminated, unterminated and _strips_final_break(editor)
 
 
 _INDICATOR = re.compile(r"[|>]([1-9]?)([+-]?)([1-9]?)")
 
 
-def _strip_last_block_scalar(editor: _Editor) -> None:
-    """A block scalar that ends a text without a final line break has none in its value (`|` clips to
-    nothing, `|+` keeps nothing): lines added after it would give it one, so its indicator strips it
-    (`|-`), as the round trip writes it."""
-    last: Any = None
+def _strips_final_break(editor: _Editor) -> bool:
+    """Whether the result of a text that had no final line break (the editor's has one added) ends
+    without one, as the text did. A block scalar that ended the text has none in its value (`|` clips
+    to nothing, `|+` keeps nothing): where lines are added after it, its indicator strips it (`|-`), as
+    the round trip writes it. A block scalar that comes to end the text where the keys or items after
+    it are removed has one in its value (but with `-`): the result keeps the line break."""
+    size = len(editor.text)
+    ends = size  # where the result's text from the original ends: before the removals that reach its end
+    for item in reversed(splice.ordered(editor.edits)):
+        if item.end != ends or item.text:
+            break
+        ends = item.start
+    if ends == size and not any(item.start == size for item in editor.edits):
+        return True  # (the text's end as it was)
+    last: Any = None  # the last scalar; a block scalar that ends where the result's text from the original does
+    uncovered: Any = None
     for event in yaml.parse(editor.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         if isinstance(event, yaml.ScalarEvent):
             last = event
+            if last.style in ("|", ">") and last.end_mark.index == ends < size:
+                uncovered = last
+    if uncovered is not None:
+        found = _INDICATOR.match(editor.text, uncovered.start_mark.index)
+        return found is not None and found.group(2) == "-"
     if last is None or last.style not in ("|", ">") or editor.text[last.end_mark.index :].strip():
-        return
+        return True
     start = int(last.start_mark.index)
     found = _INDICATOR.match(editor.text, start)
     if found is not None and found.group(2) != "-":
         indicator = editor.text[start] + found.group(1) + found.group(3) + "-"
         editor.edits.append(splice.Edit(start, found.end(), indicator))
+    return True

@@ -6,7 +6,8 @@ and the new data are compared here, and each difference becomes one text edit (`
 replaced in its own quoting, a key removed with its lines, keys added below their siblings in the
 document's indentation, list items inserted or removed alone, a collection rewritten where its shape
 changed, an alias written out where its anchor's node changes. Everything else, comments and blank
-lines included, stays as it was (`splice`). A change through a merged or tagged node or an anchored
+lines included, stays as it was (`splice`); a mapping's keys keep the text's order, whatever order the
+new data gives them (`diff.in_text_order`). A change through a merged or tagged node or an anchored
 scalar raises `Shared` (the round trip writes it). The writer checks the result: it must read back as
 exactly the new data (`readback`).
 """
@@ -21,7 +22,7 @@ import yaml
 from runai_postrender.documents.style import Style
 from runai_postrender.reading import reader, sparse
 from runai_postrender.writers import splice
-from runai_postrender.writers.diff import Diff
+from runai_postrender.writers.diff import Diff, in_text_order
 from runai_postrender.writers.listdiff import list_opcodes
 from runai_postrender.writers.textchanges import Changes
 from runai_postrender.writers.textpositions import Partial, Shared, ends_line
@@ -103,6 +104,7 @@ class _Editor(Changes, Diff[_At]):
             return
         if not all(kept):
             self.remove_entries(mapping, kept)
+        in_text_order(old, new)
         super().diff_mapping(at, old, new)
 
     def remove_key(self, at: _At, index: int, name: Any) -> None:

@@ -106,6 +106,20 @@ def test_the_end_of_a_text_without_a_final_line_break(text: str, change: Callabl
     assert written(text, change) == expected
 
 
+@pytest.mark.parametrize("indicator", ["|", "|+", ">"])
+def test_the_round_trip_keeps_the_line_break_of_a_block_scalar_it_leaves_at_the_end(indicator: str) -> None:
+    # (an anchored scalar that changes: the round trip writes the document)
+    text = f"x: &x 1\ny: *x\na: {indicator}\n  beta\nb: 43"
+    data = text.encode()
+    doc = load(data, Span(1, 0, len(data)))
+    doc.data = {**doc.data, "x": 2}
+    del doc.data["b"]
+    result = write.write_back(doc)
+    assert result is not None and result[1] == write.ROUND_TRIP
+    assert result[0].decode().endswith(f"a: {indicator}\n  beta\n")
+    assert yaml.safe_load(result[0]) == {"x": 2, "y": 1, "a": "beta\n"}
+
+
 PROFILE = """\
 rules:
   - name: drop-b

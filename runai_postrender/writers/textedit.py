@@ -14,14 +14,13 @@ exactly the new data (`readback`).
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 import yaml
 
 from runai_postrender.documents.style import Style
 from runai_postrender.reading import reader, sparse
-from runai_postrender.writers import splice
+from runai_postrender.writers import finalbreak, splice
 from runai_postrender.writers.diff import Diff, in_text_order
 from runai_postrender.writers.listdiff import list_opcodes
 from runai_postrender.writers.textchanges import Changes
@@ -179,41 +178,4 @@ def _diffed(
     editor = _Editor(text + style.newline if unterminated else text, style, shared, anchors)
     editor.diff((node, None, False), old, new)
     editor.write_out_aliases()
-    return editor, unterminated, unterminated and _strips_final_break(editor)
-
-
-_INDICATOR = re.compile(r"[|>]([1-9]?)([+-]?)([1-9]?)")
-
-
-def _strips_final_break(editor: _Editor) -> bool:
-    """Whether the result of a text that had no final line break (the editor's has one added) ends
-    without one, as the text did. A block scalar that ended the text has none in its value (`|` clips
-    to nothing, `|+` keeps nothing): where lines are added after it, its indicator strips it (`|-`), as
-    the round trip writes it. A block scalar that comes to end the text where the keys or items after
-    it are removed has one in its value (but with `-`): the result keeps the line break."""
-    size = len(editor.text)
-    ends = size  # where the result's text from the original ends: before the removals that reach its end
-    for item in reversed(splice.ordered(editor.edits)):
-        if item.end != ends or item.text:
-            break
-        ends = item.start
-    if ends == size and not any(item.start == size for item in editor.edits):
-        return True  # (the text's end as it was)
-    last: Any = None  # the last scalar; a block scalar that ends where the result's text from the original does
-    uncovered: Any = None
-    for event in yaml.parse(editor.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-        if isinstance(event, yaml.ScalarEvent):
-            last = event
-            if last.style in ("|", ">") and last.end_mark.index == ends < size:
-                uncovered = last
-    if uncovered is not None:
-        found = _INDICATOR.match(editor.text, uncovered.start_mark.index)
-        return found is not None and found.group(2) == "-"
-    if last is None or last.style not in ("|", ">") or editor.text[last.end_mark.index :].strip():
-        return True
-    start = int(last.start_mark.index)
-    found = _INDICATOR.match(editor.text, start)
-    if found is not None and found.group(2) != "-":
-        indicator = editor.text[start] + found.group(1) + found.group(3) + "-"
-        editor.edits.append(splice.Edit(start, found.end(), indicator))
-    return True
+    return editor, unterminated, unterminated and finalbreak.strips(editor.text, editor.edits)

@@ -14,6 +14,7 @@ exactly the new data (`readback`).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any, cast
 
 import yaml
@@ -127,6 +128,40 @@ class _Editor(Changes, Diff[_At]):
                 if id(alias) not in self.written_out and alias.value is not sparse.MISSING:
                     self.write_out(alias, alias.value)
 
+    def write_out_taken(self) -> None:
+        """Where an edit takes out the text that defines an anchor (a key or an item removed, a value
+        rewritten, with the anchored node inside), the aliases of it that stay are written out with what
+        they stand for; on the whole node tree, which has no alias stubs, the round trip writes the change
+        (`Shared`). The text's events say where anchors and aliases stand."""
+        ranges = [(item.start, item.end) for item in splice.ordered(self.edits) if item.start < item.end]
+        if not ranges or "&" not in self.text or "*" not in self.text:
+            return
+        starts = [start for start, _ in ranges]
+
+        def taken(index: int) -> bool:
+            at = bisect_right(starts, index) - 1
+            return at >= 0 and index < ranges[at][1]
+
+        names: set[str] = set()  # the anchors taken out
+        kept: list[tuple[str, int]] = []  # the aliases that stay: (anchor, start)
+        for event in yaml.parse(self.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            anchor, start = getattr(event, "anchor", None), event.start_mark.index if event.start_mark else -1
+            if anchor is None:
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                if not taken(start):
+                    kept.append((anchor, start))
+            elif taken(start):
+                names.add(anchor)
+        stubs = {alias.start: alias for name in names for alias in self.aliases.get(name, [])}
+        for name, start in kept:
+            if name in names:
+                alias = stubs.get(start)
+                if alias is None:
+                    raise Shared("an alias whose anchor an edit takes out")
+                if id(alias) not in self.written_out and alias.value is not sparse.MISSING:
+                    self.write_out(alias, alias.value)
+
 
 def edit(
     text: str,
@@ -178,4 +213,5 @@ def _diffed(
     editor = _Editor(text + style.newline if unterminated else text, style, shared, anchors)
     editor.diff((node, None, False), old, new)
     editor.write_out_aliases()
+    editor.write_out_taken()
     return editor, unterminated, unterminated and finalbreak.strips(editor.text, editor.edits)

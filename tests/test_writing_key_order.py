@@ -114,6 +114,26 @@ def test_an_item_inserted_before_one_whose_keys_are_reordered_reads_back() -> No
 
 
 @pytest.mark.parametrize(
+    ("text", "change"),
+    [
+        ("base: &b\n  a: 1\n  b: 2\nuse:\n  <<: *b\n  c: 3\nx: 1\n", put(base={"b": 2, "a": 1}, x=2)),
+        ("base: &b\n  a: 1\n  b: 2\nuse:\n  <<: *b\n  c: 3\nx: 1\n", put(use={"c": 3, "b": 2, "a": 1}, x=2)),
+        ("m: !!map\n  a: 1\n  b: 2\nx: 1\n", put(m={"b": 2, "a": 1}, x=2)),
+    ],
+    ids=["an anchored node merged elsewhere", "a mapping with a merge key", "a tagged mapping"],
+)
+def test_keys_reordered_in_a_node_the_editor_may_not_change_leave_it_as_written(
+    text: str, change: Callable[[Any], Any]
+) -> None:
+    # (merge keys and tags are the round trip's to change: keys only reordered there are no change)
+    data = text.encode()
+    doc = load(data, Span(1, 0, len(data)))
+    doc.data = copy.deepcopy(doc.data)
+    change(doc.data)
+    assert write.write_back(doc) == (text.replace("x: 1", "x: 2").encode(), write.TEXT_EDITS)
+
+
+@pytest.mark.parametrize(
     "text", ["m: {a: 1, b: 2}\n", "m:\n  a: 1\n  b: [x, {p: 1, q: 2}]\n"], ids=["flow mapping", "nested in a list"]
 )
 def test_keys_reordered_and_nothing_else_leave_the_document_unchanged(text: str) -> None:

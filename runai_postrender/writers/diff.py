@@ -32,6 +32,21 @@ def in_text_order(old: dict[Any, Any], new: dict[Any, Any]) -> None:
         new.update(items)
 
 
+def in_old_order(old: Any, new: Any) -> None:
+    """Give `new`, data equal to `old` but for the order of mappings' keys, `old`'s order all the way
+    down (in place): where the writers leave a node's text as it is, the new data reads as it is written."""
+    stack = [(old, new)]
+    while stack:
+        old, new = stack.pop()
+        if old is new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            in_text_order(old, new)
+            stack.extend((old[name], new[name]) for name in old)
+        elif isinstance(old, list) and isinstance(new, list):
+            stack.extend(zip(old, new, strict=True))
+
+
 class Diff(Generic[At]):
     """The walk; a writer subclasses it with its hooks."""
 

@@ -22,7 +22,7 @@ import yaml
 from runai_postrender.documents.style import Style
 from runai_postrender.reading import reader, sparse
 from runai_postrender.writers import finalbreak, splice
-from runai_postrender.writers.diff import Diff, in_text_order
+from runai_postrender.writers.diff import Diff, in_old_order, in_text_order
 from runai_postrender.writers.listdiff import list_opcodes
 from runai_postrender.writers.textchanges import Changes
 from runai_postrender.writers.textpositions import Partial, Shared, ends_line
@@ -57,7 +57,8 @@ class _Editor(Changes, Diff[_At]):
             return
         if isinstance(node, sparse.Stub):
             raise Partial("a node compared with data other than its own")
-        if id(node) in self.shared and reader.same(old, new):
+        if id(node) in self.shared and reader.same(old, new, ordered=False):
+            in_old_order(old, new)  # (a node the editor may not change: its keys reordered, and nothing else)
             return
         self.own(node)
         if id(node) in self.anchored:

@@ -175,10 +175,24 @@ def test_removing_every_key_of_a_block_mapping_leaves_an_empty_mapping_not_null(
         ("spec: {a: 1, replicas: 3}\n", "spec: {a: 1}\n"),
         ("spec: {replicas: 3}\n", "spec: {}\n"),
         ("spec: {\n  replicas: 3,  # gone\n  a: 1  # stays\n}\n", "spec: {\n  a: 1  # stays\n}\n"),
+        ("spec: {\n  replicas: 3,\n  # stays\n  a: 1\n}\n", "spec: {\n  # stays\n  a: 1\n}\n"),
+        ("spec: {replicas: 3,\n  # stays\n  a: 1}\n", "spec: {\n  # stays\n  a: 1}\n"),
+        ("spec: {\n  a: 1,  # on a\n  # stays\n  replicas: 3\n}\n", "spec: {\n  a: 1  # on a\n  # stays\n}\n"),
+        ("spec: {a: 1\n  # stays\n  , replicas: 3}\n", "spec: {a: 1\n  # stays\n  }\n"),
     ],
-    ids=["first", "last", "only", "multi-line"],
+    ids=[
+        "first",
+        "last",
+        "only",
+        "multi-line",
+        "a comment line before the next",
+        "on the brace's line",
+        "last, after a comment line",
+        "its comma after a comment line",
+    ],
 )
 def test_a_key_removed_from_a_flow_mapping_takes_its_comma(text: str, expected: str) -> None:
+    # (a comment on its line goes with it; a comment line between entries stays)
     assert edited(text, lambda d: d["spec"].pop("replicas")) == expected
 
 

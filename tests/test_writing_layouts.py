@@ -476,7 +476,9 @@ LAYOUTS: dict[str, tuple[str, Change, str]] = {
                 cpu: 1
         """,
     ),
-    # the text from the first key up to the first one kept goes (the comment between with it)
+    # the text from the first key up to the first one kept goes, which moves up to the dash's line; a
+    # comment line between stays, and so does the key kept, below the dash (a comment on a removed key's
+    # line goes with it)
     "the first two keys of a mapping that shares its first line removed": (
         """\
         items:
@@ -488,7 +490,54 @@ LAYOUTS: dict[str, tuple[str, Change, str]] = {
         both(drop("items", 0, "name"), drop("items", 0, "image")),
         """\
         items:
-          - replicas: 1
+          -
+            # its image
+            replicas: 1
+        """,
+    ),
+    "the first key of a mapping that shares its first line removed, a comment line before the next": (
+        """\
+        items:
+          - name: query
+            # kept
+            image: thanos
+        """,
+        drop("items", 0, "name"),
+        """\
+        items:
+          -
+            # kept
+            image: thanos
+        """,
+    ),
+    "the first item of a list that shares its line removed, a comment line before the next": (
+        """\
+        items:
+          - - query
+            # kept
+            - thanos
+        """,
+        drop("items", 0, 0),
+        """\
+        items:
+          -
+            # kept
+            - thanos
+        """,
+    ),
+    "the first key of a mapping after a list item's dash after another's removed, a comment line kept": (
+        """\
+        items:
+          - - name: query
+              # kept
+              image: thanos
+        """,
+        drop("items", 0, 0, "name"),
+        """\
+        items:
+          - -
+              # kept
+              image: thanos
         """,
     ),
     "the first and the last key of a mapping that shares its first line removed": (
@@ -520,6 +569,26 @@ LAYOUTS: dict[str, tuple[str, Change, str]] = {
         both(drop("resources", "limits"), drop("resources", "claims")),
         """\
         resources: {requests: {cpu: 1}, x: 1}
+        """,
+    ),
+    # a comment line between a flow mapping's entries stays; a comment on a removed entry's line goes with it
+    "keys of a flow mapping over several lines removed, its comment lines kept": (
+        """\
+        resources: {
+          requests: {cpu: 1},  # the requests
+          # the limits
+          limits: {cpu: 2},
+          # the claims
+          claims: []
+        }
+        """,
+        both(drop("resources", "requests"), drop("resources", "claims")),
+        """\
+        resources: {
+          # the limits
+          limits: {cpu: 2}
+          # the claims
+        }
         """,
     ),
     "every key of a flow mapping replaced": (

@@ -18,6 +18,35 @@ from runai_postrender.writers.listdiff import list_opcodes
 At = TypeVar("At")
 
 
+def in_text_order(old: dict[Any, Any], new: dict[Any, Any]) -> None:
+    """Give the mapping `new` the order its keys are written in where the writers change `old` into it:
+    the keys kept in the order the text has them, then the keys added (below them), in their own order.
+    Helm and Kubernetes read a mapping without regard to its order; a minimal change keeps the text's.
+    In place: the new data then reads as what is written (the read-back compares keys in order)."""
+    order = [name for name in old if name in new]
+    if len(order) < len(new):
+        order += [name for name in new if name not in old]
+    if order != list(new):
+        items = [(name, new[name]) for name in order]
+        new.clear()
+        new.update(items)
+
+
+def in_old_order(old: Any, new: Any) -> None:
+    """Give `new`, data equal to `old` but for the order of mappings' keys, `old`'s order all the way
+    down (in place): where the writers leave a node's text as it is, the new data reads as it is written."""
+    stack = [(old, new)]
+    while stack:
+        old, new = stack.pop()
+        if old is new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            in_text_order(old, new)
+            stack.extend((old[name], new[name]) for name in old)
+        elif isinstance(old, list) and isinstance(new, list):
+            stack.extend(zip(old, new, strict=True))
+
+
 class Diff(Generic[At]):
     """The walk; a writer subclasses it with its hooks."""
 

@@ -60,13 +60,24 @@ def rewrite(doc: Document, old: Any) -> str:
     except RecursionError as exc:
         raise InputError(f"{where}: nested too deeply to process") from exc
     newline = doc.style.newline
-    merged = linemerge.merge(original, base, theirs, newline)
-    if _means(merged, doc):
+    merged = _ending(linemerge.merge(original, base, theirs, newline), doc)
+    if merged is not None:
         return merged
-    rendered = linemerge.rendering(original, theirs, newline)  # where the merge's lines do not fit together
-    if _means(rendered, doc):
+    rendered = _ending(linemerge.rendering(original, theirs, newline), doc)  # where the merge's lines do not fit
+    if rendered is not None:
         return rendered
     raise InputError(f"{where}: cannot write the change without changing other values of the document")
+
+
+def _ending(text: str, doc: Document) -> str | None:
+    """`text` if it reads back as the patched data; else, where it ends without a line break as the
+    original did, with one if that reads back: a block scalar (`|`, `>`) that the change leaves at the
+    end needs the line break its value ends with. None if neither does."""
+    if _means(text, doc):
+        return text
+    if text and not text.endswith("\n") and _means(text + doc.style.newline, doc):
+        return text + doc.style.newline
+    return None
 
 
 _OTHER_BREAKS = "\x85\u2028\u2029"

@@ -74,11 +74,10 @@ def encode(text: str, edits: list[Edit], end: int) -> Encoded:
     return [(offsets[item.start], offsets[item.end], item.text.encode("utf-8")) for item in items], offsets[end]
 
 
-def join(source: bytes | memoryview, encoded: Encoded, unterminated: bool, newline: bytes) -> bytes:
+def join(source: bytes | memoryview, encoded: Encoded, added: bytes, strip: bool) -> bytes:
     """`source` (the text's UTF-8) with the edits, as `apply` and `edit` have it: where the text had no
-    final line break (`unterminated`), the editor added `newline`, and the result ends without one."""
+    final line break, the editor added one (`added`), and the result ends without it where `strip`."""
     edits, end = encoded
-    added = newline if unterminated else b""
 
     def stretch(start: int, stop: int) -> list[bytes | memoryview]:
         """Bytes start:stop of the source with the added line break after it."""
@@ -92,10 +91,10 @@ def join(source: bytes | memoryview, encoded: Encoded, unterminated: bool, newli
     pieces += stretch(done, end + len(added))
     while pieces and not len(pieces[-1]):
         pieces.pop()
-    if unterminated and pieces:
-        last = bytes(pieces[-1][-len(newline) :])
-        if last == newline:
-            pieces[-1] = pieces[-1][: -len(newline)]
-        elif len(pieces) > 1 and (bytes(pieces[-2][-len(newline) :]) + last).endswith(newline):
-            return b"".join(pieces)[: -len(newline)]  # (a CR LF split between two pieces)
+    if strip and added and pieces:
+        last = bytes(pieces[-1][-len(added) :])
+        if last == added:
+            pieces[-1] = pieces[-1][: -len(added)]
+        elif len(pieces) > 1 and (bytes(pieces[-2][-len(added) :]) + last).endswith(added):
+            return b"".join(pieces)[: -len(added)]  # (a CR LF split between two pieces)
     return b"".join(pieces)

@@ -1,10 +1,10 @@
-"""The text edits a document's editor makes: each replaces, removes or adds text at known positions.
+"""The text edits a document's editor makes: each replaces or adds text at known positions.
 
 `Changes` turns one difference (found by `textedit`) into one `splice.Edit`, in the document's style
-(`emit`): a scalar in its own quotes, a key removed with its lines, keys added below their siblings,
-items inserted, a value rewritten where its shape changed, an alias written out. A node that does not start
-its line (after `- `, `? ` or `: `: `- name: q`, `- - a`) is written where it stands, its first line
-continuing the indicators before it.
+(`emit`): a scalar in its own quotes, keys added below their siblings, items inserted, a value
+rewritten where its shape changed, an alias written out. A node that does not start its line (after
+`- `, `? ` or `: `: `- name: q`, `- - a`) is written where it stands, its first line continuing the
+indicators before it. Keys and items removed: `textremovals`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from runai_postrender.documents.style import Style
 from runai_postrender.reading import sparse
 from runai_postrender.writers import emit
 from runai_postrender.writers.splice import Edit
-from runai_postrender.writers.textpositions import Positions, Shared, ends_line
+from runai_postrender.writers.textpositions import Shared, ends_line
+from runai_postrender.writers.textremovals import Removals
 
 
-class Changes(Positions):
-    """The edits made so far to `text` (see `Positions`), written in `style`."""
+class Changes(Removals):
+    """The edits made so far to `text` (see `Positions`), written in `style`; removals: `Removals`."""
 
     def __init__(self, text: str, style: Style, shared: frozenset[int]) -> None:
         super().__init__(text, shared)
         self.style = style
-        self.edits: list[Edit] = []
         self.written_out: set[int] = set()  # the aliases written out already
         self.in_flow = False  # the node being changed stands inside a flow collection: its text is flow
 
@@ -34,18 +34,6 @@ class Changes(Positions):
         """Block lines, indented to the column of `at`, as text to write at `at`: the first without the
         indentation that the text before `at` on its line stands for (`- ` before `name: q`)."""
         return self.style.newline.join(lines)[at - self.line_start(at) :]
-
-    def remove_item_lines(self, sequence: yaml.SequenceNode, start: int, end: int) -> None:
-        """Items `start:end` removed, each with its lines; where the first shares its line with other
-        indicators (`- - a`), the text from its dash to the dash of the item after the last goes, which
-        moves up to that line (a list none of whose items stay is emptied: `replace_value`)."""
-        items = sequence.value
-        first = self.item_start(items[start])
-        if not self.alone_on_line(first):
-            self.edits.append(Edit(first, self.dash(items[end]), ""))
-            return
-        for item in items[start:end]:
-            self.edits.append(Edit(self.item_start(item), self.after(item), ""))
 
     def insert_item_lines(self, node: yaml.SequenceNode, before: int, items: list[Any]) -> None:
         """New items before the old item `before` (below the one before it, so its comments stay with it);
@@ -109,56 +97,6 @@ class Changes(Positions):
             return
         quote = node.style if node.style in ("'", '"') else None
         self.edits.append(Edit(node.start_mark.index, node.end_mark.index, emit.scalar(value, quote)))
-
-    def shares_first_line(self, mapping: yaml.MappingNode) -> bool:
-        """Whether a block mapping's first entry follows other indicators on its line (`- name: q`)."""
-        return not self.alone_on_line(self.entry_start(mapping, 0))
-
-    def remove_entries(self, mapping: yaml.MappingNode, kept: list[bool]) -> None:
-        """The entries not `kept` removed, together: where one's text ends depends on which stay around it.
-        In a block mapping each goes with its lines (from its `?`, for an explicit key); where the mapping
-        shares its first line (`- replicas: 1`), the text from its first entry to the first one kept goes,
-        which moves up to that line."""
-        if mapping.flow_style:
-            self.remove_flow_entries(mapping, kept)
-            return
-        head = 0  # the entries removed with the first line's
-        if not kept[0] and self.shares_first_line(mapping):
-            head = kept.index(True)  # (one stays: a mapping none of whose entries do is written anew)
-            self.edits.append(Edit(self.entry_start(mapping, 0), self.entry_start(mapping, head), ""))
-        for index in range(head, len(kept)):
-            if not kept[index]:
-                start = self.line_start(self.entry_start(mapping, index))
-                self.edits.append(Edit(start, self.line_after(self.entry_end(*mapping.value[index])), ""))
-
-    def remove_flow_entries(self, mapping: yaml.MappingNode, kept: list[bool]) -> None:
-        """`{a: 1, b: 2}` loses each run of entries removed up to the next entry kept (`a: 1, `), or from
-        the kept one before it (`, b: 2`); a mapping none of whose entries stay keeps its braces (`{}`),
-        a single pair in a flow sequence gets them (`[a: 1]` becomes `[{}]`)."""
-        entries = mapping.value
-        start = 0
-        while start < len(entries):
-            end = start
-            while end < len(entries) and not kept[end]:
-                end += 1
-            if end == start:
-                start += 1
-                continue
-            if end < len(entries):
-                self.edits.append(
-                    Edit(self.own(entries[start][0]).start_mark.index, self.own(entries[end][0]).start_mark.index, "")
-                )
-            elif start > 0:
-                self.edits.append(
-                    Edit(self.own(entries[start - 1][1]).end_mark.index, self.own(entries[-1][1]).end_mark.index, "")
-                )
-            elif self.text[mapping.end_mark.index - 1] != "}":
-                self.edits.append(Edit(mapping.start_mark.index, mapping.end_mark.index, "{}"))
-            else:
-                self.edits.append(
-                    Edit(self.own(entries[0][0]).start_mark.index, self.own(entries[-1][1]).end_mark.index, "")
-                )
-            start = end
 
     def add_entries(self, mapping: yaml.MappingNode, added: dict[Any, Any], key: yaml.Node | None) -> None:
         newline = self.style.newline

@@ -6,22 +6,23 @@ and the new data are compared here, and each difference becomes one text edit (`
 replaced in its own quoting, a key removed with its lines, keys added below their siblings in the
 document's indentation, list items inserted or removed alone, a collection rewritten where its shape
 changed, an alias written out where its anchor's node changes. Everything else, comments and blank
-lines included, stays as it was (`splice`). A change through a merged or tagged node or an anchored
+lines included, stays as it was (`splice`); a mapping's keys keep the text's order, whatever order the
+new data gives them (`diff.in_text_order`). A change through a merged or tagged node or an anchored
 scalar raises `Shared` (the round trip writes it). The writer checks the result: it must read back as
 exactly the new data (`readback`).
 """
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_right
 from typing import Any, cast
 
 import yaml
 
 from runai_postrender.documents.style import Style
 from runai_postrender.reading import reader, sparse
-from runai_postrender.writers import splice
-from runai_postrender.writers.diff import Diff
+from runai_postrender.writers import finalbreak, splice
+from runai_postrender.writers.diff import Diff, in_old_order, in_text_order
 from runai_postrender.writers.listdiff import list_opcodes
 from runai_postrender.writers.textchanges import Changes
 from runai_postrender.writers.textpositions import Partial, Shared, ends_line
@@ -56,7 +57,8 @@ class _Editor(Changes, Diff[_At]):
             return
         if isinstance(node, sparse.Stub):
             raise Partial("a node compared with data other than its own")
-        if id(node) in self.shared and reader.same(old, new):
+        if id(node) in self.shared and reader.same(old, new, ordered=False):
+            in_old_order(old, new)  # (a node the editor may not change: its keys reordered, and nothing else)
             return
         self.own(node)
         if id(node) in self.anchored:
@@ -103,6 +105,7 @@ class _Editor(Changes, Diff[_At]):
             return
         if not all(kept):
             self.remove_entries(mapping, kept)
+        in_text_order(old, new)
         super().diff_mapping(at, old, new)
 
     def remove_key(self, at: _At, index: int, name: Any) -> None:
@@ -126,6 +129,40 @@ class _Editor(Changes, Diff[_At]):
                 if id(alias) not in self.written_out and alias.value is not sparse.MISSING:
                     self.write_out(alias, alias.value)
 
+    def write_out_taken(self) -> None:
+        """Where an edit takes out the text that defines an anchor (a key or an item removed, a value
+        rewritten, with the anchored node inside), the aliases of it that stay are written out with what
+        they stand for; on the whole node tree, which has no alias stubs, the round trip writes the change
+        (`Shared`). The text's events say where anchors and aliases stand."""
+        ranges = [(item.start, item.end) for item in splice.ordered(self.edits) if item.start < item.end]
+        if not ranges or "&" not in self.text or "*" not in self.text:
+            return
+        starts = [start for start, _ in ranges]
+
+        def taken(index: int) -> bool:
+            at = bisect_right(starts, index) - 1
+            return at >= 0 and index < ranges[at][1]
+
+        names: set[str] = set()  # the anchors taken out
+        kept: list[tuple[str, int]] = []  # the aliases that stay: (anchor, start)
+        for event in yaml.parse(self.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            anchor, start = getattr(event, "anchor", None), event.start_mark.index if event.start_mark else -1
+            if anchor is None:
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                if not taken(start):
+                    kept.append((anchor, start))
+            elif taken(start):
+                names.add(anchor)
+        stubs = {alias.start: alias for name in names for alias in self.aliases.get(name, [])}
+        for name, start in kept:
+            if name in names:
+                alias = stubs.get(start)
+                if alias is None:
+                    raise Shared("an alias whose anchor an edit takes out")
+                if id(alias) not in self.written_out and alias.value is not sparse.MISSING:
+                    self.write_out(alias, alias.value)
+
 
 def edit(
     text: str,
@@ -139,9 +176,9 @@ def edit(
     """The document's text with `old` data (as parsed from `text` into `node`) changed to `new`; the nodes in
     `shared` (ids: see reader.shared_nodes) must not change; with a sparse tree (`node` from sparse.sparse),
     its `anchors`. The caller checks the result (readback.check). Raises Shared, Partial."""
-    editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
+    editor, _, strip = _diffed(text, node, old, new, style, shared, anchors)
     result = splice.apply(editor.text, editor.edits)
-    if unterminated and result.endswith(style.newline):
+    if strip and result.endswith(style.newline):
         result = result[: -len(style.newline)]
     return result
 
@@ -158,43 +195,24 @@ def edit_encoded(
 ) -> bytes:
     """`edit` as UTF-8, what it leaves alone taken from `source` (the text's own UTF-8 bytes): a large
     document is not copied as text once more before it is written (its memory stays near its own size)."""
-    editor, unterminated = _diffed(text, node, old, new, style, shared, anchors)
+    editor, unterminated, strip = _diffed(text, node, old, new, style, shared, anchors)
     added = style.newline if unterminated else ""
     encoded = splice.encode(editor.text, editor.edits, len(editor.text) - len(added))
     del text
     editor.text = ""  # the text goes before the result is joined: the two are never in memory at once
-    return splice.join(source, encoded, unterminated, style.newline.encode())
+    return splice.join(source, encoded, added.encode(), strip)
 
 
 def _diffed(
     text: str, node: yaml.Node, old: Any, new: Any, style: Style, shared: frozenset[int], anchors: Anchors
-) -> tuple[_Editor, bool]:
+) -> tuple[_Editor, bool, bool]:
+    """The editor with its edits; whether the text has no final line break (the editor's has one added)
+    and whether the result is to end without it again (`strip`)."""
     # Without a final line break, lines added at the end would each bring one: edit the text as if it
-    # had one, and take it off again.
+    # had one, and take it off again, unless the result then ends in a block scalar whose value needs it.
     unterminated = bool(text) and not ends_line(text, len(text))
     editor = _Editor(text + style.newline if unterminated else text, style, shared, anchors)
     editor.diff((node, None, False), old, new)
     editor.write_out_aliases()
-    if unterminated and any(item.start == len(editor.text) for item in editor.edits):
-        _strip_last_block_scalar(editor)
-    return editor, unterminated
-
-
-_INDICATOR = re.compile(r"[|>]([1-9]?)([+-]?)([1-9]?)")
-
-
-def _strip_last_block_scalar(editor: _Editor) -> None:
-    """A block scalar that ends a text without a final line break has none in its value (`|` clips to
-    nothing, `|+` keeps nothing): lines added after it would give it one, so its indicator strips it
-    (`|-`), as the round trip writes it."""
-    last: Any = None
-    for event in yaml.parse(editor.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-        if isinstance(event, yaml.ScalarEvent):
-            last = event
-    if last is None or last.style not in ("|", ">") or editor.text[last.end_mark.index :].strip():
-        return
-    start = int(last.start_mark.index)
-    found = _INDICATOR.match(editor.text, start)
-    if found is not None and found.group(2) != "-":
-        indicator = editor.text[start] + found.group(1) + found.group(3) + "-"
-        editor.edits.append(splice.Edit(start, found.end(), indicator))
+    editor.write_out_taken()
+    return editor, unterminated, unterminated and finalbreak.strips(editor.text, editor.edits)

@@ -63,11 +63,11 @@ def _write_with(doc: Document) -> tuple[bytes, str] | None:
         from runai_postrender.reading import ruamel
 
         old = ruamel.read(doc.text, doc.describe(), doc.first_line)
-        return None if reader.same(old, doc.data) else _round_trip(doc, old)
+        return None if reader.same(old, doc.data, ordered=False) else _round_trip(doc, old)
     tree = _sparse(doc)
     if tree is not None:
-        if tree.equal:
-            return None
+        if tree.equal or reader.same(tree.old, doc.data, ordered=False):
+            return None  # (keys in another order only: the text keeps its own, see diff.in_text_order)
         try:
             return _edit(doc, tree.node, tree.old, frozenset(), (tree.anchored, tree.aliases))
         except textedit.Partial:
@@ -75,7 +75,7 @@ def _write_with(doc: Document) -> tuple[bytes, str] | None:
         except textedit.Shared:
             return _round_trip(doc, tree.old)
     node, old, special = reader.load(doc.text)
-    if reader.same(old, doc.data):
+    if reader.same(old, doc.data, ordered=False):
         return None
     assert node is not None
     try:

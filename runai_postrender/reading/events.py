@@ -1,12 +1,10 @@
-"""Read a document from libyaml's events, one at a time, without PyYAML's node tree: the one walker.
-
-The node tree costs some 25 times the text in memory. One walker (`Walk`) reads the events for every
-use: the first read (`build`: plain data, a string read more than once kept once), the re-read at write
-time against the patched data (`sparse`: nodes only where they differ), the read-back check (stopped at
-the first difference), and how a workload quotes its labels (`sparse.styles_at`, for added documents).
-What needs more than plain mappings, lists, scalars, anchors and aliases (merge keys, complex or
-duplicate keys, tags but the standard scalar ones, nesting past `MAX_DEPTH`, what libyaml refuses)
-raises `Slow`: `reader` reads it through the node tree. Scalars mean what they mean to Helm (`helmscalars`).
+"""Read a document from libyaml's events, one at a time, without PyYAML's node tree (25 times the text in
+memory): one walker (`Walk`) for every use: the first read (`build`: plain data, a string read more than
+once kept once), the re-read at write time against the patched data (`sparse`: nodes only where they
+differ), the read-back check (stopped at the first difference), and how a workload quotes its labels
+(`sparse.styles_at`). What needs more than plain mappings, lists, scalars, anchors and aliases (merge
+keys, complex or duplicate keys, other tags, nesting past `MAX_DEPTH`, what libyaml refuses) raises
+`Slow`: `reader` reads it through the node tree. Scalars mean what they mean to Helm (`helmscalars`).
 """
 
 from __future__ import annotations
@@ -116,14 +114,14 @@ def scalar(event: Any) -> Any:
 class Walk:
     """One walk of a document's events (`run`): the first read, and what a use switches on. `new`: the
     patched data, each node compared with what it holds there (a scalar: equal in value and type, or as
-    `loose` says; an alias: as `same` says). `keep`: nodes kept where the two differ (sparse._Nodes).
-    `check`: stop at the first difference (Differs). `steps`: the path of a mapping whose children's nodes
-    are kept (`found`), read leniently (scalars as written, nothing refused but by libyaml). After `run`:
-    `data`, `node`, `equal`, `expanded` (nodes with aliases expanded, as limits.check_expansion counts),
-    `placements` (where an alias put a mapping or a list: container, key or index), `aliased`, `anchored`
-    (an anchor by the id of its node, where that differs), `aliases` (each anchor's alias nodes). A frame:
-    [data, key read (MISSING: none), keys read, anchor, expanded size, start event, counterpart (MISSING, or
-    of its type), child nodes, all equal so far, end of the last child's text, key node, (check) keys]."""
+    `loose` says; an alias: as `same` says). `keep`: nodes kept where they differ (sparse._Nodes). `check`:
+    stop at the first difference (Differs). `steps`: the path of a mapping whose child nodes are kept
+    (`found`), read leniently (scalars as written, nothing refused but by libyaml). After `run`: `data`,
+    `node`, `equal`, `expanded` (nodes with aliases expanded, as limits.check_expansion counts), `placements`
+    (where an alias put a mapping or a list), `aliased`, `anchored` (an anchor by the id of its node, where
+    that differs), `aliases` (each anchor's alias nodes). A frame: [data, key read (MISSING: none), keys read,
+    anchor, expanded size (these two where no nodes are kept), start event, counterpart (MISSING, or of its
+    type), child nodes, all equal so far, end of the last child's text, key node, (check) keys]."""
 
     data: Any = None
     node: Any = None
@@ -173,8 +171,7 @@ class Walk:
                 value, size, anchor = value_of(event), 1, event.anchor
                 if compare:
                     equal = value is counterpart or (value.__class__ is counterpart.__class__ and value == counterpart)
-                    if not equal and loose is not None and counterpart is not MISSING:
-                        equal = loose(value, counterpart)
+                    equal = equal or (loose is not None and counterpart is not MISSING and loose(value, counterpart))
                     if equal:
                         value = counterpart
                     elif check:  # (a key: compared with the key the data has there, all so far in order)
@@ -244,7 +241,7 @@ class Walk:
             elif cls is _MapEnd or cls is _SeqEnd:
                 frame = stack.pop()
                 value, anchor, size = frame[0], frame[3], frame[4]
-                if strict and frame[2] > len(value):
+                if strict and (len(frame[7]) if keeping else frame[2]) > len(value):
                     raise Slow("duplicate keys")
                 if check:  # (every child equal, every key in order: all but their number)
                     if len(value) != len(frame[6]):
@@ -269,26 +266,29 @@ class Walk:
             container = frame[0]
             if container.__class__ is list:
                 container.append(value)
-                frame[4] += size
                 if keeping:
                     frame[7].append(node)
                     frame[8], frame[9] = frame[8] and equal, end
+                else:
+                    frame[4] += size
             elif frame[1] is MISSING:
                 if (cls is not _Scalar or value.__class__ is float) and not check:
                     if strict:  # (a merge key raised in `scalar` already)
                         raise Slow("a complex key, or a float key (`.nan` is no duplicate in Python)")
                     value = ""  # (lenient: a complex key leads nowhere)
                 frame[1] = value
-                frame[2] += 1
                 if keeping:
                     frame[9], frame[10] = end, node
+                else:
+                    frame[2] += 1
             else:
                 container[frame[1]] = value
                 frame[1] = MISSING
-                frame[4] += size
                 if keeping:
                     frame[7].append((frame[10], node))
                     frame[8], frame[9] = frame[8] and equal, end
+                else:
+                    frame[4] += size
             event = next_event()
 
 

@@ -1,10 +1,13 @@
 """The document's text read again against the patched data: nodes only where the two differ.
 
-At write time the text editor needs node positions only where the data changed. `sparse` reads the
-text's events (`events`) alongside the patched data: a subtree that reads as what the data holds there
-stands as one `Stub` (its span only), and its data as parsed is the patched data's own object; only
-where the two differ are there nodes, and the data as parsed. Aliases stand where they are written
-(`AliasStub`), so that the editor can write one out when its anchor's node changes.
+At write time the text editor needs node positions only where the data changed. `sparse` walks the
+text's events (the one walker, `events.Walk`) alongside the patched data, keeping nodes (`_Nodes`): a
+subtree that reads as what the data holds there stands as one `Stub` (its span only), and its data as
+parsed is the patched data's own object; only where the two differ are there nodes, and the data as
+parsed. Aliases stand where they are written (`AliasStub`), so that the editor can write one out when its
+anchor's node changes. The same walk stopped at the first difference is the read-back check
+(`differs_nowhere`), and with nodes kept under one path it says how a mapping quotes its values
+(`styles_at`: the labels an added document copies).
 """
 
 from __future__ import annotations

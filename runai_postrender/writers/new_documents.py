@@ -1,5 +1,6 @@
 """The text of a document the profile adds: in its workload's style and line endings, its labels quoted
-as the workload quotes them (read from the workload's text here, at write time)."""
+as the workload quotes them (read from the workload's text at write time, by the reading layer's one
+walker of libyaml's events: `sparse.styles_at`)."""
 
 from __future__ import annotations
 

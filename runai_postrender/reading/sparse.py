@@ -129,7 +129,9 @@ def _node(item: Any) -> Any:
 
 
 class _Nodes:
-    """How the walk keeps nodes (events.Keep): a subtree that reads as the patched data is one Stub."""
+    """How the walk keeps nodes (the `keep` of events.Walk): an anchored scalar's node (`node`), an alias
+    where it stands (`alias`), and at a collection's end its node, or one Stub where it reads as the
+    patched data (`close`: whether it is equal, its data, its node, the end of its text)."""
 
     node = staticmethod(_node)
 

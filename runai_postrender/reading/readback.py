@@ -1,8 +1,8 @@
 """Whether a written text reads back as exactly the patched data: the check under both writers.
 
-`matches` walks the edited text's events alongside the data as the write-time re-read does (`sparse`),
-stopping at the first difference. Merge keys, tags and complex keys (what the events leave to the node
-tree) are read whole.
+`matches` walks the edited text's events alongside the data with the walker of the write-time re-read
+(`events.Walk`, see `sparse`), stopping at the first difference. Merge keys, tags and complex keys (what
+the events leave to the node tree) are read whole.
 """
 
 from __future__ import annotations

@@ -9,10 +9,8 @@ keeps its value without one (`|-`) where lines are added after it.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import yaml
-
+from runai_postrender.reading import marks
 from runai_postrender.writers import splice
 
 _INDICATOR = re.compile(r"[|>]([1-9]?)([+-]?)([1-9]?)")
@@ -33,19 +31,15 @@ def strips(text: str, edits: list[splice.Edit]) -> bool:
         ends = item.start
     if ends == size and not any(item.start == size for item in edits):
         return True  # (the text's end as it was)
-    last: Any = None  # the last scalar; a block scalar that ends where the result's text from the original does
-    uncovered: Any = None
-    for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-        if isinstance(event, yaml.ScalarEvent):
-            last = event
-            if last.style in ("|", ">") and last.end_mark.index == ends < size:
-                uncovered = last
-    if uncovered is not None:
-        found = _INDICATOR.match(text, uncovered.start_mark.index)
+    scalars = marks.scalar_marks(text)
+    # a block scalar that ends where the result's text from the original does
+    uncovered = [start for style, start, end in scalars if style in ("|", ">") and end == ends < size]
+    if uncovered:
+        found = _INDICATOR.match(text, uncovered[-1])
         return found is not None and found.group(2) == "-"
-    if last is None or last.style not in ("|", ">") or text[last.end_mark.index :].strip():
+    if not scalars or scalars[-1][0] not in ("|", ">") or text[scalars[-1][2] :].strip():
         return True
-    start = int(last.start_mark.index)
+    start = scalars[-1][1]
     found = _INDICATOR.match(text, start)
     if found is not None and found.group(2) != "-":
         indicator = text[start] + found.group(1) + found.group(3) + "-"

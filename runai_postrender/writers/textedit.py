@@ -20,7 +20,7 @@ from typing import Any, cast
 import yaml
 
 from runai_postrender.documents.style import Style
-from runai_postrender.reading import reader, sparse
+from runai_postrender.reading import marks, reader, sparse
 from runai_postrender.writers import finalbreak, splice
 from runai_postrender.writers.diff import Diff, in_old_order, in_text_order
 from runai_postrender.writers.listdiff import list_opcodes
@@ -29,7 +29,7 @@ from runai_postrender.writers.textpositions import Partial, Shared, ends_line
 
 __all__ = ["Anchors", "Partial", "Shared", "edit", "edit_encoded", "list_opcodes"]
 
-# A sparse tree's anchors (see events.Sparse): the anchor's name by the id of the node it marks, where that
+# A sparse tree's anchors (see sparse.Sparse): the anchor's name by the id of the node it marks, where that
 # node changes, and each anchor's aliases by its name.
 Anchors = tuple[dict[int, str], dict[str, list[sparse.AliasStub]]]
 NO_ANCHORS: Anchors = ({}, {})
@@ -145,11 +145,8 @@ class _Editor(Changes, Diff[_At]):
 
         names: set[str] = set()  # the anchors taken out
         kept: list[tuple[str, int]] = []  # the aliases that stay: (anchor, start)
-        for event in yaml.parse(self.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            anchor, start = getattr(event, "anchor", None), event.start_mark.index if event.start_mark else -1
-            if anchor is None:
-                continue
-            if isinstance(event, yaml.AliasEvent):
+        for anchor, start, is_alias in marks.anchor_marks(self.text):
+            if is_alias:
                 if not taken(start):
                     kept.append((anchor, start))
             elif taken(start):

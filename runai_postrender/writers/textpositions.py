@@ -13,6 +13,8 @@ import re
 
 import yaml
 
+from runai_postrender.reading import marks
+
 _ALIAS = re.compile(r"[ \t]*:[ \t]+\*[^ \t\r\n\x85\u2028\u2029,\[\]{}]+")
 
 # What libyaml (as Helm's reader, YAML 1.1) ends a line at: LF, CR LF, a lone CR, NEL, LS and PS. Its marks
@@ -39,7 +41,7 @@ class Shared(Exception):
 
 
 class Partial(Exception):
-    """The edit needs a node that the sparse tree (`events.sparse`) left out: read the whole tree."""
+    """The edit needs a node that the sparse tree (`sparse.sparse`) left out: read the whole tree."""
 
 
 class Positions:
@@ -71,16 +73,7 @@ class Positions:
         tell (a flow collection may span lines: `{` then `  key: *name`), libyaml's events do. Read once,
         for the first alias written out."""
         if self.aliases_in_flow is None:
-            found: set[int] = set()
-            depth = 0  # (inside a flow collection, every collection is flow)
-            for event in yaml.parse(self.text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-                if isinstance(event, yaml.CollectionStartEvent):
-                    depth += 1 if depth or event.flow_style else 0
-                elif isinstance(event, yaml.CollectionEndEvent):
-                    depth -= 1 if depth else 0
-                elif isinstance(event, yaml.AliasEvent) and depth and event.start_mark is not None:
-                    found.add(event.start_mark.index)
-            self.aliases_in_flow = frozenset(found)
+            self.aliases_in_flow = marks.flow_alias_starts(self.text)
         return self.aliases_in_flow
 
     # ---- positions

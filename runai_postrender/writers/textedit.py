@@ -135,8 +135,8 @@ class _Editor(Changes, Diff[_At]):
         they stand for; on the whole node tree, which has no alias stubs, the round trip writes the change
         (`Shared`). The text's events say where anchors and aliases stand."""
         ranges = [(item.start, item.end) for item in splice.ordered(self.edits) if item.start < item.end]
-        if not ranges or "&" not in self.text or "*" not in self.text:
-            return
+        if "*" not in self.text or all(self.text.find("&", start, end) < 0 for start, end in ranges):
+            return  # no anchor taken out (its `&` would be in a range the edits take out): no pass over the events
         starts = [start for start, _ in ranges]
 
         def taken(index: int) -> bool:

@@ -229,7 +229,7 @@ def test_an_empty_mapping_alone_on_the_next_line_becomes_a_block_without_a_blank
     assert out == "c:\n  resources:\n    requests:\n      cpu: 100m\n  image: x\n".replace("\n", newline)
 
 
-# ---------------------------------------------------------------- the sparse tree (issue 11, L2)
+# ---------------------------------------------------------------- the sparse tree
 
 
 def test_the_sparse_tree_has_nodes_only_where_the_text_and_the_data_differ() -> None:

@@ -1,5 +1,6 @@
-"""The writers of targeted documents against the second hostile round (issue 11): output never corrupt
-(D1-D5), and the targeted-document edges (E4, E5, L2, L4, L5, C1, C2).
+"""The writers of targeted documents on odd input: output never corrupt (one HPA per Deployment, a
+document after one without a final newline, lone CRs, what Helm reads, lists that grow or shrink), the
+sniffer reading as a parser reads, and time and memory linear in the size of a targeted document.
 
 Every output is read back with PyYAML (YAML 1.1, as Helm reads it where the two agree) and, where the
 finding is about Helm's reading, with `helm_read` below, which reads plain scalars as Helm's reader does.
@@ -53,7 +54,7 @@ def profile_file(tmp_path: Path, text: str) -> Any:
     return load_profile(str(path))
 
 
-# ---------------------------------------------------------------- D1: one HPA per Deployment
+# ---------------------------------------------------------------- one HPA per Deployment
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_a_chart_hpa_pairs_with_its_deployment_whichever_spells_the_namespace(na
     assert (hpas[0]["spec"]["minReplicas"], hpas[0]["spec"]["maxReplicas"]) != (1, 10)  # the chart's, sized
 
 
-# ---------------------------------------------------------------- D2: a document after one without a final newline
+# ---------------------------------------------------------------- a document after one without a final newline
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def test_an_hpa_after_a_document_that_reads_the_same_with_a_final_newline_still_
     assert kinds(output(data)) == ["Deployment", "HorizontalPodAutoscaler"]
 
 
-# ---------------------------------------------------------------- D3: lone CR
+# ---------------------------------------------------------------- lone CR
 
 
 SERVICE = b"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n"
@@ -172,7 +173,7 @@ def test_block_mappings_nested_300_to_5000_deep_patch_or_fail_cleanly(levels: in
         assert documents(result.stdout)
 
 
-# ---------------------------------------------------------------- D4, D5: what Helm reads, lists that grow or shrink
+# ---------------------------------------------------------------- what Helm reads, lists that grow or shrink
 
 ENV = """\
 apiVersion: apps/v1
@@ -295,7 +296,7 @@ def test_an_env_entry_appended_after_values_with_colons_and_comments_changes_no_
     assert out == data + b"            - name: NEW\n              value: x\n"
 
 
-# ---------------------------------------------------------------- L4, L5: the sniffer reads as a parser reads
+# ---------------------------------------------------------------- the sniffer reads as a parser reads
 
 INDENTED = b"---\n# Source: control-plane/templates/q.yaml\n" + b"".join(
     b"  " + line + b"\n" for line in QUERY.removeprefix(b"---\n").splitlines()
@@ -323,7 +324,7 @@ def test_a_hash_after_a_space_still_ends_a_sniffed_name() -> None:
     assert sniff.sniff_metadata(hashed, 0, len(hashed)) in (sniff.UNKNOWN, ("r#-thanos-query", None))
 
 
-# ---------------------------------------------------------------- L2: linear in the size of a targeted document
+# ---------------------------------------------------------------- linear in the size of a targeted document
 
 
 def anchored_list(items: int) -> bytes:
@@ -349,7 +350,7 @@ def test_a_megabyte_anchored_list_is_patched() -> None:
     assert out.count(b"memory: 3G") == 2
 
 
-# The 5 MB inputs of the L2 bound: `python -m tests.big_documents list none 5` writes one (see there).
+# The 5 MB inputs of that bound: `python -m tests.big_documents list none 5` writes one (see there).
 BIG = [(kind, anchor) for kind in big_documents.KINDS for anchor in big_documents.ANCHORS]
 
 
@@ -381,7 +382,7 @@ def test_a_large_document_with_an_anchor_away_from_the_change_is_written_by_text
 
 @pytest.mark.parametrize("kind", big_documents.KINDS)
 def test_a_change_through_an_aliased_node_is_a_text_edit_that_writes_the_alias_out(kind: str) -> None:
-    # It took the round trip before: about 36 s and 0.5 GB for 5 MB (issue 11, L2).
+    # It took the round trip before: about 36 s and 0.5 GB for 5 MB.
     data = big_documents.big(kind, "changed", 0.1)
     result = run(data, LARGE)
     out = b"".join(bytes(piece) for piece in result.pieces)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import shutil
+import subprocess
 import sys
 import textwrap
 import warnings
@@ -27,8 +28,8 @@ CASES = Path(__file__).resolve().parent / "cases"
 RUNAI_SIZE = shutil.which("runai-size", path=str(Path(sys.executable).parent)) or "runai-size"
 LARGE = load_profile("large")
 
-# The thanos-query Deployment of the control-plane chart, its `query` container without resources.
-THANOS_QUERY = textwrap.dedent("""\
+# The thanos-query Deployment of the control-plane chart up to its containers (their list items follow at 8 spaces).
+QUERY_HEAD = textwrap.dedent("""\
     ---
     # Source: control-plane/templates/thanos-query.yaml
     apiVersion: apps/v1
@@ -39,9 +40,9 @@ THANOS_QUERY = textwrap.dedent("""\
       template:
         spec:
           containers:
-            - name: query
-              image: thanos
-    """).encode()
+    """)
+# ... with its `query` container, without resources.
+THANOS_QUERY = (QUERY_HEAD + "        - name: query\n          image: thanos\n").encode()
 # The resources the large profile gives the thanos-query `query` container.
 SIZED = {"requests": {"cpu": 1, "memory": "3G"}, "limits": {"cpu": 1, "memory": "3G"}}
 
@@ -73,6 +74,19 @@ def changed_lines(before: bytes, after: bytes) -> tuple[list[str], list[str]]:
     )
     lines = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
     return [line[1:] for line in lines if line[0] == "-"], [line[1:] for line in lines if line[0] == "+"]
+
+
+def run_cli(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    """runai-size as Helm runs it: a process of its own (`python -m runai_postrender`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "runai_postrender", *args], input=stdin, capture_output=True, timeout=120
+    )
+
+
+def run_profile_file(tmp_path: Path, profile: str, stream: str) -> subprocess.CompletedProcess[bytes]:
+    """runai-size with `profile` (its text) written to a file, on `stream`."""
+    (tmp_path / "profile.yaml").write_text(profile)
+    return run_cli(["-p", str(tmp_path / "profile.yaml")], stream.encode())
 
 
 def invoke(args: list[str], stdin: bytes = b"", env: dict[str, str] | None = None) -> CliResult:

@@ -34,21 +34,14 @@ from runai_postrender.documents.stream import BOM
 from runai_postrender.pipeline import run
 from runai_postrender.profiles.load import load_profile
 from runai_postrender.support.errors import InputError, PatchError, RunaiSizeError
-from tests.conftest import LARGE, ROOT, RUNAI_SIZE, SIZED, changed_lines, load_all, sized
+from tests.conftest import LARGE, QUERY_HEAD, ROOT, RUNAI_SIZE, SIZED, changed_lines, load_all, sized
 
 # The thanos-query Deployment with a config-reloader before `query`, whose memory limit (1Gi) the large profile
 # raises: the changed lines of every patched variant below are known (REMOVED, ADDED).
-LIMITED_QUERY = textwrap.dedent("""\
-    ---
-    # Source: control-plane/templates/thanos-query.yaml
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata:
-      name: runai-backend-thanos-query
-    spec:
-      template:
-        spec:
-          containers:
+LIMITED_QUERY = (
+    QUERY_HEAD
+    + textwrap.indent(
+        textwrap.dedent("""\
             - name: config-reloader
               image: reloader
             - name: query
@@ -56,7 +49,10 @@ LIMITED_QUERY = textwrap.dedent("""\
               resources:
                 limits:
                   memory: 1Gi
-    """).encode()
+            """),
+        " " * 8,
+    )
+).encode()
 CONFIGMAP = textwrap.dedent("""\
     ---
     # Source: control-plane/templates/configmap.yaml

@@ -23,7 +23,7 @@ from runai_postrender.profiles.load import load_profile
 from runai_postrender.reading import reader, ruamel
 from runai_postrender.support import quantity
 from runai_postrender.support.errors import InputError
-from tests.conftest import ROOT
+from tests.conftest import QUERY_HEAD, ROOT
 
 KUBECTL = ROOT / ".tools" / "bin" / "kubectl"
 LARGE = load_profile("large")
@@ -57,22 +57,9 @@ HELM_READS = {
     "multi2": {"x": "a1", "q": "a2", "p": "a3", "z": "b2"},
 }
 
-QUERY_WITHOUT_CONTAINERS = textwrap.dedent("""\
-    ---
-    # Source: control-plane/templates/thanos-query.yaml
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata:
-      name: runai-backend-thanos-query
-    spec:
-      template:
-        spec:
-          containers:
-    """)
-
 
 def with_containers(containers: str) -> bytes:
-    return (QUERY_WITHOUT_CONTAINERS + textwrap.indent(textwrap.dedent(containers), " " * 8)).encode()
+    return (QUERY_HEAD + textwrap.indent(textwrap.dedent(containers), " " * 8)).encode()
 
 
 def helm_reads(text: str) -> Any:
@@ -258,10 +245,7 @@ def test_a_document_with_a_unicode_line_break_is_parsed_not_sniffed(brk: str, te
 
 @pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\u0085"], ids=["LS", "PS", "NEL"])
 def test_a_run_ai_object_written_with_a_unicode_line_break_is_sized(brk: str) -> None:
-    text = (
-        QUERY_WITHOUT_CONTAINERS.replace("apiVersion: apps/v1\n", f"apiVersion: apps/v1{brk}")
-        + "        - name: query\n"
-    )
+    text = QUERY_HEAD.replace("apiVersion: apps/v1\n", f"apiVersion: apps/v1{brk}") + "        - name: query\n"
     result = postrender(text.encode())
     assert result.exit_code == 0, result.output
     assert "memory: 3G" in result.stdout

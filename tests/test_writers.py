@@ -13,7 +13,6 @@ import difflib
 import json
 import re
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import yaml
 from runai_postrender.pipeline import run
 from runai_postrender.profiles.load import load_profile
 from tests import big_documents
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 LARGE = load_profile("large")
 INPUTS = ROOT / "tests" / "inputs"
@@ -40,12 +39,6 @@ def documents(data: bytes) -> list[Any]:
 
 def kinds(data: bytes) -> list[str]:
     return [doc["kind"] for doc in documents(data) if isinstance(doc, dict)]
-
-
-def cli(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "runai_postrender", *args], input=stdin, capture_output=True, timeout=120
-    )
 
 
 def profile_file(tmp_path: Path, text: str) -> Any:
@@ -135,7 +128,7 @@ def test_a_lone_cr_service_before_a_scaled_deployment_is_kept_and_the_hpa_follow
 
 
 def test_keys_equal_in_python_are_one_line_input_error() -> None:
-    result = cli(["-q", "-p", "large"], (INPUTS / "annotation-keys-1-and-true.yaml").read_bytes())
+    result = run_cli(["-q", "-p", "large"], (INPUTS / "annotation-keys-1-and-true.yaml").read_bytes())
     assert (result.returncode, result.stdout) == (1, b"")
     assert re.fullmatch(
         rb"runai-size: error: document 1 \(Deployment/r-thanos-query\), line 6: a mapping has keys that YAML "
@@ -147,7 +140,7 @@ def test_keys_equal_in_python_are_one_line_input_error() -> None:
 @pytest.mark.parametrize("keys", ["{0: a, false: b}", "{1: a, 1.0: b}", "{true: a, 1: b}"])
 def test_every_pair_of_keys_equal_in_python_is_refused(keys: str) -> None:
     data = QUERY + f"  annotations: {keys}\n".encode()
-    result = cli(["-q", "-p", "large"], data)
+    result = run_cli(["-q", "-p", "large"], data)
     assert result.returncode == 1 and b"read as one value" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
@@ -162,7 +155,7 @@ def nested(levels: int, anchor: bool) -> bytes:
 @pytest.mark.parametrize("anchor", [False, True], ids=["text edits", "round trip"])
 @pytest.mark.parametrize("levels", [300, 330, 400, 1000, 5000])
 def test_block_mappings_nested_300_to_5000_deep_patch_or_fail_cleanly(levels: int, anchor: bool) -> None:
-    result = cli(["-q", "-p", "large"], nested(levels, anchor))
+    result = run_cli(["-q", "-p", "large"], nested(levels, anchor))
     assert result.returncode in (0, 1), result.stderr
     if result.returncode:
         assert re.fullmatch(
@@ -359,7 +352,7 @@ BIG = [(kind, anchor) for kind in big_documents.KINDS for anchor in big_document
 def test_a_5_mb_targeted_document_is_patched(kind: str, anchor: str) -> None:
     # Its speed and memory are measured by scripts/bench --large-documents, not asserted here.
     data = big_documents.big(kind, anchor, 5)
-    result = cli(["-p", "large", "-q"], data)
+    result = run_cli(["-p", "large", "-q"], data)
     out = result.stdout
     assert result.returncode == 0, result.stderr.decode()
     assert len(out) > len(data) and (b"retention: 1h" in out or out.count(b"memory: 3G") == 2)
@@ -430,7 +423,7 @@ def test_a_mapping_key_that_is_a_block_mapping_is_a_clean_error_where_only_the_r
         b"  template:\n    spec:\n      containers:\n      - name: query\n        image: alpha\n"
         b"      ?   resources:\n          limits:\n            memory: 1Gi\n"
     )
-    result = cli(["-p", "large"], data)
+    result = run_cli(["-p", "large"], data)
     assert result.returncode == 1
     assert result.stderr.decode().splitlines() == [
         "runai-size: error: document 1 (Deployment/rel-backend): a mapping key that is itself a mapping or a list: "

@@ -5,8 +5,6 @@ round trip would: an alias must not be left without its anchor."""
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from runai_postrender.reading.load import load
 from runai_postrender.reading.reader import compose, construct
 from runai_postrender.writers import write
 from runai_postrender.writers.textedit import Shared, edit
+from tests.conftest import run_profile_file
 
 CASES: dict[str, tuple[str, Callable[[Any], Any], str]] = {
     "an anchored scalar's key removed": ("a: &x 1\nc: *x\n", lambda d: d.pop("a"), "c: 1\n"),
@@ -109,13 +108,7 @@ rules:
 
 
 def test_the_cli_removes_an_anchored_mapping_whose_aliases_stay(tmp_path: Path) -> None:
-    (tmp_path / "profile.yaml").write_text(PROFILE)
-    result = subprocess.run(
-        [sys.executable, "-m", "runai_postrender", "-p", str(tmp_path / "profile.yaml")],
-        input=DEPLOYMENT.encode(),
-        capture_output=True,
-        timeout=120,
-    )
+    result = run_profile_file(tmp_path, PROFILE, DEPLOYMENT)
     assert result.returncode == 0, result.stderr
     written = yaml.safe_load(result.stdout)
     assert "labels" not in written["metadata"]

@@ -5,8 +5,6 @@ and a text that ends as before ends without one as before."""
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from runai_postrender.reading.readback import check
 from runai_postrender.reading.reader import compose, construct
 from runai_postrender.writers import write
 from runai_postrender.writers.textedit import edit
+from tests.conftest import run_cli, run_profile_file
 
 
 def written(text: str, change: Callable[[Any], None]) -> str:
@@ -138,13 +137,7 @@ CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a:
 def test_the_cli_keeps_the_value_of_a_block_scalar_left_last_in_a_stream_without_a_final_line_break(
     tmp_path: Path, stream: str
 ) -> None:
-    (tmp_path / "profile.yaml").write_text(PROFILE)
-    result = subprocess.run(
-        [sys.executable, "-m", "runai_postrender", "-p", str(tmp_path / "profile.yaml")],
-        input=stream.encode(),
-        capture_output=True,
-        timeout=120,
-    )
+    result = run_profile_file(tmp_path, PROFILE, stream)
     assert result.returncode == 0, result.stderr
     assert result.stdout == (stream[: -len('  b: "43"')]).encode()
     assert list(yaml.safe_load_all(result.stdout))[-1]["data"] == {"a": "beta\n"}
@@ -153,12 +146,7 @@ def test_the_cli_keeps_the_value_of_a_block_scalar_left_last_in_a_stream_without
 def test_the_cli_keeps_the_value_of_a_block_scalar_left_last_in_a_document_before_another(tmp_path: Path) -> None:
     (tmp_path / "profile.yaml").write_text(PROFILE)
     stream = CONFIG_MAP + "\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: y"
-    result = subprocess.run(
-        [sys.executable, "-m", "runai_postrender", "-p", str(tmp_path / "profile.yaml")],
-        input=stream.encode(),
-        capture_output=True,
-        timeout=120,
-    )
+    result = run_cli(["-p", str(tmp_path / "profile.yaml")], stream.encode())
     assert result.returncode == 0, result.stderr
     assert result.stdout == stream.replace('  b: "43"\n', "").encode()
     assert next(yaml.safe_load_all(result.stdout))["data"] == {"a": "beta\n"}

@@ -6,8 +6,6 @@ reorders keys and nothing else changes nothing."""
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +17,7 @@ import yaml
 from runai_postrender.documents.stream import Span
 from runai_postrender.reading.load import load
 from runai_postrender.writers import write
+from tests.conftest import run_profile_file
 from tests.test_edit import edited
 
 
@@ -215,12 +214,6 @@ def test_the_cli_writes_a_profile_value_that_orders_keys_otherwise_in_the_texts_
     tmp_path: Path, stream: str, rule: str, expected: str
 ) -> None:
     profile = "rules:\n  - name: reorder\n" + textwrap.indent(textwrap.dedent(rule), "    ")
-    (tmp_path / "profile.yaml").write_text(profile)
-    result = subprocess.run(
-        [sys.executable, "-m", "runai_postrender", "-p", str(tmp_path / "profile.yaml")],
-        input=stream.encode(),
-        capture_output=True,
-        timeout=120,
-    )
+    result = run_profile_file(tmp_path, profile, stream)
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode() == expected

@@ -292,9 +292,7 @@ class Walk:
             event = next_event()
 
 
-Built = Walk  # what `build` returns: its `data`, `placements`, `expanded` and `aliased`
-
-
 def build(text: Source) -> Walk:
-    """The document's plain data. Raises Slow, yaml.YAMLError."""
+    """The document's plain data, and what the walk found (`data`, `placements`, `expanded`, `aliased`).
+    Raises Slow, yaml.YAMLError."""
     return read(text, Walk().run)

@@ -40,7 +40,7 @@ def unshare(data: Any) -> Any:
 
 def copy_apart(placements: list[tuple[Any, Any]]) -> None:
     """Give each place an alias put a mapping or a list (a container and a key or index in it, see
-    events.Built) a copy of its own: `unshare` for a document whose aliases are known."""
+    events.Walk.placements) a copy of its own: `unshare` for a document whose aliases are known."""
     budget = [limits.MAX_ALIAS_COPIES]
     for container, key in placements:
         container[key] = _copy(container[key], budget)
